@@ -1,0 +1,152 @@
+"""The contract between a game module and the engine.
+
+A game is plain data and pure functions: no Django, no Channels, no asyncio, no clock
+and no randomness of its own. The engine passes in a `Ctx` with the tick and a seeded
+random source, so a match replays exactly from its seed and its input log.
+
+State is JSON-shaped: dicts with string keys, lists, strings, numbers, booleans and
+None. Keep entities in dicts keyed by id (not in lists) so that state diffs, which are
+JSON Merge Patches, stay small. The functions may change the state they are given in
+place and return it, or return a new one: the engine keeps its own copy for diffs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from random import Random
+from typing import Any
+
+State = dict[str, Any]
+Input = dict[str, Any]
+Settings = dict[str, Any]
+
+
+class InvalidInput(Exception):
+    """An input the rules refuse. `code` is stable and shown to the player's client."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+class SettingsError(ValueError):
+    """A lobby setting outside the game's schema."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One entry of a game's settings schema: an int range, a bool, or a choice."""
+
+    name: str
+    label: str
+    default: int | bool | str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def clean(self, value: Any) -> int | bool | str:
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise SettingsError(self.name, "must be true or false")
+            return value
+        if isinstance(self.default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SettingsError(self.name, "must be a whole number")
+            if self.minimum is not None and value < self.minimum:
+                raise SettingsError(self.name, f"must be at least {self.minimum}")
+            if self.maximum is not None and value > self.maximum:
+                raise SettingsError(self.name, f"must be at most {self.maximum}")
+            return value
+        if value not in self.choices:
+            raise SettingsError(self.name, f"must be one of {', '.join(self.choices)}")
+        return str(value)
+
+
+@dataclass
+class Ctx:
+    """What the engine tells a game: never stored in the state."""
+
+    tick: int
+    tick_rate: int
+    random: Random
+    players: tuple[str, ...]
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a match ended: a place per player (1 is best, ties share) and their scores."""
+
+    placements: dict[str, int]
+    scores: dict[str, int]
+    reason: str
+
+
+def _no_view(state: State, player: str) -> State:
+    return state
+
+
+@dataclass(frozen=True)
+class GameDef:
+    """A game as the engine and the lobby see it.
+
+    - `setup(ctx)` returns the first state for `ctx.players` in seat order.
+    - `apply_input(state, ctx, player, data)` validates one player's input and applies
+      it, or raises `InvalidInput`. Real-time games usually only record intent here.
+    - `tick(state, ctx)` advances time by one tick, after that tick's inputs were
+      applied in arrival order.
+    - `player_left(state, ctx, player)` runs when a dropped player's seat window ends.
+    - `result(state, ctx)` is None while the match runs, then the `Result`.
+    - `view(state, player)` is what one player may see; the default shows everything.
+    - `realtime` games broadcast every tick; turn-based ones only when state changed,
+      and use ticks for their timers.
+    """
+
+    slug: str
+    name: str
+    description: str
+    min_players: int
+    max_players: int
+    realtime: bool
+    settings: tuple[Setting, ...]
+    tick_rate: Callable[[Settings], int]
+    setup: Callable[[Ctx], State]
+    apply_input: Callable[[State, Ctx, str, Input], State]
+    tick: Callable[[State, Ctx], State]
+    player_left: Callable[[State, Ctx, str], State]
+    result: Callable[[State, Ctx], Result | None]
+    view: Callable[[State, str], State] = _no_view
+    hides_information: bool = False
+
+    def clean_settings(self, raw: Mapping[str, Any] | None) -> Settings:
+        """Defaults filled in, every value checked; unknown names are an error."""
+        raw = dict(raw or {})
+        known = {setting.name for setting in self.settings}
+        for name in raw:
+            if name not in known:
+                raise SettingsError(name, "is not a setting of this game")
+        return {
+            setting.name: setting.clean(raw.get(setting.name, setting.default))
+            for setting in self.settings
+        }
+
+    def schema(self) -> list[dict[str, Any]]:
+        """The settings schema as JSON, for forms and the API."""
+        return [
+            {
+                "name": setting.name,
+                "label": setting.label,
+                "default": setting.default,
+                "minimum": setting.minimum,
+                "maximum": setting.maximum,
+                "choices": list(setting.choices),
+            }
+            for setting in self.settings
+        ]

@@ -1,0 +1,52 @@
+"""Shared fixtures: personas, and the real services some tests need.
+
+Service-backed tests skip with a reason on a machine without the service, and fail when
+REQUIRE_SERVICES=1 (CI sets it): CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+REQUIRE_SERVICES = os.getenv("REQUIRE_SERVICES") == "1"
+TEST_REDIS_URL = os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+def missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 says the services must be up")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        missing_service(f"Redis is not reachable at {TEST_REDIS_URL}: {error}")
+    return TEST_REDIS_URL
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        engine = django_settings.DATABASES["default"]["ENGINE"]
+        if engine != "django.db.backends.postgresql":
+            missing_service("needs DATABASE_URL pointing at PostgreSQL")
+
+
+@pytest.fixture
+def alice(django_user_model: type) -> object:
+    return django_user_model.objects.create_user(
+        username="alice", password="correct horse battery", display_name="Alice"
+    )
+
+
+@pytest.fixture
+def bob(django_user_model: type) -> object:
+    return django_user_model.objects.create_user(
+        username="bob", password="correct horse battery", display_name="Bob"
+    )

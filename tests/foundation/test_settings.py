@@ -1,0 +1,122 @@
+"""Settings read from the environment, with the embedded default when it is empty."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "game_server" / "settings.py"
+VARIABLES = [
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CHANNEL_LAYER",
+    "LOG_LEVEL",
+    "REDIS_SOCKET_TIMEOUT",
+    "LOGIN_FAILURES_ALLOWED",
+    "SECURE_SSL_REDIRECT",
+    "BEHIND_PROXY",
+]
+
+
+@pytest.fixture
+def load(monkeypatch: pytest.MonkeyPatch):
+    """Evaluates the settings module afresh under the given environment."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    def _load(**environment: str) -> dict[str, object]:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return _load
+
+
+PRODUCTION = {"DEBUG": "False", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "games.example.com"}
+
+
+def test_it_runs_on_the_embedded_default_with_no_environment(load) -> None:
+    settings = load()
+    assert settings["DEBUG"] is True
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    backend = settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
+    assert backend == "channels.layers.InMemoryChannelLayer"
+
+
+def test_database_url_switches_to_postgresql(load) -> None:
+    settings = load(DATABASE_URL="postgres://game:secret@db.internal:5432/games")
+    database = settings["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "games")
+
+
+def test_it_refuses_a_database_url_that_is_not_postgresql(load) -> None:
+    with pytest.raises(ImproperlyConfigured, match="postgres://"):
+        load(DATABASE_URL="mysql://root@localhost/games")
+
+
+@pytest.mark.parametrize(
+    ("layer", "backend"),
+    [
+        ("pubsub", "channels_redis.pubsub.RedisPubSubChannelLayer"),
+        ("core", "channels_redis.core.RedisChannelLayer"),
+    ],
+)
+def test_redis_url_switches_to_the_redis_layer(load, layer: str, backend: str) -> None:
+    settings = load(REDIS_URL="redis://cache.internal:6379/0", CHANNEL_LAYER=layer)
+    config = settings["CHANNEL_LAYERS"]["default"]
+    assert config["BACKEND"] == backend
+    [host] = config["CONFIG"]["hosts"]
+    assert host["address"] == "redis://cache.internal:6379/0"
+
+
+def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> None:
+    settings = load(REDIS_URL="redis://127.0.0.1:6379/0")
+    [host] = settings["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
+    # channels_redis blocks 5 s on BZPOPMIN; redis-py must wait longer than that.
+    assert host["socket_timeout"] > 5
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"DEBUG": "yes"}, "DEBUG='yes', use 'True' or 'False'"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD', use one of DEBUG, INFO"),
+        ({"CHANNEL_LAYER": "kafka"}, "CHANNEL_LAYER='kafka', use one of pubsub, core"),
+        ({"REDIS_SOCKET_TIMEOUT": "soon"}, "REDIS_SOCKET_TIMEOUT='soon', use a whole number"),
+        ({"REDIS_SOCKET_TIMEOUT": "5"}, "REDIS_SOCKET_TIMEOUT='5', use at least 6"),
+        ({"LOGIN_FAILURES_ALLOWED": "0"}, "LOGIN_FAILURES_ALLOWED='0', use at least 1"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must be a redis://"),
+    ],
+)
+def test_it_explains_a_bad_value(load, environment: dict[str, str], message: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as raised:
+        load(**environment)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(load, missing: str) -> None:
+    environment = {name: value for name, value in PRODUCTION.items() if name != missing}
+    with pytest.raises(ImproperlyConfigured, match=f"{missing} must be set when DEBUG=False"):
+        load(**environment)
+
+
+def test_production_is_secure_by_default(load) -> None:
+    settings = load(**PRODUCTION)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SECURE_HSTS_SECONDS"] >= 31536000
+    assert settings["ALLOWED_HOSTS"] == ["games.example.com"]
+
+
+def test_log_level_sets_the_root_logger(load) -> None:
+    settings = load(LOG_LEVEL="WARNING")
+    assert settings["LOGGING"]["root"]["level"] == "WARNING"
