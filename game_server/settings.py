@@ -231,3 +231,8 @@ LOGGING = {
         "daphne": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# How long a dropped player keeps their seat in a running game.
+SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
+# Inputs a player's socket may send per second, with a burst of as many again.
+INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)

@@ -1,0 +1,121 @@
+"""The player socket: one consumer per connected player of a room.
+
+It authenticates and authorizes once, then checks every frame for size, shape and rate
+before the room sees it, and writes the room's frames to the socket as they were
+serialized. It never touches the database after connecting, so it skips Channels'
+per-message `close_old_connections` (a thread hop that would cost more than the frame).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from games import protocol
+from games.engine.registry import registry
+from games.engine.room import dumps
+from games.engine.runner import RoomRunner
+
+# A socket that sends this many times its allowed rate in one second is closed.
+FLOOD_FACTOR = 5
+
+
+class PlayerConsumer(AsyncWebsocketConsumer):
+    runner: RoomRunner | None = None
+    player = ""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        await self.accept()
+        if not user.is_authenticated:
+            await self._refuse(protocol.CLOSE_NOT_AUTHENTICATED, "not_authenticated")
+            return
+        runner = await registry().open(str(self.scope["url_route"]["kwargs"]["room_id"]))
+        if runner is None:
+            await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
+            return
+        self.player = str(user.pk)
+        if self.player not in runner.room.seats:
+            await self._refuse(protocol.CLOSE_NOT_A_PLAYER, "not_a_player")
+            return
+        self.runner = runner
+        self._allowance = float(settings.INPUT_RATE_PER_SECOND)
+        self._refilled_at = time.monotonic()
+        self._refused_this_second = 0
+        await self.channel_layer.group_add(runner.group, self.channel_name)
+        await runner.join(self.player, self.channel_name)
+
+    async def _refuse(self, code: int, error: str) -> None:
+        messages = {
+            "not_authenticated": "Sign in or play as a guest first.",
+            "no_such_room": "This game is over or does not exist.",
+            "not_a_player": "You do not have a seat in this game.",
+        }
+        await self._send_error(error, messages[error])
+        await self.close(code)
+
+    async def disconnect(self, code: int) -> None:
+        if self.runner is not None:
+            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+            await self.runner.leave(self.player, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.runner is None:
+            return
+        try:
+            frame = protocol.parse_client_frame(text_data)
+        except protocol.ProtocolError as error:
+            await self._send_error(error.code, error.message)
+            return
+        if isinstance(frame, protocol.InputFrame):
+            if self._within_rate():
+                self.runner.room.submit(self.player, frame.seq, frame.data)
+            elif self._refused_this_second > settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR:
+                await self._send_error("flooding", "Too many inputs: the connection is closed.")
+                await self.close(protocol.CLOSE_FLOODING)
+            elif self._refused_this_second == 1:
+                await self._send_error("rate_limited", "Too many inputs: some were dropped.")
+        elif isinstance(frame, protocol.SnapshotRequest):
+            await self.runner.resync(self.player, self.channel_name)
+        else:
+            pong = {"type": "pong", "t": frame.t, "tick": self.runner.room.sent_tick}
+            await self.send(text_data=dumps(pong))
+
+    def _within_rate(self) -> bool:
+        """A token bucket: `INPUT_RATE_PER_SECOND` a second, in bursts of up to as many."""
+        rate = settings.INPUT_RATE_PER_SECOND
+        now = time.monotonic()
+        if int(now) != int(self._refilled_at):
+            self._refused_this_second = 0
+        self._allowance = min(float(rate), self._allowance + (now - self._refilled_at) * rate)
+        self._refilled_at = now
+        if self._allowance >= 1.0:
+            self._allowance -= 1.0
+            return True
+        self._refused_this_second += 1
+        return False
+
+    async def _send_error(self, code: str, message: str) -> None:
+        tick = self.runner.room.sent_tick if self.runner else 0
+        error = {"type": "error", "tick": tick, "code": code, "message": message}
+        await self.send(text_data=dumps(error))
+
+    async def room_frame(self, event: dict[str, Any]) -> None:
+        await self.base_send({"type": "websocket.send", "text": event["text"]})
+
+    async def room_replaced(self, event: dict[str, Any]) -> None:
+        # The newer socket holds the seat now: leave without telling the room.
+        if self.runner is not None:
+            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+        await self._send_error("replaced", "You opened this game in another tab or device.")
+        self.runner = None
+        await self.close(protocol.CLOSE_REPLACED)

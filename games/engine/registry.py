@@ -1,0 +1,88 @@
+"""Which rooms this process runs, and starting a match's room on first use.
+
+On the embedded default every room runs in this one process. Rooms start when the first
+player's socket asks for them and leave the registry when their match ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from games import services
+from games.engine.room import Room
+from games.engine.runner import RoomRunner
+from games.rules import CATALOGUE
+
+logger = logging.getLogger(__name__)
+
+
+class LocalRegistry:
+    def __init__(self) -> None:
+        self.runners: dict[str, RoomRunner] = {}
+        self._opening: dict[str, asyncio.Future[RoomRunner | None]] = {}
+
+    async def open(self, room_id: str) -> RoomRunner | None:
+        """The room's runner, started from its match if need be; None if it is over."""
+        if runner := self.runners.get(room_id):
+            return runner
+        if pending := self._opening.get(room_id):
+            return await asyncio.shield(pending)
+        future: asyncio.Future[RoomRunner | None] = asyncio.get_running_loop().create_future()
+        self._opening[room_id] = future
+        try:
+            runner = await self._start(room_id)
+            future.set_result(runner)
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        finally:
+            del self._opening[room_id]
+        return runner
+
+    async def _start(self, room_id: str) -> RoomRunner | None:
+        spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
+        if spec is None:
+            return None
+        room = Room(
+            room_id=spec.match_id,
+            game=CATALOGUE[spec.game],
+            settings=spec.settings,
+            players=spec.players,
+            seed=spec.seed,
+            seat_window_seconds=settings.SEAT_WINDOW_SECONDS,
+        )
+        runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
+        self.runners[room_id] = runner
+        runner.start()
+        logger.info("room %s started: %s for %d players", room_id, spec.game, len(spec.players))
+        return runner
+
+    async def _ended(self, room: Room) -> None:
+        self.runners.pop(room.room_id, None)
+        assert room.result is not None
+        await sync_to_async(services.match_finish)(match_id=room.room_id, result=room.result)
+        logger.info("room %s ended: %s", room.room_id, room.result.reason)
+
+    async def close(self) -> None:
+        runners, self.runners = list(self.runners.values()), {}
+        for runner in runners:
+            await runner.stop()
+
+
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalRegistry] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def registry() -> LocalRegistry:
+    """This event loop's registry (tests run each on a loop of its own)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _registries:
+        _registries[loop] = LocalRegistry()
+    return _registries[loop]

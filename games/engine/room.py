@@ -1,0 +1,196 @@
+"""A room: one game instance run authoritatively, one tick at a time.
+
+The room is plain synchronous code with no I/O: `submit` queues a player's input,
+`tick` applies the queued inputs in arrival order, advances the game and returns the
+frames to send, each serialized once. `RoomRunner` (runner.py) calls `tick` on time and
+sends the frames; tests call `tick` by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from random import Random
+from typing import Any
+
+import orjson
+
+from games.engine.diff import copy_state, diff_into
+from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings
+
+PROTOCOL_VERSION = 1
+
+# Who a frame is for: everyone in the room (None) or one player.
+Frame = tuple[str | None, str]
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return orjson.dumps(message).decode()
+
+
+@dataclass
+class Seat:
+    player: str
+    name: str
+    number: int
+    connected: bool = False
+    # The tick after which a dropped player is treated as gone; 0 while connected.
+    leaves_at_tick: int = 0
+    gone: bool = False
+
+
+class Room:
+    def __init__(
+        self,
+        *,
+        room_id: str,
+        game: GameDef,
+        settings: Settings,
+        players: Sequence[tuple[str, str]],
+        seed: int,
+        seat_window_seconds: float = 30.0,
+    ) -> None:
+        self.room_id = room_id
+        self.game = game
+        self.tick_rate = game.tick_rate(settings)
+        self.seats = {
+            player: Seat(player, name, number) for number, (player, name) in enumerate(players)
+        }
+        self.ctx = Ctx(
+            tick=0,
+            tick_rate=self.tick_rate,
+            random=Random(seed),
+            players=tuple(self.seats),
+            settings=settings,
+        )
+        self.state = game.setup(self.ctx)
+        self.seat_window_ticks = max(1, round(seat_window_seconds * self.tick_rate))
+        self.acks = dict.fromkeys(self.seats, 0)
+        self.result: Result | None = None
+        # The tick of the last frame sent: the base of the next diff.
+        self.sent_tick = 0
+        self._inputs: list[tuple[str, int, Input]] = []
+        self._views = {key: copy_state(state) for key, state in self._current_views().items()}
+
+    def _current_views(self) -> dict[str | None, Any]:
+        if not self.game.hides_information:
+            return {None: self.state}
+        return {player: self.game.view(self.state, player) for player in self.seats}
+
+    def submit(self, player: str, seq: int, data: Input) -> None:
+        """Queues one input for the next tick. Sequence numbers only go up."""
+        self._inputs.append((player, seq, data))
+
+    def tick(self) -> list[Frame]:
+        """Runs one tick and returns the frames to send."""
+        if self.result is not None:
+            return []
+        ctx = self.ctx
+        ctx.tick += 1
+        frames: list[Frame] = []
+        acked = self._apply_inputs(frames)
+        self._expire_seats()
+        self.state = self.game.tick(self.state, ctx)
+        self.result = self.game.result(self.state, ctx)
+        frames.extend(self._diff_frames(force=acked))
+        if self.result is not None:
+            frames.append((None, self._end_frame()))
+        return frames
+
+    def _apply_inputs(self, frames: list[Frame]) -> bool:
+        inputs, self._inputs = self._inputs, []
+        for player, seq, data in inputs:
+            if seq <= self.acks[player]:
+                continue
+            try:
+                self.state = self.game.apply_input(self.state, self.ctx, player, data)
+            except InvalidInput as error:
+                frames.append((player, self.error_frame(error.code, error.message, seq=seq)))
+            self.acks[player] = seq
+        return bool(inputs)
+
+    def _expire_seats(self) -> None:
+        for seat in self.seats.values():
+            if seat.leaves_at_tick and not seat.gone and self.ctx.tick >= seat.leaves_at_tick:
+                seat.gone = True
+                self.state = self.game.player_left(self.state, self.ctx, seat.player)
+
+    def _diff_frames(self, *, force: bool) -> list[Frame]:
+        frames: list[Frame] = []
+        base = self.sent_tick
+        for viewer, view in self._current_views().items():
+            patch = diff_into(self._views[viewer], view)
+            if patch or force:
+                message = {
+                    "type": "diff",
+                    "tick": self.ctx.tick,
+                    "base": base,
+                    "acks": self.acks,
+                    "diff": patch,
+                }
+                frames.append((viewer, dumps(message)))
+        if frames:
+            self.sent_tick = self.ctx.tick
+        return frames
+
+    def snapshot(self, player: str | None) -> str:
+        """The last state sent, for a player who joins, reconnects or saw a gap."""
+        view = self._views[player if self.game.hides_information else None]
+        message = {
+            "type": "snapshot",
+            "v": PROTOCOL_VERSION,
+            "tick": self.sent_tick,
+            "acks": self.acks,
+            "state": view,
+            "room": {
+                "id": self.room_id,
+                "game": self.game.slug,
+                "tick_rate": self.tick_rate,
+                "you": player,
+                "players": self._presence(),
+            },
+        }
+        if self.result is not None:
+            message["result"] = _result_json(self.result)
+        return dumps(message)
+
+    def _presence(self) -> dict[str, dict[str, Any]]:
+        return {
+            seat.player: {
+                "name": seat.name,
+                "seat": seat.number,
+                "connected": seat.connected,
+                "gone": seat.gone,
+            }
+            for seat in self.seats.values()
+        }
+
+    def presence_frame(self) -> str:
+        return dumps({"type": "presence", "tick": self.sent_tick, "players": self._presence()})
+
+    def connected(self, player: str) -> None:
+        seat = self.seats[player]
+        if not seat.gone:
+            seat.connected, seat.leaves_at_tick = True, 0
+
+    def disconnected(self, player: str) -> None:
+        """Keeps the seat for the window; the game is told at its end."""
+        seat = self.seats[player]
+        seat.connected = False
+        if not seat.gone:
+            seat.leaves_at_tick = self.ctx.tick + self.seat_window_ticks
+
+    def error_frame(self, code: str, message: str, *, seq: int | None = None) -> str:
+        error: dict[str, Any] = {"type": "error", "tick": self.sent_tick, "code": code}
+        error["message"] = message
+        if seq is not None:
+            error["seq"] = seq
+        return dumps(error)
+
+    def _end_frame(self) -> str:
+        assert self.result is not None
+        return dumps({"type": "end", "tick": self.ctx.tick, "result": _result_json(self.result)})
+
+
+def _result_json(result: Result) -> dict[str, Any]:
+    return {"placements": result.placements, "scores": result.scores, "reason": result.reason}

@@ -1,0 +1,99 @@
+"""Runs a room on the event loop: ticks on schedule, sends frames, tracks sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from games.engine.clock import Clock, Schedule, monotonic
+from games.engine.room import Frame, Room
+
+logger = logging.getLogger(__name__)
+
+
+def group_name(room_id: str) -> str:
+    return f"room.{room_id.replace('-', '')}"
+
+
+class RoomRunner:
+    """Owns one room's loop task. Frames go out through the channel layer: one
+    `group_send` per broadcast frame, one `send` per frame meant for one player."""
+
+    def __init__(
+        self,
+        room: Room,
+        *,
+        layer: Any,
+        on_end: Callable[[Room], Awaitable[None]],
+        clock: Clock = monotonic,
+    ) -> None:
+        self.room = room
+        self.layer = layer
+        self.group = group_name(room.room_id)
+        self.on_end = on_end
+        self.clock = clock
+        self.started_at = time.time()
+        self.schedule = Schedule(room.tick_rate, start=clock())
+        self.tick_seconds_max = 0.0
+        # The socket (consumer channel) of each connected player.
+        self.channels: dict[str, str] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"room {self.room.room_id}"
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        room, schedule, clock = self.room, self.schedule, self.clock
+        self.schedule.start = clock()
+        try:
+            while room.result is None:
+                delay = schedule.due() - clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                began = clock()
+                frames = room.tick()
+                schedule.ticked(began)
+                self.tick_seconds_max = max(self.tick_seconds_max, clock() - began)
+                if frames:
+                    await self.send(frames)
+            await self.on_end(room)
+        except Exception:
+            logger.exception("room %s stopped on an error", room.room_id)
+            raise
+
+    async def send(self, frames: list[Frame]) -> None:
+        for target, text in frames:
+            if target is None:
+                await self.layer.group_send(self.group, {"type": "room.frame", "text": text})
+            elif channel := self.channels.get(target):
+                await self.layer.send(channel, {"type": "room.frame", "text": text})
+
+    async def join(self, player: str, channel: str) -> None:
+        """A player's socket connected: it replaces any earlier one and gets a snapshot."""
+        previous = self.channels.get(player)
+        self.channels[player] = channel
+        if previous and previous != channel:
+            await self.layer.send(previous, {"type": "room.replaced"})
+        self.room.connected(player)
+        await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(player)})
+        await self.send([(None, self.room.presence_frame())])
+
+    async def leave(self, player: str, channel: str) -> None:
+        if self.channels.get(player) != channel:
+            return
+        del self.channels[player]
+        self.room.disconnected(player)
+        await self.send([(None, self.room.presence_frame())])
+
+    async def resync(self, player: str, channel: str) -> None:
+        await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(player)})

@@ -1,0 +1,66 @@
+"""Matches and their players: written when a match starts and once when it ends."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+
+
+def _seed() -> int:
+    return secrets.randbits(62)
+
+
+class Match(models.Model):
+    """One game played in a room. The room's id is the match's id."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        ABORTED = "aborted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    game = models.CharField(max_length=40, db_index=True)
+    lobby = models.ForeignKey(
+        "lobby.Lobby", null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+    )
+    settings = models.JSONField(default=dict)
+    seed = models.BigIntegerField(default=_seed)
+    state = models.CharField(max_length=10, choices=State, default=State.RUNNING, db_index=True)
+    reason = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "matches"
+
+    def __str__(self) -> str:
+        return f"{self.game} {self.id}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.ended_at - self.started_at if self.ended_at else None
+
+
+class MatchPlayer(models.Model):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="players")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="match_players"
+    )
+    seat = models.PositiveSmallIntegerField()
+    placement = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seat"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "user"], name="one_seat_per_player"),
+            models.UniqueConstraint(fields=["match", "seat"], name="one_player_per_seat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.match}"

@@ -1,0 +1,85 @@
+"""Match records: created when a lobby starts a game, finished once when it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from games.models import Match, MatchPlayer
+from games.rules import CATALOGUE
+from games.rules.base import Result
+
+if TYPE_CHECKING:
+    from lobby.models import Lobby, User
+
+
+@transaction.atomic
+def match_create(
+    *, game: str, settings: dict[str, Any], players: Sequence[User], lobby: Lobby | None = None
+) -> Match:
+    """A running match with its players seated in the given order.
+
+    The room itself starts when the first player's socket connects to it.
+    """
+    definition = CATALOGUE[game]
+    match = Match.objects.create(
+        game=game, lobby=lobby, settings=definition.clean_settings(settings)
+    )
+    MatchPlayer.objects.bulk_create(
+        MatchPlayer(match=match, user=user, seat=seat) for seat, user in enumerate(players)
+    )
+    return match
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    """What a process needs to start a match's room."""
+
+    match_id: str
+    game: str
+    settings: dict[str, Any]
+    seed: int
+    players: list[tuple[str, str]]
+
+
+def match_room_spec(*, match_id: str) -> RoomSpec | None:
+    """The running match's room, or None if there is no such match or it is over."""
+    match = Match.objects.filter(pk=match_id, state=Match.State.RUNNING).first()
+    if match is None:
+        return None
+    seated = match.players.select_related("user").order_by("seat")
+    return RoomSpec(
+        match_id=str(match.pk),
+        game=match.game,
+        settings=match.settings,
+        seed=match.seed,
+        players=[(str(seat.user_id), str(seat.user)) for seat in seated],
+    )
+
+
+def match_finish(*, match_id: str, result: Result) -> bool:
+    """Records the result once; False if the match was already over."""
+    with transaction.atomic():
+        match = Match.objects.select_for_update().filter(pk=match_id).first()
+        if match is None or match.state != Match.State.RUNNING:
+            return False
+        match.state = Match.State.FINISHED
+        match.reason = result.reason
+        match.ended_at = timezone.now()
+        match.save(update_fields=["state", "reason", "ended_at"])
+        seats = list(match.players.all())
+        for seat in seats:
+            player = str(seat.user_id)
+            seat.placement = result.placements.get(player)
+            seat.score = result.scores.get(player)
+        MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
+    if match.lobby_id is not None:
+        # Imported here: lobby.services imports this module to create matches.
+        from lobby.services import lobby_match_ended
+
+        lobby_match_ended(lobby_id=match.lobby_id)
+    return True

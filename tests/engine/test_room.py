@@ -1,0 +1,147 @@
+"""Rooms driven by hand: `room.tick()` with no clock, socket or database."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from games.engine.diff import apply_patch
+from games.engine.room import Room
+from games.rules import CATALOGUE
+
+ALICE, BOB = "1", "2"
+PLAYERS = [(ALICE, "Alice"), (BOB, "Bob")]
+
+
+def _room(game: str = "arena", seed: int = 7, **settings: object) -> Room:
+    definition = CATALOGUE[game]
+    return Room(
+        room_id="r1",
+        game=definition,
+        settings=definition.clean_settings(settings),
+        players=PLAYERS,
+        seed=seed,
+        seat_window_seconds=1,
+    )
+
+
+def _frames(frames: list[tuple[str | None, str]]) -> list[tuple[str | None, dict]]:
+    return [(target, orjson.loads(text)) for target, text in frames]
+
+
+def test_inputs_apply_at_the_next_tick_in_arrival_order_and_are_acked() -> None:
+    room = _room("connect_four")
+    room.submit(BOB, 1, {"column": 3})
+    room.submit(ALICE, 1, {"column": 3})
+    [(bob, error), (everyone, diff)] = _frames(room.tick())
+    assert (bob, error["code"], error["seq"]) == (BOB, "not_your_turn", 1)
+    assert everyone is None
+    assert diff["acks"] == {ALICE: 1, BOB: 1}
+    assert diff["diff"]["cells"] == {"0,3": ALICE}
+
+
+def test_an_old_or_repeated_sequence_number_is_ignored() -> None:
+    room = _room("connect_four")
+    room.submit(ALICE, 5, {"column": 0})
+    room.tick()
+    room.submit(ALICE, 5, {"column": 1})
+    room.submit(BOB, 1, {"column": 6})
+    room.tick()
+    assert set(room.state["cells"]) == {"0,0", "0,6"}
+
+
+def test_a_turn_based_room_sends_nothing_when_nothing_changed() -> None:
+    room = _room("connect_four")
+    assert room.tick() == []
+
+
+def test_each_frame_carries_the_tick_and_the_base_it_applies_to() -> None:
+    room = _room("arena")
+    room.submit(ALICE, 1, {"dir": [1, 0]})
+    [(_, first)] = _frames(room.tick())
+    [(_, second)] = _frames(room.tick())
+    assert (first["tick"], first["base"]) == (1, 0)
+    assert (second["tick"], second["base"]) == (1 + 1, 1)
+
+
+def test_a_client_applying_snapshot_then_diffs_holds_the_server_state() -> None:
+    room = _room("arena")
+    client = orjson.loads(room.snapshot(ALICE))["state"]
+    for tick in range(1, 100):
+        room.submit(ALICE, tick, {"dir": [1, (tick % 3) - 1]})
+        for _, frame in _frames(room.tick()):
+            if frame["type"] == "diff":
+                client = apply_patch(client, frame["diff"])
+    assert client == room.state
+
+
+def test_a_snapshot_matches_the_last_frame_sent() -> None:
+    room = _room("arena")
+    room.submit(ALICE, 1, {"dir": [0, 1]})
+    room.tick()
+    snapshot = orjson.loads(room.snapshot(BOB))
+    assert snapshot["tick"] == room.sent_tick == 1
+    assert snapshot["acks"] == {ALICE: 1, BOB: 0}
+    assert snapshot["room"]["you"] == BOB
+    assert snapshot["room"]["players"][ALICE] == {
+        "name": "Alice",
+        "seat": 0,
+        "connected": False,
+        "gone": False,
+    }
+
+
+def test_a_dropped_player_keeps_the_seat_for_the_window() -> None:
+    room = _room("connect_four")
+    room.connected(ALICE)
+    room.disconnected(ALICE)
+    for _ in range(room.seat_window_ticks - 1):
+        room.tick()
+    room.connected(ALICE)
+    for _ in range(5):
+        room.tick()
+    assert room.result is None
+    assert not room.seats[ALICE].gone
+
+
+def test_after_the_window_the_game_treats_the_player_as_gone() -> None:
+    room = _room("connect_four")
+    room.disconnected(ALICE)
+    frames: list = []
+    for _ in range(room.seat_window_ticks):
+        frames = _frames(room.tick())
+    assert room.seats[ALICE].gone
+    assert room.result is not None
+    assert room.result.reason == "forfeit"
+    assert frames[-1][1] == {
+        "type": "end",
+        "tick": room.seat_window_ticks,
+        "result": {
+            "placements": {BOB: 1, ALICE: 2},
+            "scores": {BOB: 1, ALICE: 0},
+            "reason": "forfeit",
+        },
+    }
+
+
+def test_a_finished_room_does_not_tick() -> None:
+    room = _room("arena", duration=15, tick_rate=10)
+    ticks = 0
+    while room.result is None:
+        room.tick()
+        ticks += 1
+    assert ticks == 150
+    assert room.tick() == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_match_replays_exactly_from_its_seed_and_inputs(seed: int) -> None:
+    def play() -> dict:
+        room = _room("arena", seed=seed)
+        for tick in range(1, 200):
+            room.submit(ALICE, tick, {"dir": [1, 1]})
+            room.submit(BOB, tick, {"dir": [-1, (tick % 5) / 5]})
+            room.tick()
+        return room.state
+
+    assert play() == play()
