@@ -1,0 +1,63 @@
+"""Player sockets through the real ASGI application, on both channel layers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from game_server.asgi import application
+from games.engine.registry import registry
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def channel_layer(request, settings) -> str:
+    if request.param == "redis":
+        redis_url = request.getfixturevalue("redis_url")
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 30}]},
+            }
+        }
+    else:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return request.param
+
+
+@pytest.fixture
+async def rooms(channel_layer: str) -> AsyncIterator[None]:
+    yield
+    await registry().close()
+
+
+def _session_cookie(user: object) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+Connect = Callable[..., Awaitable[WebsocketCommunicator]]
+
+
+@pytest.fixture
+def connect(rooms: None) -> Connect:
+    """Opens a socket to a room as a user (or anonymous), through the real router."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def _connect(room_id: object, user: object | None = None) -> WebsocketCommunicator:
+        headers = [ORIGIN]
+        if user is not None:
+            headers.append((b"cookie", await sync_to_async(_session_cookie)(user)))
+        communicator = WebsocketCommunicator(application, f"/ws/play/{room_id}/", headers=headers)
+        connected, _ = await communicator.connect()
+        assert connected
+        opened.append(communicator)
+        return communicator
+
+    return _connect
