@@ -8,5 +8,6 @@ from game_server.health import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("", include("games.urls")),
     path("", include("lobby.urls")),
 ]

@@ -1,0 +1,33 @@
+"""The play page: where a seated player's browser opens the match's socket."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from games.models import Match
+from games.rules import CATALOGUE
+
+
+@login_required
+def play(request: HttpRequest, match_id: str) -> HttpResponse:
+    match = get_object_or_404(Match, pk=match_id)
+    seated = match.players.filter(user=request.user).exists()
+    definition = CATALOGUE.get(match.game)
+    context = {
+        "match": match,
+        "match_id": str(match.pk),
+        "game_slug": match.game,
+        "game_name": definition.name if definition else match.game,
+        "seated": seated,
+        "player_id": str(request.user.pk),
+        "ws_url": _socket_url(request, str(match.pk)),
+    }
+    # A page for someone without a seat says so, with a status that says so too.
+    return render(request, "games/play.html", context, status=200 if seated else 403)
+
+
+def _socket_url(request: HttpRequest, match_id: str) -> str:
+    scheme = "wss" if request.is_secure() else "ws"
+    return f"{scheme}://{request.get_host()}/ws/play/{match_id}/"
