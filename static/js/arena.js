@@ -1,0 +1,321 @@
+// Arena on a canvas: remote players interpolated ~100 ms behind, our own player
+// predicted from our inputs and reconciled with the server's acks.
+
+const COLOURS = ["#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#f783ac", "#ffa94d", "#b197fc", "#63e6be"];
+const INTERPOLATION_MS = 100;
+const HISTORY = 60;
+// A correction larger than this (in field units) is a teleport: show it at once.
+const SNAP_DISTANCE = 150;
+const CORRECTION_MS = 120;
+const KEYS = {
+  KeyW: [0, -1], ArrowUp: [0, -1], KeyS: [0, 1], ArrowDown: [0, 1],
+  KeyA: [-1, 0], ArrowLeft: [-1, 0], KeyD: [1, 0], ArrowRight: [1, 0],
+};
+
+export function start({ root, net, playerName }) {
+  root.classList.add("arena");
+  root.innerHTML = `
+    <div class="arena-field">
+      <canvas class="arena-canvas" tabindex="0"
+        aria-label="Arena field. Steer with W A S D or the arrow keys, Space to dash."></canvas>
+      <div class="arena-stick" aria-hidden="true"><div class="arena-knob"></div></div>
+      <button type="button" class="arena-dash">Dash</button>
+    </div>
+    <aside class="arena-side">
+      <p class="arena-time" aria-live="off">Time left: –</p>
+      <h2 class="arena-scores-title">Scores</h2>
+      <ol class="arena-scores"></ol>
+      <p class="help">W A S D or arrows to move, Space to dash. On a phone, drag the stick.</p>
+    </aside>`;
+  const canvas = root.querySelector("canvas");
+  const context = canvas.getContext("2d");
+  const timeLine = root.querySelector(".arena-time");
+  const scores = root.querySelector(".arena-scores");
+  const history = new Map(); // player -> [{tick, x, y}]
+  const pressed = new Set();
+  let sentDir = [0, 0];
+  let stickDir = null;
+  let local = null; // our predicted segment: {ox, oy, ot, vx, vy}, in estimated ticks
+  let correction = { x: 0, y: 0 };
+  let lastKey = "";
+  let shown = null;
+  let lastFrameAt = performance.now();
+  let lastSideAt = 0;
+
+  // Where a player stands at tick t on their segment, clamped to the field.
+  function onSegment(segment, t, state) {
+    const elapsed = Math.max(0, t - segment.ot) / net.tickRate;
+    const r = state.player_radius;
+    return {
+      x: clamp(segment.ox + segment.vx * elapsed, r, state.width - r),
+      y: clamp(segment.oy + segment.vy * elapsed, r, state.height - r),
+    };
+  }
+
+  function remotePosition(player, body, t, state) {
+    const samples = history.get(player) || [];
+    const newest = samples[samples.length - 1];
+    if (!newest || t >= newest.tick) {
+      // Past the newest frame: carry on along its segment, a few ticks at most.
+      return body.vx || body.vy ? onSegment(body, Math.min(t, state.newestTick + 3), state) : body;
+    }
+    for (let i = samples.length - 1; i > 0; i -= 1) {
+      const a = samples[i - 1];
+      const b = samples[i];
+      if (a.tick <= t && t <= b.tick) {
+        const f = (t - a.tick) / (b.tick - a.tick || 1);
+        return { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
+      }
+    }
+    return samples[0];
+  }
+
+  function ownPosition(body, t, state, dt) {
+    const predicting = local && net.unacked().length > 0;
+    const segment = predicting ? local : body;
+    let target = predicting ? { x: local.ox, y: local.oy } : { x: body.x, y: body.y };
+    if (segment.vx || segment.vy) target = onSegment(segment, t, state);
+    if (!predicting) local = null;
+    const key = predicting
+      ? `l${local.ot}`
+      : `s${body.ot},${body.vx},${body.vy},${body.ox},${body.oy}`;
+    if (key !== lastKey && shown) {
+      // The source of truth changed: keep showing where we were and ease the gap away.
+      correction = { x: shown.x - target.x, y: shown.y - target.y };
+      if (Math.hypot(correction.x, correction.y) > SNAP_DISTANCE) correction = { x: 0, y: 0 };
+    }
+    lastKey = key;
+    const decay = Math.exp(-dt / CORRECTION_MS);
+    correction = { x: correction.x * decay, y: correction.y * decay };
+    shown = { x: target.x + correction.x, y: target.y + correction.y };
+    return shown;
+  }
+
+  function steer(dir) {
+    const rounded = dir.map((v) => Math.round(v * 1000) / 1000);
+    if (rounded[0] === sentDir[0] && rounded[1] === sentDir[1]) return;
+    if (!net.state || !net.state.players[net.you]) return;
+    if (!net.sendInput({ dir: rounded })) return;
+    sentDir = rounded;
+    const speed = net.state.speed;
+    const from = shown || net.state.players[net.you];
+    local = {
+      ox: from.x,
+      oy: from.y,
+      ot: net.estimatedTick(),
+      vx: rounded[0] * speed,
+      vy: rounded[1] * speed,
+    };
+  }
+
+  function keyDirection() {
+    let dx = 0;
+    let dy = 0;
+    for (const code of pressed) {
+      dx += KEYS[code][0];
+      dy += KEYS[code][1];
+    }
+    dx = Math.sign(dx);
+    dy = Math.sign(dy);
+    const length = Math.hypot(dx, dy) || 1;
+    return [dx / length, dy / length];
+  }
+
+  function dash() {
+    net.sendInput({ dash: true });
+  }
+
+  window.addEventListener("keydown", (event) => {
+    if (event.target.closest && event.target.closest("input, textarea, select, a, button")) return;
+    if (KEYS[event.code]) {
+      event.preventDefault();
+      pressed.add(event.code);
+      steer(keyDirection());
+    } else if (event.code === "Space" || event.code === "ShiftLeft") {
+      event.preventDefault();
+      if (!event.repeat) dash();
+    }
+  });
+  window.addEventListener("keyup", (event) => {
+    if (KEYS[event.code]) {
+      pressed.delete(event.code);
+      steer(keyDirection());
+    }
+  });
+  window.addEventListener("blur", () => {
+    pressed.clear();
+    steer([0, 0]);
+  });
+  root.querySelector(".arena-dash").addEventListener("click", dash);
+  setUpStick(root.querySelector(".arena-stick"), (dir) => {
+    stickDir = dir;
+    steer(dir || [0, 0]);
+  });
+
+  net.on("state", ({ kind }) => {
+    const state = net.state;
+    if (kind === "snapshot") history.clear();
+    state.newestTick = net.tick;
+    for (const [player, body] of Object.entries(state.players)) {
+      if (!history.has(player)) history.set(player, []);
+      const samples = history.get(player);
+      samples.push({ tick: net.tick, x: body.x, y: body.y });
+      if (samples.length > HISTORY) samples.shift();
+    }
+    for (const player of history.keys()) {
+      if (!(player in state.players)) history.delete(player);
+    }
+  });
+
+  function resize() {
+    const box = canvas.parentElement.getBoundingClientRect();
+    const size = Math.max(200, Math.min(box.width, window.innerHeight - 140));
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.width = `${size}px`;
+    canvas.style.height = `${size}px`;
+    canvas.width = Math.round(size * ratio);
+    canvas.height = Math.round(size * ratio);
+  }
+  new ResizeObserver(resize).observe(canvas.parentElement);
+  window.addEventListener("resize", resize);
+  resize();
+
+  function frame(now) {
+    const dt = Math.min(100, now - lastFrameAt);
+    lastFrameAt = now;
+    const state = net.state;
+    if (state && state.players) {
+      draw(state, now, dt);
+      if (now - lastSideAt > 250) {
+        lastSideAt = now;
+        renderSide(state);
+      }
+    }
+    requestAnimationFrame(frame);
+  }
+
+  function draw(state, now, dt) {
+    const scale = canvas.width / state.width;
+    const present = net.estimatedTick(now);
+    const behind = present - (INTERPOLATION_MS / 1000) * net.tickRate;
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.fillStyle = "#1c2230";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.setTransform(scale, 0, 0, scale, 0, 0);
+    context.strokeStyle = "#2c3445";
+    context.lineWidth = 2;
+    for (let line = 100; line < state.width; line += 100) {
+      context.beginPath();
+      context.moveTo(line, 0);
+      context.lineTo(line, state.height);
+      context.moveTo(0, line);
+      context.lineTo(state.width, line);
+      context.stroke();
+    }
+    context.fillStyle = "#e9ecef";
+    for (const [x, y] of Object.values(state.pellets)) {
+      context.beginPath();
+      context.arc(x, y, state.pellet_radius, 0, Math.PI * 2);
+      context.fill();
+    }
+    context.font = "bold 26px system-ui, sans-serif";
+    context.textAlign = "center";
+    for (const [player, body] of Object.entries(state.players)) {
+      const mine = player === net.you;
+      const at = mine
+        ? ownPosition(body, present, state, dt)
+        : remotePosition(player, body, behind, state);
+      const seat = net.players[player] ? net.players[player].seat : 0;
+      context.fillStyle = COLOURS[seat % COLOURS.length];
+      context.beginPath();
+      context.arc(at.x, at.y, state.player_radius, 0, Math.PI * 2);
+      context.fill();
+      if (mine) {
+        context.strokeStyle = "#ffffff";
+        context.lineWidth = 5;
+        context.stroke();
+      }
+      context.fillStyle = "#ffffff";
+      const label = mine ? "you" : (net.players[player] || {}).name || "";
+      context.fillText(label, at.x, at.y - state.player_radius - 8);
+      if (mine) canvas.dataset.me = `${at.x.toFixed(1)},${at.y.toFixed(1)}`;
+    }
+  }
+
+  function renderSide(state) {
+    const seconds = Math.max(0, (state.ends_at_tick - net.estimatedTick()) / net.tickRate);
+    const whole = Math.ceil(seconds);
+    timeLine.textContent = `Time left: ${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+    const rows = [
+      ...Object.entries(state.players).map(([player, body]) => [player, body.score, false]),
+      ...Object.entries(state.departed).map(([player, score]) => [player, score, true]),
+    ].sort((a, b) => b[1] - a[1]);
+    scores.replaceChildren(
+      ...rows.map(([player, score, left]) => {
+        const item = document.createElement("li");
+        const seat = net.players[player] ? net.players[player].seat : 0;
+        const away = net.players[player] && !net.players[player].connected && !left;
+        item.innerHTML = `<span class="swatch" style="background:${COLOURS[seat % COLOURS.length]}"></span>`;
+        item.append(`${playerName(net, player)}: ${score}${left ? " (left)" : away ? " (reconnecting…)" : ""}`);
+        if (player === net.you) item.classList.add("you");
+        return item;
+      }),
+    );
+  }
+
+  requestAnimationFrame(frame);
+}
+
+function clamp(value, low, high) {
+  return Math.min(Math.max(value, low), high);
+}
+
+// An on-screen stick: drag from its centre; reports a direction of length <= 1, or null.
+function setUpStick(stick, report) {
+  const knob = stick.querySelector(".arena-knob");
+  let pointer = null;
+  let lastSent = 0;
+  let pending = null;
+  function move(event) {
+    const box = stick.getBoundingClientRect();
+    const radius = box.width / 2;
+    let dx = (event.clientX - (box.left + radius)) / radius;
+    let dy = (event.clientY - (box.top + radius)) / radius;
+    const length = Math.hypot(dx, dy);
+    if (length > 1) {
+      dx /= length;
+      dy /= length;
+    }
+    knob.style.transform = `translate(${dx * radius * 0.6}px, ${dy * radius * 0.6}px)`;
+    const dir = length < 0.15 ? [0, 0] : [Math.round(dx * 20) / 20, Math.round(dy * 20) / 20];
+    // At most one direction every 50 ms, the latest one last.
+    const now = performance.now();
+    clearTimeout(pending);
+    if (now - lastSent >= 50) {
+      lastSent = now;
+      report(dir);
+    } else {
+      pending = setTimeout(() => {
+        lastSent = performance.now();
+        report(dir);
+      }, 50);
+    }
+  }
+  stick.addEventListener("pointerdown", (event) => {
+    pointer = event.pointerId;
+    stick.setPointerCapture(pointer);
+    move(event);
+  });
+  stick.addEventListener("pointermove", (event) => {
+    if (event.pointerId === pointer) move(event);
+  });
+  const release = (event) => {
+    if (event.pointerId !== pointer) return;
+    pointer = null;
+    clearTimeout(pending);
+    knob.style.transform = "";
+    report(null);
+  };
+  stick.addEventListener("pointerup", release);
+  stick.addEventListener("pointercancel", release);
+}
