@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-LOBBY_LIST_GROUP = "lobby-list"
+from lobby import services
+from lobby.models import Lobby, Membership, User
+from lobby.services import LOBBY_LIST_GROUP, LobbyError
+
+# Close codes a client can tell apart: why the server ended the socket.
+CLOSE_REFUSED = 4003
+CLOSE_LEFT = 4000
 
 
 class LobbyListConsumer(AsyncJsonWebsocketConsumer):
@@ -25,3 +32,105 @@ class LobbyListConsumer(AsyncJsonWebsocketConsumer):
 
     async def lobby_list_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "lobby_list", "lobby": event["lobby"]})
+
+
+def _member_lobby(code: str, user: User) -> Lobby:
+    lobby = services.lobby_find(code=code)
+    if not Membership.objects.filter(lobby=lobby, user=user).exists():
+        raise LobbyError("NOT_MEMBER")
+    return lobby
+
+
+def _snapshot(lobby_id: int) -> dict[str, Any]:
+    return services.lobby_snapshot(Lobby.objects.select_related("host").get(pk=lobby_id))
+
+
+def _target(content: dict[str, Any]) -> User:
+    user_id = content.get("user_id")
+    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+    if user is None:
+        raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
+    return user
+
+
+def _act(lobby_id: int, user: User, content: dict[str, Any]) -> None:
+    """Runs one client action through the services (in a worker thread)."""
+    lobby = Lobby.objects.get(pk=lobby_id)
+    action = content.get("type")
+    if action == "chat":
+        services.lobby_chat(lobby=lobby, user=user, text=content.get("text"))
+    elif action == "ready":
+        services.lobby_set_ready(lobby=lobby, user=user, ready=content.get("ready") is True)
+    elif action == "kick":
+        services.lobby_kick(lobby=lobby, user=user, target=_target(content))
+    elif action == "host":
+        services.lobby_transfer_host(lobby=lobby, user=user, target=_target(content))
+    elif action == "start":
+        services.lobby_start(lobby=lobby, user=user)
+    elif action == "leave":
+        services.lobby_leave(lobby=lobby, user=user)
+    else:
+        raise LobbyError("BAD_REQUEST", "Unknown action.")
+
+
+class LobbyConsumer(AsyncJsonWebsocketConsumer):
+    """One member's socket on one lobby: lobby events out, actions in.
+
+    Only members get in. A member who leaves, is kicked or whose lobby closes gets that
+    last event and the socket closes.
+    """
+
+    lobby_id: int | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self._refuse("AUTH_REQUIRED", services.MESSAGES["AUTH_REQUIRED"])
+            return
+        code = self.scope["url_route"]["kwargs"]["code"]
+        try:
+            lobby = await database_sync_to_async(_member_lobby)(code, self.user)
+        except LobbyError as error:
+            await self._refuse(error.code, error.message)
+            return
+        self.group = services.lobby_group(lobby.pk)
+        # Joined before the snapshot is read, so no change falls between the two.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.lobby_id = lobby.pk
+        snapshot = await database_sync_to_async(_snapshot)(lobby.pk)
+        await self.send_json({"type": "lobby", "lobby": snapshot})
+
+    async def _refuse(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+        await self.close(code=CLOSE_REFUSED)
+
+    async def disconnect(self, code: int) -> None:
+        if self.lobby_id is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self.lobby_id is None:
+            return
+        if not isinstance(content, dict):
+            content = {}
+        try:
+            await database_sync_to_async(_act)(self.lobby_id, self.user, content)
+        except LobbyError as error:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": error.code,
+                    "message": error.message,
+                    "action": str(content.get("type", ""))[:20],
+                }
+            )
+
+    async def lobby_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        await self.send_json(event)
+        leaving = event["type"] in ("member_left", "kicked") and event["user_id"] == self.user.pk
+        if leaving or event["type"] == "closed":
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.lobby_id = None
+            await self.close(code=CLOSE_LEFT)

@@ -1,0 +1,66 @@
+"""Personas and helpers for the lobby tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lobby import services
+from lobby.models import Lobby, User
+
+
+@pytest.fixture
+def carol(django_user_model: type) -> User:
+    return django_user_model.objects.create_user(username="carol", display_name="Carol")
+
+
+@pytest.fixture
+def dave(django_user_model: type) -> User:
+    return django_user_model.objects.create_user(username="dave", display_name="Dave")
+
+
+@pytest.fixture
+def make_user(django_user_model: type) -> Callable[[str], User]:
+    def make(name: str) -> User:
+        return django_user_model.objects.create_user(username=name, display_name=name.title())
+
+    return make
+
+
+@pytest.fixture
+def arena_lobby(alice: User) -> Lobby:
+    """An open public arena lobby (2 to 8 players) hosted by Alice."""
+    return services.lobby_create(host=alice, game="arena", name="Alice's arena")
+
+
+class Sent:
+    """Group messages the services sent after commit."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+
+    def events(self, lobby: Lobby) -> list[dict[str, Any]]:
+        group = services.lobby_group(lobby.pk)
+        return [message["event"] for name, message in self.messages if name == group]
+
+    def types(self, lobby: Lobby) -> list[str]:
+        return [event["type"] for event in self.events(lobby)]
+
+    def list_changes(self) -> list[dict[str, Any]]:
+        return [m["lobby"] for name, m in self.messages if name == services.LOBBY_LIST_GROUP]
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    """Records group messages instead of sending them.
+
+    Wrap the action in `django_capture_on_commit_callbacks(execute=True)`: the test's
+    own transaction never commits.
+    """
+    recorder = Sent()
+    monkeypatch.setattr(
+        services, "_group_send", lambda group, message: recorder.messages.append((group, message))
+    )
+    return recorder
