@@ -237,7 +237,10 @@ export function start({ root, net, playerName }) {
       }
       context.fillStyle = "#ffffff";
       const label = mine ? "you" : (net.players[player] || {}).name || "";
-      context.fillText(label, at.x, at.y - state.player_radius - 8);
+      // Keep the name on the field near the walls.
+      const labelX = clamp(at.x, 40, state.width - 40);
+      const labelY = at.y - state.player_radius < 40 ? at.y + state.player_radius + 30 : at.y - state.player_radius - 8;
+      context.fillText(label, labelX, labelY);
       if (mine) canvas.dataset.me = `${at.x.toFixed(1)},${at.y.toFixed(1)}`;
     }
   }
