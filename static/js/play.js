@@ -37,7 +37,9 @@ export function playerName(net, player) {
 }
 
 function showEnd(net, result) {
-  document.getElementById("play-end-reason").textContent = REASONS[result.reason] || "";
+  // An aborted match (ended from the admin, say) has no placements and its own reason.
+  document.getElementById("play-end-reason").textContent =
+    REASONS[result.reason] || "The match was ended before it was decided.";
   const list = document.getElementById("play-placements");
   list.replaceChildren();
   const ranked = Object.entries(result.placements).sort((a, b) => a[1] - b[1]);
