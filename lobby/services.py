@@ -136,6 +136,8 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         "members": members,
         "match_id": str(match.id) if match else None,
         "play_url": play_url(match.id) if match else None,
+        "socket_url": f"/ws/lobby/{lobby.code}/",
+        "invite_url": f"/l/{lobby.code}/",
     }
 
 

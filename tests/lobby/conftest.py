@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -64,3 +65,32 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
         services, "_group_send", lambda group, message: recorder.messages.append((group, message))
     )
     return recorder
+
+
+class ApiClient:
+    """A Django test client speaking JSON with a bearer token, like a bot would."""
+
+    def __init__(self, client: Any, token: str = "") -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url, headers=self._headers())
+
+    def post(self, url: str, body: Any = None) -> Any:
+        data = "" if body is None else json.dumps(body)
+        return self.client.post(url, data, content_type="application/json", headers=self._headers())
+
+
+@pytest.fixture
+def api_for(client: Any) -> Callable[[User], ApiClient]:
+    """An API client holding a fresh token of the given user."""
+    from django.test import Client
+
+    def make(user: User) -> ApiClient:
+        return ApiClient(Client(), services.api_token_create(user=user))
+
+    return make
