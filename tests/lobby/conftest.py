@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,18 @@ import pytest
 
 from lobby import services
 from lobby.models import Lobby, User
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings: Any) -> None:
+    # Chat budgets live in the cache, which may be a Redis shared by parallel workers
+    # whose user ids overlap: give every test a cache of its own.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from games.models import Match
 from lobby import services
@@ -240,7 +239,6 @@ def test_start_twice_is_wrong_state(as_alice, as_bob, code):
 
 
 def test_chat(as_alice, code):
-    cache.clear()
     message = as_alice.post(f"/api/lobbies/{code}/chat/", {"text": "gl hf"}).json()["message"]
     assert (message["text"], message["name"]) == ("gl hf", "Alice")
 
@@ -251,7 +249,6 @@ def test_chat_refusals(as_alice, code, text, expected):
 
 
 def test_chat_too_fast_is_rate_limited(as_alice, code, settings):
-    cache.clear()
     settings.LOBBY_CHAT_MESSAGES_PER_WINDOW = 1
     as_alice.post(f"/api/lobbies/{code}/chat/", {"text": "one"})
     response = as_alice.post(f"/api/lobbies/{code}/chat/", {"text": "two"})

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from lobby import services
 from lobby.services import CHAT_MAX_LENGTH, LobbyError
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget(settings):
-    # The chat budget lives in the cache, which outlives a test; give each test its own.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "c"}
-    }
-    cache.clear()
 
 
 def test_a_member_chats_to_the_lobby(arena_lobby, alice, sent, django_capture_on_commit_callbacks):
