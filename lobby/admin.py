@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 
-from lobby.models import User
+from lobby import services
+from lobby.models import ApiToken, Lobby, LobbyBan, Membership, User
 
 
 @admin.register(User)
@@ -15,3 +18,52 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         ("Player", {"fields": ("display_name", "is_guest")}),
     )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("seat", "user", "is_ready", "joined_at")
+    readonly_fields = ("joined_at",)
+    raw_id_fields = ("user",)
+
+
+class LobbyBanInline(admin.TabularInline):
+    model = LobbyBan
+    extra = 0
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Lobby)
+class LobbyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "game", "state", "host", "players", "is_public", "created_at")
+    list_filter = ("state", "game", "is_public")
+    search_fields = ("code", "name", "host__username", "host__display_name")
+    raw_id_fields = ("host",)
+    readonly_fields = ("created_at", "last_activity_at", "closed_at")
+    inlines = (MembershipInline, LobbyBanInline)
+    actions = ("close_lobbies",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Lobby]:
+        queryset = super().get_queryset(request).select_related("host")
+        return queryset.annotate(player_count=Count("memberships"))
+
+    @admin.display(ordering="player_count")
+    def players(self, lobby: Lobby) -> str:
+        return f"{lobby.player_count} / {lobby.max_players}"
+
+    @admin.action(description="Close the selected lobbies (members are told)")
+    def close_lobbies(self, request: HttpRequest, queryset: QuerySet[Lobby]) -> None:
+        lobbies = queryset.exclude(state=Lobby.State.CLOSED)
+        for lobby in lobbies:
+            services.lobby_close(lobby=lobby)
+        self.message_user(request, f"Closed {len(lobbies)} lobbies.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at")
+    search_fields = ("user__username", "user__display_name")
+    raw_id_fields = ("user",)
+    readonly_fields = ("key_hash", "created_at")
