@@ -1,4 +1,7 @@
-"""The one ASGI application: HTTP to Django, WebSocket through origin checks and auth."""
+"""The one ASGI application: HTTP to Django, WebSocket through origin checks and auth.
+
+WebSocket users come from the session cookie, or from an API token in `?token=`.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from game_server.routing import websocket_urlpatterns  # noqa: E402
+from lobby.auth import TokenAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

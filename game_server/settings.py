@@ -126,7 +126,7 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory, so that tests see SQLite as the server does.
-            "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
+            "TEST": {"NAME": os.getenv("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")) + "-test"},
         }
     }
 
@@ -236,3 +236,8 @@ LOGGING = {
 SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
 # Inputs a player's socket may send per second, with a burst of as many again.
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
+# Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.
+LOBBY_IDLE_SECONDS = envint("LOBBY_IDLE_SECONDS", "1800", minimum=60)
+# Lobby chat: messages a user may send per window.
+LOBBY_CHAT_MESSAGES_PER_WINDOW = envint("LOBBY_CHAT_MESSAGES_PER_WINDOW", "5", minimum=1)
+LOBBY_CHAT_WINDOW_SECONDS = envint("LOBBY_CHAT_WINDOW_SECONDS", "10", minimum=1)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from games import protocol
+from games import protocol, services
 from games.engine.registry import registry
 from games.engine.room import dumps
 from games.engine.runner import RoomRunner
@@ -39,9 +40,13 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if not user.is_authenticated:
             await self._refuse(protocol.CLOSE_NOT_AUTHENTICATED, "not_authenticated")
             return
-        runner = await registry().open(str(self.scope["url_route"]["kwargs"]["room_id"]))
+        room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
+        runner = await registry().open(room_id)
         if runner is None:
-            await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
+            if await sync_to_async(services.match_is_over)(match_id=room_id):
+                await self._refuse(protocol.CLOSE_ROOM_OVER, "room_over")
+            else:
+                await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
             return
         self.player = str(user.pk)
         if self.player not in runner.room.seats:
@@ -57,7 +62,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     async def _refuse(self, code: int, error: str) -> None:
         messages = {
             "not_authenticated": "Sign in or play as a guest first.",
-            "no_such_room": "This game is over or does not exist.",
+            "no_such_room": "There is no such game.",
+            "room_over": "This game is over.",
             "not_a_player": "You do not have a seat in this game.",
         }
         await self._send_error(error, messages[error])
@@ -85,9 +91,11 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             elif self._refused_this_second == 1:
                 await self._send_error("rate_limited", "Too many inputs: some were dropped.")
         elif isinstance(frame, protocol.SnapshotRequest):
-            await self.runner.resync(self.player, self.channel_name)
+            # A snapshot serializes the whole state: it counts against the input rate.
+            if self._within_rate():
+                await self.runner.resync(self.player, self.channel_name)
         else:
-            pong = {"type": "pong", "t": frame.t, "tick": self.runner.room.sent_tick}
+            pong = {"type": "pong", "t": frame.t, "tick": self.runner.room.ctx.tick}
             await self.send(text_data=dumps(pong))
 
     def _within_rate(self) -> bool:
@@ -111,6 +119,10 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def room_frame(self, event: dict[str, Any]) -> None:
         await self.base_send({"type": "websocket.send", "text": event["text"]})
+
+    async def room_over(self, event: dict[str, Any]) -> None:
+        """The match ended and its result is recorded: nothing more will come."""
+        await self.close(protocol.CLOSE_ROOM_OVER)
 
     async def room_replaced(self, event: dict[str, Any]) -> None:
         # The newer socket holds the seat now: leave without telling the room.

@@ -61,13 +61,17 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
     )
 
 
-def match_finish(*, match_id: str, result: Result) -> bool:
+def match_is_over(*, match_id: str) -> bool:
+    return Match.objects.filter(pk=match_id).exclude(state=Match.State.RUNNING).exists()
+
+
+def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> bool:
     """Records the result once; False if the match was already over."""
     with transaction.atomic():
         match = Match.objects.select_for_update().filter(pk=match_id).first()
         if match is None or match.state != Match.State.RUNNING:
             return False
-        match.state = Match.State.FINISHED
+        match.state = Match.State.ABORTED if aborted else Match.State.FINISHED
         match.reason = result.reason
         match.ended_at = timezone.now()
         match.save(update_fields=["state", "reason", "ended_at"])

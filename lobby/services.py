@@ -529,7 +529,7 @@ def lobby_close_idle(*, idle_seconds: int | None = None) -> int:
     Lobbies in a game are left to the engine, which reports the match's end.
     """
     if idle_seconds is None:
-        idle_seconds = getattr(django_settings, "LOBBY_IDLE_SECONDS", 1800)
+        idle_seconds = django_settings.LOBBY_IDLE_SECONDS
     cutoff = timezone.now() - timedelta(seconds=idle_seconds)
     candidates = Lobby.objects.filter(state=Lobby.State.OPEN).filter(
         Q(last_activity_at__lt=cutoff) | Q(memberships__isnull=True)
@@ -582,8 +582,8 @@ def lobby_quick_play(*, user: User, game: str) -> Membership:
 
 def _chat_allowed(user: User) -> bool:
     """A per-user budget of messages per window, shared by every server process."""
-    limit = getattr(django_settings, "LOBBY_CHAT_MESSAGES_PER_WINDOW", 5)
-    window = getattr(django_settings, "LOBBY_CHAT_WINDOW_SECONDS", 10)
+    limit = django_settings.LOBBY_CHAT_MESSAGES_PER_WINDOW
+    window = django_settings.LOBBY_CHAT_WINDOW_SECONDS
     key = f"lobby-chat:{user.pk}"
     cache.add(key, 0, timeout=window)
     try:

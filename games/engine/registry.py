@@ -64,9 +64,13 @@ class LocalRegistry:
         return runner
 
     async def _ended(self, room: Room) -> None:
-        self.runners.pop(room.room_id, None)
         assert room.result is not None
-        await sync_to_async(services.match_finish)(match_id=room.room_id, result=room.result)
+        # Recorded before the room leaves the registry, so that a socket connecting
+        # meanwhile finds the ended room, not a match that still looks running.
+        await sync_to_async(services.match_finish)(
+            match_id=room.room_id, result=room.result, aborted=room.aborted
+        )
+        self.runners.pop(room.room_id, None)
         logger.info("room %s ended: %s", room.room_id, room.result.reason)
 
     async def close(self) -> None:

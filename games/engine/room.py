@@ -67,6 +67,7 @@ class Room:
         self.seat_window_ticks = max(1, round(seat_window_seconds * self.tick_rate))
         self.acks = dict.fromkeys(self.seats, 0)
         self.result: Result | None = None
+        self.aborted = False
         # The tick of the last frame sent: the base of the next diff.
         self.sent_tick = 0
         self._inputs: list[tuple[str, int, Input]] = []
@@ -94,13 +95,15 @@ class Room:
         self.result = self.game.result(self.state, ctx)
         frames.extend(self._diff_frames(force=acked))
         if self.result is not None:
-            frames.append((None, self._end_frame()))
+            frames.append((None, self.end_frame()))
         return frames
 
     def _apply_inputs(self, frames: list[Frame]) -> bool:
         inputs, self._inputs = self._inputs, []
         for player, seq, data in inputs:
             if seq <= self.acks[player]:
+                message = f"Inputs must count up from {self.acks[player] + 1}."
+                frames.append((player, self.error_frame("stale_seq", message, seq=seq)))
                 continue
             try:
                 self.state = self.game.apply_input(self.state, self.ctx, player, data)
@@ -187,7 +190,13 @@ class Room:
             error["seq"] = seq
         return dumps(error)
 
-    def _end_frame(self) -> str:
+    def abort(self, reason: str) -> None:
+        """Ends the match now with no placements; the runner sends the end frame."""
+        if self.result is None:
+            self.result = Result(placements={}, scores={}, reason=reason)
+            self.aborted = True
+
+    def end_frame(self) -> str:
         assert self.result is not None
         return dumps({"type": "end", "tick": self.ctx.tick, "result": _result_json(self.result)})
 

@@ -66,7 +66,10 @@ class RoomRunner:
                 self.tick_seconds_max = max(self.tick_seconds_max, clock() - began)
                 if frames:
                     await self.send(frames)
+            if room.aborted:
+                await self.send([(None, room.end_frame())])
             await self.on_end(room)
+            await self.layer.group_send(self.group, {"type": "room.over"})
         except Exception:
             logger.exception("room %s stopped on an error", room.room_id)
             raise

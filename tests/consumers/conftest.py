@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import orjson
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -61,3 +62,16 @@ def connect(rooms: None) -> Connect:
         return communicator
 
     return _connect
+
+
+async def _receive(socket: WebsocketCommunicator, kind: str) -> dict:
+    """The next frame of a type, passing over presence frames and the like."""
+    while True:
+        frame = orjson.loads(await socket.receive_from(timeout=5))
+        if frame["type"] == kind:
+            return frame
+
+
+@pytest.fixture
+def receive() -> Callable[[WebsocketCommunicator, str], Awaitable[dict]]:
+    return _receive

@@ -21,14 +21,6 @@ def match(alice, bob) -> Match:
     return match_create(game="connect_four", settings={}, players=[alice, bob])
 
 
-async def _receive(socket: WebsocketCommunicator, kind: str) -> dict:
-    """The next frame of a type, passing over presence frames and the like."""
-    while True:
-        frame = orjson.loads(await socket.receive_from(timeout=5))
-        if frame["type"] == kind:
-            return frame
-
-
 async def _closed_with(socket: WebsocketCommunicator) -> int:
     while True:
         message = await socket.receive_output(timeout=5)
@@ -36,9 +28,9 @@ async def _closed_with(socket: WebsocketCommunicator) -> int:
             return message["code"]
 
 
-async def test_a_seated_player_gets_a_snapshot(connect, match, alice) -> None:
+async def test_a_seated_player_gets_a_snapshot(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
-    snapshot = await _receive(socket, "snapshot")
+    snapshot = await receive(socket, "snapshot")
     assert snapshot["v"] == 1
     assert snapshot["room"]["you"] == str(alice.pk)
     assert snapshot["room"]["game"] == "connect_four"
@@ -46,24 +38,26 @@ async def test_a_seated_player_gets_a_snapshot(connect, match, alice) -> None:
 
 
 async def test_an_input_comes_back_acked_in_the_same_frame_for_everyone(
-    connect, match, alice, bob
+    receive, connect, match, alice, bob
 ) -> None:
     alice_socket, bob_socket = await connect(match.pk, alice), await connect(match.pk, bob)
-    await _receive(alice_socket, "snapshot")
-    await _receive(bob_socket, "snapshot")
+    await receive(alice_socket, "snapshot")
+    await receive(bob_socket, "snapshot")
     await alice_socket.send_to(text_data='{"type":"input","seq":1,"data":{"column":3}}')
-    seen_by_alice = await _receive(alice_socket, "diff")
-    seen_by_bob = await _receive(bob_socket, "diff")
+    seen_by_alice = await receive(alice_socket, "diff")
+    seen_by_bob = await receive(bob_socket, "diff")
     assert seen_by_alice == seen_by_bob
     assert seen_by_alice["acks"][str(alice.pk)] == 1
     assert seen_by_alice["diff"]["cells"] == {"0,3": str(alice.pk)}
 
 
-async def test_an_illegal_move_gets_an_error_for_that_player_only(connect, match, bob) -> None:
+async def test_an_illegal_move_gets_an_error_for_that_player_only(
+    receive, connect, match, bob
+) -> None:
     socket = await connect(match.pk, bob)
-    await _receive(socket, "snapshot")
+    await receive(socket, "snapshot")
     await socket.send_to(text_data='{"type":"input","seq":1,"data":{"column":3}}')
-    error = await _receive(socket, "error")
+    error = await receive(socket, "error")
     assert (error["code"], error["seq"]) == ("not_your_turn", 1)
 
 
@@ -85,98 +79,109 @@ async def test_an_illegal_move_gets_an_error_for_that_player_only(connect, match
     ],
 )
 async def test_a_bad_frame_gets_an_error_and_the_room_runs_on(
-    connect, match, alice, text: str, code: str
+    receive, connect, match, alice, text: str, code: str
 ) -> None:
     socket = await connect(match.pk, alice)
-    await _receive(socket, "snapshot")
+    await receive(socket, "snapshot")
     await socket.send_to(text_data=text)
-    assert (await _receive(socket, "error"))["code"] == code
+    assert (await receive(socket, "error"))["code"] == code
     await socket.send_to(text_data='{"type":"input","seq":7,"data":{"column":0}}')
-    assert (await _receive(socket, "diff"))["acks"][str(alice.pk)] == 7
+    assert (await receive(socket, "diff"))["acks"][str(alice.pk)] == 7
 
 
-async def test_binary_frames_are_refused_with_a_reason(connect, match, alice) -> None:
+async def test_binary_frames_are_refused_with_a_reason(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
-    await _receive(socket, "snapshot")
+    await receive(socket, "snapshot")
     await socket.send_to(bytes_data=b"\x00\x01")
-    assert (await _receive(socket, "error"))["code"] == "text_only"
+    assert (await receive(socket, "error"))["code"] == "text_only"
 
 
-async def test_a_flood_is_rate_limited_then_closed(connect, match, alice, settings) -> None:
+async def test_a_flood_is_rate_limited_then_closed(
+    receive, connect, match, alice, settings
+) -> None:
     settings.INPUT_RATE_PER_SECOND = 5
     socket = await connect(match.pk, alice)
-    await _receive(socket, "snapshot")
+    await receive(socket, "snapshot")
     for seq in range(1, 100):
         await socket.send_to(text_data=f'{{"type":"input","seq":{seq},"data":{{"column":0}}}}')
-    assert (await _receive(socket, "error"))["code"] == "rate_limited"
-    assert (await _receive(socket, "error"))["code"] == "flooding"
-    assert await _closed_with(socket) == protocol.CLOSE_FLOODING
+    codes = []
+    while (message := await socket.receive_output(timeout=5))["type"] == "websocket.send":
+        frame = orjson.loads(message["text"])
+        if frame["type"] == "error" and frame["code"] != "not_your_turn":
+            codes.append(frame["code"])
+    assert codes == ["rate_limited", "flooding"]
+    assert message["code"] == protocol.CLOSE_FLOODING
 
 
-async def test_a_ping_gets_a_pong_with_the_tick(connect, match, alice) -> None:
+async def test_a_ping_gets_a_pong_with_the_tick(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
-    await _receive(socket, "snapshot")
+    await receive(socket, "snapshot")
     await socket.send_to(text_data='{"type":"ping","t":123.5}')
-    assert await _receive(socket, "pong") == {"type": "pong", "t": 123.5, "tick": 0}
+    pong = await receive(socket, "pong")
+    assert (pong["t"], type(pong["tick"])) == (123.5, int)
 
 
-async def test_an_anonymous_socket_is_told_to_sign_in(connect, match) -> None:
+async def test_an_anonymous_socket_is_told_to_sign_in(receive, connect, match) -> None:
     socket = await connect(match.pk)
-    assert (await _receive(socket, "error"))["code"] == "not_authenticated"
+    assert (await receive(socket, "error"))["code"] == "not_authenticated"
     assert await _closed_with(socket) == protocol.CLOSE_NOT_AUTHENTICATED
 
 
-async def test_a_player_without_a_seat_is_refused(connect, match, django_user_model) -> None:
+async def test_a_player_without_a_seat_is_refused(
+    receive, connect, match, django_user_model
+) -> None:
     carol = await sync_to_async(django_user_model.objects.create_user)(username="carol")
     socket = await connect(match.pk, carol)
-    assert (await _receive(socket, "error"))["code"] == "not_a_player"
+    assert (await receive(socket, "error"))["code"] == "not_a_player"
     assert await _closed_with(socket) == protocol.CLOSE_NOT_A_PLAYER
 
 
-async def test_an_unknown_room_is_refused(connect, alice) -> None:
+async def test_an_unknown_room_is_refused(receive, connect, alice) -> None:
     socket = await connect(uuid.uuid4(), alice)
-    assert (await _receive(socket, "error"))["code"] == "no_such_room"
+    assert (await receive(socket, "error"))["code"] == "no_such_room"
     assert await _closed_with(socket) == protocol.CLOSE_NO_SUCH_ROOM
 
 
-async def test_a_second_socket_replaces_the_first(connect, match, alice) -> None:
+async def test_a_second_socket_replaces_the_first(receive, connect, match, alice) -> None:
     first = await connect(match.pk, alice)
-    await _receive(first, "snapshot")
+    await receive(first, "snapshot")
     second = await connect(match.pk, alice)
-    await _receive(second, "snapshot")
-    assert (await _receive(first, "error"))["code"] == "replaced"
+    await receive(second, "snapshot")
+    assert (await receive(first, "error"))["code"] == "replaced"
     assert await _closed_with(first) == protocol.CLOSE_REPLACED
     await second.send_to(text_data='{"type":"input","seq":1,"data":{"column":2}}')
-    assert (await _receive(second, "diff"))["acks"][str(alice.pk)] == 1
+    assert (await receive(second, "diff"))["acks"][str(alice.pk)] == 1
 
 
 async def test_a_player_who_reconnects_keeps_their_seat_and_state(
-    connect, match, alice, bob
+    receive, connect, match, alice, bob
 ) -> None:
     alice_socket, bob_socket = await connect(match.pk, alice), await connect(match.pk, bob)
-    await _receive(bob_socket, "snapshot")
+    await receive(bob_socket, "snapshot")
     await alice_socket.send_to(text_data='{"type":"input","seq":1,"data":{"column":3}}')
-    await _receive(bob_socket, "diff")
+    await receive(bob_socket, "diff")
     await alice_socket.disconnect()
-    presence = await _receive(bob_socket, "presence")
+    presence = await receive(bob_socket, "presence")
     assert presence["players"][str(alice.pk)]["connected"] is False
     again = await connect(match.pk, alice)
-    snapshot = await _receive(again, "snapshot")
+    snapshot = await receive(again, "snapshot")
     assert snapshot["state"]["cells"] == {"0,3": str(alice.pk)}
     assert snapshot["acks"][str(alice.pk)] == 1
-    presence = await _receive(bob_socket, "presence")
+    presence = await receive(bob_socket, "presence")
     assert presence["players"][str(alice.pk)]["connected"] is True
 
 
-async def test_a_match_played_to_the_end_is_recorded_once(connect, match, alice, bob) -> None:
+async def test_a_match_played_to_the_end_is_recorded_once(
+    receive, connect, match, alice, bob
+) -> None:
     sockets = {alice: await connect(match.pk, alice), bob: await connect(match.pk, bob)}
     # Alice drops four in column 0 while Bob plays column 1.
     moves = [(alice, 0), (bob, 1), (alice, 0), (bob, 1), (alice, 0), (bob, 1), (alice, 0)]
     for seq, (player, column) in enumerate(moves, start=1):
         text = orjson.dumps({"type": "input", "seq": seq, "data": {"column": column}}).decode()
         await sockets[player].send_to(text_data=text)
-        await _receive(sockets[player], "diff")
-    end = await _receive(sockets[bob], "end")
+        await receive(sockets[player], "diff")
+    end = await receive(sockets[bob], "end")
     assert end["result"]["reason"] == "four_in_a_row"
     assert end["result"]["placements"] == {str(alice.pk): 1, str(bob.pk): 2}
 
@@ -192,6 +197,10 @@ async def test_a_match_played_to_the_end_is_recorded_once(connect, match, alice,
         await _receive_nothing(sockets[alice])
     assert (state, seats) == ("finished", [("alice", 1, 1), ("bob", 2, 0)])
     assert match.duration is not None
+    assert await _closed_with(sockets[bob]) == protocol.CLOSE_ROOM_OVER
+    late = await connect(match.pk, bob)
+    assert (await receive(late, "error"))["code"] == "room_over"
+    assert await _closed_with(late) == protocol.CLOSE_ROOM_OVER
 
 
 async def _receive_nothing(socket: WebsocketCommunicator) -> None:

@@ -40,13 +40,15 @@ def test_inputs_apply_at_the_next_tick_in_arrival_order_and_are_acked() -> None:
     assert diff["diff"]["cells"] == {"0,3": ALICE}
 
 
-def test_an_old_or_repeated_sequence_number_is_ignored() -> None:
+def test_an_old_or_repeated_sequence_number_is_refused_and_not_applied() -> None:
     room = _room("connect_four")
     room.submit(ALICE, 5, {"column": 0})
     room.tick()
     room.submit(ALICE, 5, {"column": 1})
     room.submit(BOB, 1, {"column": 6})
-    room.tick()
+    [(alice, error), *_] = _frames(room.tick())
+    assert (alice, error["code"], error["seq"]) == (ALICE, "stale_seq", 5)
+    assert error["message"] == "Inputs must count up from 6."
     assert set(room.state["cells"]) == {"0,0", "0,6"}
 
 

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--idle-seconds",
             type=int,
-            default=getattr(settings, "LOBBY_IDLE_SECONDS", 1800),
+            default=settings.LOBBY_IDLE_SECONDS,
             help="Close lobbies idle for longer than this (default: LOBBY_IDLE_SECONDS).",
         )
 

@@ -1,0 +1,54 @@
+"""The admin's live rooms: what runs in this process, and ending a room cleanly."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import AsyncClient
+
+from games.engine.registry import registry
+from games.models import Match
+from games.services import match_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def match(alice, bob) -> Match:
+    return match_create(game="arena", settings={}, players=[alice, bob])
+
+
+@pytest.fixture
+async def staff(admin_user) -> AsyncClient:
+    client = AsyncClient()
+    await sync_to_async(client.force_login)(admin_user)
+    return client
+
+
+async def test_it_lists_the_rooms_this_process_runs(staff, receive, connect, match, alice) -> None:
+    socket = await connect(match.pk, alice)
+    await receive(socket, "snapshot")
+    page = (await staff.get("/admin/games/match/live/")).content.decode()
+    assert str(match.pk) in page
+    assert "Arena" in page
+    assert "1 of 2" in page
+
+
+async def test_ending_a_room_tells_the_players_and_records_it(
+    staff, receive, connect, match, alice
+) -> None:
+    socket = await connect(match.pk, alice)
+    await receive(socket, "snapshot")
+    response = await staff.post("/admin/games/match/live/", {"room": str(match.pk)})
+    assert response.status_code == 302
+    end = await receive(socket, "end")
+    assert end["result"] == {"placements": {}, "scores": {}, "reason": "ended_by_admin"}
+    while str(match.pk) in registry().runners:
+        await socket.receive_nothing(timeout=0.05)
+    await sync_to_async(match.refresh_from_db)()
+    assert (match.state, match.reason) == (Match.State.ABORTED, "ended_by_admin")
+
+
+async def test_it_is_for_staff_only(client) -> None:
+    response = await sync_to_async(client.get)("/admin/games/match/live/")
+    assert response.status_code == 302
