@@ -7,10 +7,13 @@ REQUIRE_SERVICES=1 (CI sets it): CI must never pass by skipping them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import redis
 from django.conf import settings as django_settings
+
+from tests.servers import LiveDatabase, ServerProcess
 
 REQUIRE_SERVICES = os.getenv("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -50,3 +53,22 @@ def bob(django_user_model: type) -> object:
     return django_user_model.objects.create_user(
         username="bob", password="correct horse battery", display_name="Bob"
     )
+
+
+@pytest.fixture(scope="session")
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDatabase]:
+    """A migrated database for real server processes, shared by a test session."""
+    database = LiveDatabase(tmp_path_factory.mktemp("live"))
+    yield database
+    database.drop()
+
+
+@pytest.fixture(scope="session")
+def daphne_server(
+    live_database: LiveDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """One real daphne process on the live database (and Redis when REDIS_URL is set)."""
+    log = tmp_path_factory.mktemp("logs") / "daphne.log"
+    server = ServerProcess(live_database, log=log)
+    yield server
+    server.stop()

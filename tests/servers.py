@@ -1,0 +1,120 @@
+"""Real server processes for system and browser tests.
+
+`LiveDatabase` makes a database of its own for the servers (a SQLite file, or a fresh
+PostgreSQL database when DATABASE_URL is set) and migrates it; `ServerProcess` runs
+daphne (or uvicorn) on it on a free port and waits until /health/ answers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveDatabase:
+    """A migrated database that server processes share, removed afterwards."""
+
+    def __init__(self, folder: Path) -> None:
+        self.environment: dict[str, str] = {}
+        self._admin_url = os.getenv("DATABASE_URL", "")
+        if self._admin_url:
+            self.name = f"live_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(self._admin_url, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{self.name}"')
+            base = self._admin_url.rsplit("/", 1)[0]
+            self.environment["DATABASE_URL"] = f"{base}/{self.name}"
+        else:
+            self.environment["SQLITE_PATH"] = str(folder / "live.sqlite3")
+        self.manage("migrate", "--noinput")
+
+    def manage(self, *args: str) -> str:
+        """Runs a manage.py command against this database and returns its output."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**os.environ, **self.environment},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    def drop(self) -> None:
+        if self._admin_url:
+            with psycopg.connect(self._admin_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+class ServerProcess:
+    """One daphne (or uvicorn) process serving the project on 127.0.0.1."""
+
+    def __init__(
+        self, database: LiveDatabase, *, server: str = "daphne", log: Path, **environment: str
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.environment = {**os.environ, **database.environment, **environment}
+        self.environment.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+        if server == "daphne":
+            command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        else:
+            command = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--loop", "uvloop", "--ws", "websockets-sansio", "--no-access-log"]
+        self.log = log
+        self._log_file = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, *command, "game_server.asgi:application"],
+            cwd=ROOT,
+            env=self.environment,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early; see {self.log}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not become healthy in {timeout} s; see {self.log}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+        return self.process.returncode
+
+    def kill(self) -> int:
+        return self.stop(signal.SIGKILL)
