@@ -69,7 +69,13 @@ class ServerProcess:
     """One daphne (or uvicorn) process serving the project on 127.0.0.1."""
 
     def __init__(
-        self, database: LiveDatabase, *, server: str = "daphne", log: Path, **environment: str
+        self,
+        database: LiveDatabase,
+        *,
+        server: str = "daphne",
+        log: Path,
+        cpus: str = "",
+        **environment: str,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -83,8 +89,10 @@ class ServerProcess:
             command += ["--loop", "uvloop", "--ws", "websockets-sansio", "--no-access-log"]
         self.log = log
         self._log_file = log.open("ab")
+        # `cpus` pins the process to those cores, as the benchmark does.
+        pin = ["taskset", "-c", cpus] if cpus else []
         self.process = subprocess.Popen(
-            [sys.executable, *command, "game_server.asgi:application"],
+            [*pin, sys.executable, *command, "game_server.asgi:application"],
             cwd=ROOT,
             env=self.environment,
             stdout=self._log_file,
@@ -104,6 +112,11 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not become healthy in {timeout} s; see {self.log}")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
         if self.process.poll() is None:

@@ -1,0 +1,202 @@
+"""The load generator: bot players over the documented HTTP and WebSocket protocol.
+
+Each room gets its own guests, a private lobby, ready-ups and a start, all through the
+JSON API (docs/api.md); then every bot opens its play socket (docs/protocol.md) and
+sends an input every 50 ms with a sequence number, timing each input until a frame acks
+it. The result is one JSON line; progress goes to stderr once a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import websockets
+
+INPUT_INTERVAL = 0.05
+# Open sockets this many at a time, so that the server is not measured on a connect storm.
+CONNECT_BATCH = 20
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    frames: int = 0
+    bytes: int = 0
+    errors: int = 0
+    connected: int = 0
+    # Per room: (first tick seen, its time, last tick seen, its time).
+    ticks: dict[str, list[float]] = field(default_factory=dict)
+
+    def saw_tick(self, room: str, tick: int, now: float) -> None:
+        if seen := self.ticks.get(room):
+            if tick > seen[2]:
+                seen[2], seen[3] = tick, now
+        else:
+            self.ticks[room] = [tick, now, tick, now]
+
+    def tick_rate(self) -> float:
+        rates = [
+            (last - first) / (last_at - first_at)
+            for first, first_at, last, last_at in self.ticks.values()
+            if last_at > first_at
+        ]
+        return sum(rates) / len(rates) if rates else 0.0
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def _api(base: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body or {}).encode() if body is not None or token else None,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+        method="POST" if body is not None or token else "GET",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _prepare_room(base: str, game: str, players: int, settings: dict[str, Any]) -> tuple:
+    """Guests, a private lobby, everyone ready, started: the match id and the tokens."""
+    tokens = [_api(base, "/api/guest/", body={})["token"] for _ in range(players)]
+    lobby = _api(
+        base,
+        "/api/lobbies/",
+        tokens[0],
+        {"game": game, "settings": settings, "public": False, "max_players": players},
+    )["lobby"]
+    code = lobby["code"]
+    for token in tokens[1:]:
+        _api(base, f"/api/lobbies/{code}/join/", token, {})
+        _api(base, f"/api/lobbies/{code}/ready/", token, {"ready": True})
+    started = _api(base, f"/api/lobbies/{code}/start/", tokens[0], {})
+    return started["match_id"], tokens
+
+
+async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop: float) -> None:
+    sent: dict[int, float] = {}
+    acked = 0
+    seq = 0
+    rng = random.Random()
+    try:
+        async with websockets.connect(
+            f"{url}/ws/play/{room}/?token={token}", origin=origin, max_size=2**20
+        ) as socket:
+            stats.connected += 1
+            me = ""
+
+            async def send_inputs() -> None:
+                nonlocal seq
+                next_at = time.monotonic()
+                while time.monotonic() < stop:
+                    seq += 1
+                    direction = [rng.uniform(-1, 1), rng.uniform(-1, 1)]
+                    sent[seq] = time.monotonic()
+                    await socket.send(
+                        f'{{"type":"input","seq":{seq},"data":{{"dir":{direction}}}}}'
+                    )
+                    next_at += INPUT_INTERVAL
+                    await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+            sender = asyncio.create_task(send_inputs())
+            try:
+                async for text in socket:
+                    now = time.monotonic()
+                    stats.frames += 1
+                    stats.bytes += len(text)
+                    frame = orjson.loads(text)
+                    kind = frame["type"]
+                    if kind == "snapshot":
+                        me = frame["room"]["you"]
+                    elif kind == "error":
+                        stats.errors += 1
+                    elif kind == "end" or now >= stop:
+                        break
+                    stats.saw_tick(room, frame.get("tick", 0), now)
+                    ack = frame.get("acks", {}).get(me, 0)
+                    while acked < ack:
+                        acked += 1
+                        if (at := sent.pop(acked, None)) is not None:
+                            stats.latencies.append(now - at)
+            finally:
+                sender.cancel()
+                await asyncio.gather(sender, return_exceptions=True)
+    except (OSError, websockets.WebSocketException) as error:
+        stats.errors += 1
+        print(f"bot error: {error!r}", file=sys.stderr)
+    finally:
+        stats.connected -= 1
+
+
+async def _progress(stats: Stats, started: float, stop: float) -> None:
+    while time.monotonic() < stop:
+        await asyncio.sleep(1)
+        print(
+            f"{time.monotonic() - started:5.0f}s connected={stats.connected} "
+            f"frames={stats.frames} p99={_percentile(stats.latencies, 0.99) * 1000:.0f}ms "
+            f"errors={stats.errors}",
+            file=sys.stderr,
+        )
+
+
+async def run(
+    *, url: str, game: str, rooms: int, players: int, seconds: float, warmup: float = 3.0
+) -> dict[str, Any]:
+    """Drives `rooms` rooms of `players` bots for `seconds` and returns the figures."""
+    base = url.rstrip("/")
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    ws_url = origin.replace("http", "ws", 1)
+    settings = {"duration": 600} if game == "arena" else {}
+    prepared = await asyncio.gather(
+        *(asyncio.to_thread(_prepare_room, base, game, players, settings) for _ in range(rooms))
+    )
+    stats = Stats()
+    started = time.monotonic()
+    stop = started + warmup + seconds
+    bots = []
+    for room, tokens in prepared:
+        for token in tokens:
+            bots.append(asyncio.create_task(_bot(ws_url, origin, room, token, stats, stop)))
+            if len(bots) % CONNECT_BATCH == 0:
+                await asyncio.sleep(0.05)
+    progress = asyncio.create_task(_progress(stats, started, stop))
+    # Figures count from the end of the warm-up: connecting and first snapshots excluded.
+    await asyncio.sleep(max(0.0, started + warmup - time.monotonic()))
+    stats.latencies.clear()
+    stats.frames = stats.bytes = 0
+    stats.ticks.clear()
+    measured_from = time.monotonic()
+    await asyncio.gather(*bots)
+    progress.cancel()
+    elapsed = max(1e-9, min(time.monotonic(), stop) - measured_from)
+    clients = rooms * players
+    return {
+        "rooms": rooms,
+        "players": clients,
+        "seconds": round(elapsed, 1),
+        "p50_ms": round(_percentile(stats.latencies, 0.50) * 1000, 1),
+        "p95_ms": round(_percentile(stats.latencies, 0.95) * 1000, 1),
+        "p99_ms": round(_percentile(stats.latencies, 0.99) * 1000, 1),
+        "tick_hz": round(stats.tick_rate(), 2),
+        "frames_per_s": round(stats.frames / elapsed, 1),
+        "bytes_per_client_s": round(stats.bytes / elapsed / clients, 1),
+        "inputs_acked": len(stats.latencies),
+        "errors": stats.errors,
+    }
