@@ -41,6 +41,9 @@ export function start({ root, net, playerName }) {
   let shown = null;
   let lastFrameAt = performance.now();
   let lastSideAt = 0;
+  // For tests and debugging: frames drawn, and where (field units) each player was last drawn.
+  const debug = { frames: 0, drawn: {} };
+  window.__arena = debug;
 
   // Where a player stands at tick t on their segment, clamped to the field.
   function onSegment(segment, t, state) {
@@ -183,6 +186,7 @@ export function start({ root, net, playerName }) {
   function frame(now) {
     const dt = Math.min(100, now - lastFrameAt);
     lastFrameAt = now;
+    debug.frames += 1;
     const state = net.state;
     if (state && state.players) {
       draw(state, now, dt);
@@ -225,6 +229,7 @@ export function start({ root, net, playerName }) {
       const at = mine
         ? ownPosition(body, present, state, dt)
         : remotePosition(player, body, behind, state);
+      debug.drawn[player] = { x: at.x, y: at.y };
       const seat = net.players[player] ? net.players[player].seat : 0;
       context.fillStyle = COLOURS[seat % COLOURS.length];
       context.beginPath();

@@ -1,0 +1,168 @@
+"""Headless Chromium for the browser journeys: one browser per session, one context per player.
+
+Debian's chromium drives the pages through Playwright's Python API; `playwright install`
+is never run. Without /usr/bin/chromium the tests skip (and fail under REQUIRE_SERVICES=1,
+as in CI, which installs it). A failing test leaves a screenshot of every player's page in
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import missing_service
+from tests.servers import ROOT, ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Two players share one browser: a page behind the other must keep its frame rate.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        missing_service(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Player:
+    """One person at one browser: their own context (cookies), one page, a click count."""
+
+    def __init__(self, name: str, page: Page, base_url: str) -> None:
+        self.name = name
+        self.page = page
+        self.base_url = base_url
+        self.clicks = 0
+
+    def open(self, path_or_url: str) -> None:
+        url = path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
+        self.page.goto(url)
+
+    def click(self, name: str, role: str = "button") -> None:
+        """Clicks a control by its visible name, as a person would, and counts the click."""
+        self.page.get_by_role(role, name=name, exact=True).click()
+        self.clicks += 1
+
+    def sign_in_as_guest(self) -> None:
+        self.open("/")
+        self.click("Play as guest")
+        expect(self.page.get_by_role("button", name="Log out")).to_be_visible()
+
+    def user_id(self) -> str:
+        """The signed-in user's id, from the lobby page or the play page."""
+        return self.page.evaluate(
+            "() => (document.querySelector('#lobby') || {dataset: {}}).dataset.userId"
+            " || (document.querySelector('#play') || {dataset: {}}).dataset.playerId"
+        )
+
+    def no_horizontal_scroll(self) -> bool:
+        return self.page.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+
+
+PlayerFactory = Callable[..., Player]
+
+
+@pytest.fixture
+def players(
+    browser: Browser, daphne_server: ServerProcess, request: pytest.FixtureRequest
+) -> Iterator[PlayerFactory]:
+    """Makes players, each in a browser context of their own; screenshots them on failure."""
+    made: list[Player] = []
+
+    def make(name: str, *, phone: bool = False) -> Player:
+        options = PHONE if phone else {"viewport": {"width": 1200, "height": 900}}
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        player = Player(name, context.new_page(), daphne_server.url)
+        made.append(player)
+        return player
+
+    yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        stem = re.sub(r"[^\w.-]+", "_", request.node.name)
+        for player in made:
+            try:
+                player.page.screenshot(path=ARTIFACTS / f"{stem}-{player.name}.png", full_page=True)
+            except Exception as error:  # a crashed page must not hide the test's own failure
+                print(f"no screenshot of {player.name}: {error}")
+    for player in made:
+        player.page.context.close()
+
+
+def create_lobby(host: Player, game: str, **fields: str) -> str:
+    """The host creates a private lobby of `game` from the form; returns the invite link."""
+    host.open(f"/lobbies/new/?game={game}")
+    host.page.get_by_label("Public: listed for everyone to join").uncheck()
+    for label, value in fields.items():
+        host.page.get_by_label(label).fill(value)
+    host.click("Create lobby")
+    expect(host.page.locator("#lobby")).to_be_visible()
+    return host.page.locator("#invite-link").input_value()
+
+
+def join_by_invite(friend: Player, invite_link: str) -> None:
+    """A friend who was never here: invite link, play as guest, join, ready (three clicks)."""
+    friend.open(invite_link)
+    friend.click("Play as guest")
+    friend.click("Join lobby")
+    expect(friend.page.locator("#lobby")).to_be_visible()
+    friend.click("Ready")
+    expect(friend.page.get_by_role("button", name="Not ready", exact=True)).to_be_visible()
+
+
+def start_match(host: Player, friend: Player) -> str:
+    """The host waits for the friend to be ready and starts; both reach the play page."""
+    friend_row = host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')
+    expect(friend_row.locator(".badge.ready")).to_be_visible()
+    host.click("Start game")
+    for player in (host, friend):
+        expect(player.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
+        expect(player.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    return host.page.url.rstrip("/").rsplit("/", 1)[1]
+
+
+def match_record(live_database: object, match_id: str) -> str:
+    """`state reason seat:placement:score ...` of a match, read from the live database."""
+    code = (
+        "from games.models import Match; "
+        f"m = Match.objects.get(pk='{match_id}'); "
+        "print(m.state, m.reason, *[f'{p.seat}:{p.placement}:{p.score}' "
+        "for p in m.players.order_by('seat')])"
+    )
+    # Django 5.2's shell may print a line about its automatic imports first.
+    return live_database.manage("shell", "-c", code).strip().splitlines()[-1]

@@ -1,0 +1,141 @@
+"""Two guests meet through an invite link and play a short arena match in Chromium."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    PlayerFactory,
+    create_lobby,
+    join_by_invite,
+    match_record,
+    start_match,
+)
+
+pytestmark = pytest.mark.browser
+
+# Field units (the field is 1000 wide; a player moves 300 a second, 5 a frame at 60 fps).
+# One frame may move a player speed × frame time; anything over that by more than
+# EXCESS_ALLOWED is a visible snap, and no frame may move anyone more than JUMP_ALLOWED.
+SPEED = 300
+EXCESS_ALLOWED = 12
+JUMP_ALLOWED = 40
+FPS_REQUIRED = 30
+SAMPLE_MS = 2000
+
+# Runs in the page: records, at every animation frame for `ms`, where `player` was drawn.
+START_SAMPLING = """([player, ms]) => {
+  const samples = [];
+  window.__samples = null;
+  const first = performance.now();
+  function sample(now) {
+    const at = window.__arena.drawn[player];
+    if (at) samples.push([now, at.x, at.y]);
+    if (now - first < ms) requestAnimationFrame(sample);
+    else window.__samples = samples;
+  }
+  requestAnimationFrame(sample);
+}"""
+
+
+def drawn(page: Page, player: str) -> dict[str, float] | None:
+    return page.evaluate("(player) => window.__arena && window.__arena.drawn[player]", player)
+
+
+def wait_for_drawn(page: Page, player: str, condition: str) -> None:
+    """Waits until `condition` (a JS expression over `at`) holds for the drawn player."""
+    page.wait_for_function(
+        f"(player) => {{ const at = window.__arena && window.__arena.drawn[player];"
+        f" return !!at && ({condition}); }}",
+        arg=player,
+    )
+
+
+def collect_samples(page: Page) -> dict[str, float]:
+    """The largest move between two frames, its excess over the speed, and frames a second."""
+    page.wait_for_function("() => window.__samples !== null", timeout=SAMPLE_MS + 5000)
+    samples = page.evaluate("() => window.__samples")
+    assert len(samples) > 10, samples
+    jumps = []
+    excesses = []
+    for (t0, x0, y0), (t1, x1, y1) in zip(samples, samples[1:], strict=False):
+        jump = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        jumps.append(jump)
+        excesses.append(jump - SPEED * (t1 - t0) / 1000)
+    seconds = (samples[-1][0] - samples[0][0]) / 1000
+    return {
+        "max_jump": max(jumps),
+        "max_excess": max(excesses),
+        "fps": (len(samples) - 1) / seconds,
+        "moved": abs(samples[-1][1] - samples[0][1]),
+    }
+
+
+def test_two_guests_play_an_arena_match_to_the_end(
+    players: PlayerFactory, live_database: object
+) -> None:
+    host, friend = players("host"), players("friend")
+    host.sign_in_as_guest()
+    invite = create_lobby(host, "arena", **{"Match length (seconds)": "15"})
+
+    join_by_invite(friend, invite)
+    match_id = start_match(host, friend)
+    # From the invite link to the game: guest, join, ready; the host's start brings them in.
+    assert friend.clicks <= 3
+    started = time.monotonic()
+
+    host_id, friend_id = host.user_id(), friend.user_id()
+    for player in (host, friend):
+        for someone in (host_id, friend_id):
+            wait_for_drawn(player.page, someone, "true")
+    host_start, friend_start = drawn(host.page, host_id), drawn(friend.page, friend_id)
+
+    # Each steers toward the far side (the host starts on the right, the friend on the left).
+    friend.page.keyboard.down("KeyD")
+    host.page.keyboard.down("ArrowLeft")
+    wait_for_drawn(host.page, friend_id, f"at.x > {friend_start['x'] + 60}")
+    wait_for_drawn(friend.page, host_id, f"at.x < {host_start['x'] - 60}")
+
+    # Both watch the other move, at every animation frame, for two seconds.
+    host.page.evaluate(START_SAMPLING, [friend_id, SAMPLE_MS])
+    friend.page.evaluate(START_SAMPLING, [host_id, SAMPLE_MS])
+    seen_by_host, seen_by_friend = collect_samples(host.page), collect_samples(friend.page)
+    friend.page.keyboard.up("KeyD")
+    host.page.keyboard.up("ArrowLeft")
+    print(f"\nsmoothness: host sees friend {seen_by_host}; friend sees host {seen_by_friend}")
+    for seen in (seen_by_host, seen_by_friend):
+        assert seen["moved"] > SPEED * SAMPLE_MS / 1000 / 2, seen
+        assert seen["max_excess"] <= EXCESS_ALLOWED, seen
+        assert seen["max_jump"] <= JUMP_ALLOWED, seen
+        assert seen["fps"] >= FPS_REQUIRED, seen
+
+    # A phone-sized screen shows the running game without scrolling sideways.
+    friend.page.set_viewport_size({"width": 375, "height": 667})
+    expect(friend.page.locator("canvas.arena-canvas")).to_be_visible()
+    assert friend.no_horizontal_scroll()
+
+    for player in (host, friend):
+        expect(player.page.locator("#play-end")).to_be_visible(timeout=25_000)
+        expect(player.page.locator("#play-end-reason")).to_have_text("Time is up.")
+        expect(player.page.locator("#play-placements li")).to_have_count(2)
+    print(f"match ended {time.monotonic() - started:.1f} s after the start")
+
+    record = _finished_record(live_database, match_id)
+    state, reason, *seats = record.split()
+    assert (state, reason) == ("finished", "time_up"), record
+    assert len(seats) == 2, record
+    assert all(seat.split(":")[1] in {"1", "2"} for seat in seats), record
+
+
+def _finished_record(live_database: object, match_id: str) -> str:
+    """The match as recorded: results are written just after the end frame, off the loop."""
+    deadline = time.monotonic() + 10
+    while True:
+        record = match_record(live_database, match_id)
+        if record.startswith("finished") or time.monotonic() > deadline:
+            return record
+        time.sleep(0.5)
+
