@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from games.models import Match, MatchPlayer
+from games.rules import CATALOGUE
 from lobby import accounts
 from lobby.forms import DisplayNameForm, KeepAccountForm, SignUpForm
+from lobby.models import User
 
 THROTTLED_MESSAGE = "Too many failed log-ins. Wait {minutes} minutes, then try again."
+MATCH_HISTORY_ROWS = 20
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -88,5 +96,71 @@ def profile(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, "Your account is saved. Log in with it from anywhere.")
             return redirect("profile")
-    context = {"name_form": name_form, "keep_form": keep_form}
+    context = {
+        "name_form": name_form,
+        "keep_form": keep_form,
+        "history": _match_history(user),
+    }
     return render(request, "lobby/profile.html", context)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One ended match as its player sees it on their profile."""
+
+    game: str
+    started_at: datetime
+    duration: timedelta | None
+    placement: int | None
+    score: int | None
+    players: list[str]
+    state: str
+
+    @property
+    def duration_text(self) -> str:
+        """ "4:05" or "1:02:03"; a dash when the match has no end time."""
+        if self.duration is None:
+            return "—"
+        minutes, seconds = divmod(int(self.duration.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+    @property
+    def placement_text(self) -> str:
+        """ "1st", "2nd", "11th"; a dash for an aborted match, which places nobody."""
+        if self.placement is None:
+            return "—"
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(self.placement % 10, "th")
+        if 10 <= self.placement % 100 <= 20:
+            suffix = "th"
+        return f"{self.placement}{suffix}"
+
+
+def _match_history(user: User) -> list[HistoryRow]:
+    """The user's latest ended matches, newest first: two queries however many rows."""
+    seats = (
+        MatchPlayer.objects.filter(user=user)
+        .exclude(match__state=Match.State.RUNNING)
+        .select_related("match")
+        .prefetch_related(
+            Prefetch("match__players", queryset=MatchPlayer.objects.select_related("user"))
+        )
+        .order_by("-match__started_at")[:MATCH_HISTORY_ROWS]
+    )
+    rows = []
+    for seat in seats:
+        match = seat.match
+        # A game taken out of the catalogue still shows, under its slug.
+        game = CATALOGUE.get(match.game)
+        rows.append(
+            HistoryRow(
+                game=game.name if game else match.game,
+                started_at=match.started_at,
+                duration=match.duration,
+                placement=seat.placement,
+                score=seat.score,
+                players=[str(other.user) for other in match.players.all()],
+                state=match.state,
+            )
+        )
+    return rows
