@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,10 @@ def test_it_catches_a_view_the_engine_would_never_call() -> None:
     hiding = dataclasses.replace(connect_four.GAME, view=lambda state, player: {})
     with pytest.raises(HarnessError, match="hides_information=True"):
         GameHarness(hiding)
+
+
+def test_the_guide_shows_the_example_game_and_its_tests_as_they_are() -> None:
+    here = Path(__file__).parent
+    guide = (here.parent.parent / "docs" / "writing-a-game.md").read_text()
+    for name in ("example_game.py", "test_example_game.py"):
+        assert f"```python\n{(here / name).read_text()}```" in guide, name
