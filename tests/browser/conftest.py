@@ -9,6 +9,7 @@ test-artifacts/.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import missing_service
-from tests.servers import ROOT, ServerProcess
+from tests.servers import ROOT, LiveDatabase, ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -156,8 +157,20 @@ def start_match(host: Player, friend: Player) -> str:
     return host.page.url.rstrip("/").rsplit("/", 1)[1]
 
 
-def match_record(live_database: object, match_id: str) -> str:
-    """`state reason seat:placement:score ...` of a match, read from the live database."""
+def recorded_match(live_database: LiveDatabase, match_id: str) -> str:
+    """`state reason seat:placement:score ...` of a finished match, from the live database.
+
+    Results are written just after the end frame, off the room's loop: wait for them.
+    """
+    deadline = time.monotonic() + 10
+    record = _match_record(live_database, match_id)
+    while not record.startswith("finished") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        record = _match_record(live_database, match_id)
+    return record
+
+
+def _match_record(live_database: LiveDatabase, match_id: str) -> str:
     code = (
         "from games.models import Match; "
         f"m = Match.objects.get(pk='{match_id}'); "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -11,14 +12,15 @@ from tests.browser.conftest import (
     PlayerFactory,
     create_lobby,
     join_by_invite,
-    match_record,
+    recorded_match,
     start_match,
 )
+from tests.servers import LiveDatabase
 
 pytestmark = pytest.mark.browser
 
 # Field units (the field is 1000 wide; a player moves 300 a second, 5 a frame at 60 fps).
-# One frame may move a player speed × frame time; anything over that by more than
+# One frame may move a player speed times the frame's time; anything over that by more than
 # EXCESS_ALLOWED is a visible snap, and no frame may move anyone more than JUMP_ALLOWED.
 SPEED = 300
 EXCESS_ALLOWED = 12
@@ -61,7 +63,7 @@ def collect_samples(page: Page) -> dict[str, float]:
     assert len(samples) > 10, samples
     jumps = []
     excesses = []
-    for (t0, x0, y0), (t1, x1, y1) in zip(samples, samples[1:], strict=False):
+    for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(samples):
         jump = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
         jumps.append(jump)
         excesses.append(jump - SPEED * (t1 - t0) / 1000)
@@ -75,7 +77,7 @@ def collect_samples(page: Page) -> dict[str, float]:
 
 
 def test_two_guests_play_an_arena_match_to_the_end(
-    players: PlayerFactory, live_database: object
+    players: PlayerFactory, live_database: LiveDatabase
 ) -> None:
     host, friend = players("host"), players("friend")
     host.sign_in_as_guest()
@@ -123,19 +125,8 @@ def test_two_guests_play_an_arena_match_to_the_end(
         expect(player.page.locator("#play-placements li")).to_have_count(2)
     print(f"match ended {time.monotonic() - started:.1f} s after the start")
 
-    record = _finished_record(live_database, match_id)
+    record = recorded_match(live_database, match_id)
     state, reason, *seats = record.split()
     assert (state, reason) == ("finished", "time_up"), record
     assert len(seats) == 2, record
     assert all(seat.split(":")[1] in {"1", "2"} for seat in seats), record
-
-
-def _finished_record(live_database: object, match_id: str) -> str:
-    """The match as recorded: results are written just after the end frame, off the loop."""
-    deadline = time.monotonic() + 10
-    while True:
-        record = match_record(live_database, match_id)
-        if record.startswith("finished") or time.monotonic() > deadline:
-            return record
-        time.sleep(0.5)
-
