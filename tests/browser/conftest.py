@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import missing_service
 from tests.servers import ROOT, LiveDatabase, ServerProcess
@@ -87,10 +88,18 @@ class Player:
             " || (document.querySelector('#play') || {dataset: {}}).dataset.playerId"
         )
 
-    def no_horizontal_scroll(self) -> bool:
-        return self.page.evaluate(
-            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
+    def assert_no_horizontal_scroll(self) -> None:
+        """The page fits the viewport's width (after any pending layout, such as a resize)."""
+        fits = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        try:
+            self.page.wait_for_function(fits, timeout=3000)
+        except PlaywrightTimeoutError:
+            widths = self.page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            raise AssertionError(
+                f"{self.page.url} scrolls sideways: {widths[0]} px wide in {widths[1]} px"
+            ) from None
 
 
 PlayerFactory = Callable[..., Player]

@@ -117,7 +117,7 @@ def test_two_guests_play_an_arena_match_to_the_end(
     # A phone-sized screen shows the running game without scrolling sideways.
     friend.page.set_viewport_size({"width": 375, "height": 667})
     expect(friend.page.locator("canvas.arena-canvas")).to_be_visible()
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
 
     for player in (host, friend):
         expect(player.page.locator("#play-end")).to_be_visible(timeout=25_000)

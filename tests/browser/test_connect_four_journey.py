@@ -38,10 +38,10 @@ def test_two_guests_play_connect_four_to_a_win_through_a_reload(
     invite = create_lobby(host, "connect_four")
 
     join_by_invite(friend, invite)
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
     match_id = start_match(host, friend)
     assert friend.clicks <= 3
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
 
     # The host (red, first) stacks column 1; the friend (yellow) answers in column 2.
     for move in range(3):
@@ -76,7 +76,7 @@ def test_two_guests_play_connect_four_to_a_win_through_a_reload(
             "aria-label", re.compile(f"^Row {4 - index}, column 1: ")
         )
     assert discs(friend) == 7
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
 
     record = recorded_match(live_database, match_id)
     assert record.split()[:2] == ["finished", "four_in_a_row"], record

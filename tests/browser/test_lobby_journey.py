@@ -15,7 +15,7 @@ def test_a_kicked_player_is_told_so_on_the_lobby_page(players: PlayerFactory) ->
     host.sign_in_as_guest()
     invite = create_lobby(host, "arena")
     join_by_invite(friend, invite)
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
 
     friend_row = host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')
     friend_row.get_by_role("button", name="Kick").click()
@@ -25,7 +25,7 @@ def test_a_kicked_player_is_told_so_on_the_lobby_page(players: PlayerFactory) ->
     expect(notice).to_have_class("notice error")
     expect(friend.page.locator("#lobby-state button").first).to_be_disabled()
     expect(host.page.locator(".members li")).to_have_count(1)
-    assert friend.no_horizontal_scroll()
+    friend.assert_no_horizontal_scroll()
 
     # The invite link no longer lets them in, and says why.
     friend.open(invite)
