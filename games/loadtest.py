@@ -60,22 +60,27 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def _api(base: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+def api_call(base: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+    """One JSON API call: a POST of `body` when there is one, else a GET."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
         base + path,
-        data=json.dumps(body or {}).encode() if body is not None or token else None,
-        headers={"Content-Type": "application/json"}
-        | ({"Authorization": f"Bearer {token}"} if token else {}),
-        method="POST" if body is not None or token else "GET",
+        data=None if body is None else json.dumps(body).encode(),
+        headers=headers,
+        method="GET" if body is None else "POST",
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 
-def _prepare_room(base: str, game: str, players: int, settings: dict[str, Any]) -> tuple:
+def start_match(
+    base: str, game: str, players: int, settings: dict[str, Any]
+) -> tuple[str, list[str]]:
     """Guests, a private lobby, everyone ready, started: the match id and the tokens."""
-    tokens = [_api(base, "/api/guest/", body={})["token"] for _ in range(players)]
-    lobby = _api(
+    tokens = [api_call(base, "/api/guest/", body={})["token"] for _ in range(players)]
+    lobby = api_call(
         base,
         "/api/lobbies/",
         tokens[0],
@@ -83,9 +88,9 @@ def _prepare_room(base: str, game: str, players: int, settings: dict[str, Any]) 
     )["lobby"]
     code = lobby["code"]
     for token in tokens[1:]:
-        _api(base, f"/api/lobbies/{code}/join/", token, {})
-        _api(base, f"/api/lobbies/{code}/ready/", token, {"ready": True})
-    started = _api(base, f"/api/lobbies/{code}/start/", tokens[0], {})
+        api_call(base, f"/api/lobbies/{code}/join/", token, {})
+        api_call(base, f"/api/lobbies/{code}/ready/", token, {"ready": True})
+    started = api_call(base, f"/api/lobbies/{code}/start/", tokens[0], {})
     return started["match_id"], tokens
 
 
@@ -165,7 +170,7 @@ async def run(
     ws_url = origin.replace("http", "ws", 1)
     settings = {"duration": 600} if game == "arena" else {}
     prepared = await asyncio.gather(
-        *(asyncio.to_thread(_prepare_room, base, game, players, settings) for _ in range(rooms))
+        *(asyncio.to_thread(start_match, base, game, players, settings) for _ in range(rooms))
     )
     stats = Stats()
     started = time.monotonic()
