@@ -4,8 +4,8 @@ A game is plain data and pure functions: no Django, no Channels, no asyncio, no 
 and no randomness of its own. The engine passes in a `Ctx` with the tick and a seeded
 random source, so a match replays exactly from its seed and its input log.
 
-State is JSON-shaped: dicts with string keys, lists, strings, numbers, booleans and
-None. Keep entities in dicts keyed by id (not in lists) so that state diffs, which are
+State is JSON-shaped: dicts with string keys, lists, strings, numbers and booleans, but
+never None (in a merge patch, null deletes a key). Keep entities in dicts keyed by id (not in lists) so that state diffs, which are
 JSON Merge Patches, stay small. The functions may change the state they are given in
 place and return it, or return a new one: the engine keeps its own copy for diffs.
 """
@@ -105,8 +105,9 @@ class GameDef:
     - `player_left(state, ctx, player)` runs when a dropped player's seat window ends.
     - `result(state, ctx)` is None while the match runs, then the `Result`.
     - `view(state, player)` is what one player may see; the default shows everything.
-    - `realtime` games broadcast every tick; turn-based ones only when state changed,
-      and use ticks for their timers.
+    - `realtime` tells clients and the catalogue whether players act continuously or
+      take turns. Either way the engine sends a frame only for a tick that changed the
+      state or processed inputs; turn-based games use ticks for their timers.
     """
 
     slug: str
