@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from games.models import Match
 from games.rules import CATALOGUE
@@ -23,9 +24,18 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
         "seated": seated,
         "player_id": str(request.user.pk),
         "ws_url": _socket_url(request, str(match.pk)),
+        "lobby_url": _lobby_url(match),
     }
     # A page for someone without a seat says so, with a status that says so too.
     return render(request, "games/play.html", context, status=200 if seated else 403)
+
+
+def _lobby_url(match: Match) -> str:
+    """Back to the match's lobby (for a rematch) while it is open, else the home page."""
+    lobby = match.lobby
+    if lobby is not None and lobby.state != lobby.State.CLOSED:
+        return reverse("lobby", args=[lobby.code])
+    return reverse("home")
 
 
 def _socket_url(request: HttpRequest, match_id: str) -> str:

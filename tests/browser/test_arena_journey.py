@@ -125,6 +125,11 @@ def test_two_guests_play_an_arena_match_to_the_end(
         expect(player.page.locator("#play-placements li")).to_have_count(2)
     print(f"match ended {time.monotonic() - started:.1f} s after the start")
 
+    # Back in the lobby, open again for a rematch.
+    friend.click("Back to lobby", role="link")
+    expect(friend.page).to_have_url(invite.replace("/l/", "/lobby/"))
+    expect(friend.page.get_by_role("button", name="Ready", exact=True)).to_be_visible()
+
     record = recorded_match(live_database, match_id)
     state, reason, *seats = record.split()
     assert (state, reason) == ("finished", "time_up"), record
