@@ -23,6 +23,8 @@ import orjson
 import websockets
 
 INPUT_INTERVAL = 0.05
+# Bots steer like people: a new direction every 0.5 to 1.5 s, the same one sent between.
+DIRECTION_HELD = (10, 30)
 # Open sockets this many at a time, so that the server is not measured on a connect storm.
 CONNECT_BATCH = 20
 
@@ -109,9 +111,13 @@ async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop:
             async def send_inputs() -> None:
                 nonlocal seq
                 next_at = time.monotonic()
+                held = 0
                 while time.monotonic() < stop:
                     seq += 1
-                    direction = [rng.uniform(-1, 1), rng.uniform(-1, 1)]
+                    if held == 0:
+                        held = rng.randint(*DIRECTION_HELD)
+                        direction = [round(rng.uniform(-1, 1), 3), round(rng.uniform(-1, 1), 3)]
+                    held -= 1
                     sent[seq] = time.monotonic()
                     await socket.send(
                         f'{{"type":"input","seq":{seq},"data":{{"dir":{direction}}}}}'
