@@ -69,7 +69,9 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--server", choices=["daphne", "uvicorn", "daphne-uvloop"], default="daphne"
+    )
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")

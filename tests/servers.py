@@ -66,7 +66,8 @@ class LiveDatabase:
 
 
 class ServerProcess:
-    """One daphne (or uvicorn) process serving the project on 127.0.0.1."""
+    """One server process serving the project on 127.0.0.1: `daphne`, `uvicorn` (uvloop
+    and websockets-sansio) or `daphne-uvloop` (bench/daphne_uvloop.py)."""
 
     def __init__(
         self,
@@ -84,6 +85,8 @@ class ServerProcess:
         self.environment.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
         if server == "daphne":
             command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        elif server == "daphne-uvloop":
+            command = ["bench/daphne_uvloop.py", "-b", "127.0.0.1", "-p", str(self.port)]
         else:
             command = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
             command += ["--loop", "uvloop", "--ws", "websockets-sansio", "--no-access-log"]
