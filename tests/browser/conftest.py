@@ -46,7 +46,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running while it
+# is started, and async tests that run later on the same worker would find it and fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         missing_service(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -61,8 +63,9 @@ def browser() -> Iterator[Browser]:
 class Player:
     """One person at one browser: their own context (cookies), one page, a click count."""
 
-    def __init__(self, name: str, page: Page, base_url: str) -> None:
+    def __init__(self, name: str, page: Page, base_url: str, *, phone: bool = False) -> None:
         self.name = name
+        self.phone = phone
         self.page = page
         self.base_url = base_url
         self.clicks = 0
@@ -116,7 +119,7 @@ def players(
         options = PHONE if phone else {"viewport": {"width": 1200, "height": 900}}
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
-        player = Player(name, context.new_page(), daphne_server.url)
+        player = Player(name, context.new_page(), daphne_server.url, phone=phone)
         made.append(player)
         return player
 
@@ -148,9 +151,13 @@ def create_lobby(host: Player, game: str, **fields: str) -> str:
 def join_by_invite(friend: Player, invite_link: str) -> None:
     """A friend who was never here: invite link, play as guest, join, ready (three clicks)."""
     friend.open(invite_link)
+    if friend.phone:
+        friend.assert_no_horizontal_scroll()
     friend.click("Play as guest")
     friend.click("Join lobby")
     expect(friend.page.locator("#lobby")).to_be_visible()
+    if friend.phone:
+        friend.assert_no_horizontal_scroll()
     friend.click("Ready")
     expect(friend.page.get_by_role("button", name="Not ready", exact=True)).to_be_visible()
 

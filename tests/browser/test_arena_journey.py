@@ -43,6 +43,10 @@ START_SAMPLING = """([player, ms]) => {
 }"""
 
 
+# The drawn player has caught up with the last state the server sent (they stopped).
+AT_REST = "(({x, y}) => x === at.x && y === at.y)(window.playConnection.state.players[player])"
+
+
 def drawn(page: Page, player: str) -> dict[str, float] | None:
     return page.evaluate("(player) => window.__arena && window.__arena.drawn[player]", player)
 
@@ -118,6 +122,19 @@ def test_two_guests_play_an_arena_match_to_the_end(
     friend.page.set_viewport_size({"width": 375, "height": 667})
     expect(friend.page.locator("canvas.arena-canvas")).to_be_visible()
     friend.assert_no_horizontal_scroll()
+
+    # Mid-match the friend reloads: back in their seat where they stood, and still steering
+    # (their inputs must carry on above the sequence number the room last acknowledged).
+    wait_for_drawn(host.page, friend_id, AT_REST)
+    stood = drawn(host.page, friend_id)
+    friend.page.reload()
+    expect(friend.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    wait_for_drawn(friend.page, friend_id, "true")
+    here = drawn(friend.page, friend_id)
+    assert (here["x"], here["y"]) == pytest.approx((stood["x"], stood["y"]), abs=1)
+    friend.page.keyboard.down("KeyS")
+    wait_for_drawn(host.page, friend_id, f"at.y > {stood['y'] + 60}")
+    friend.page.keyboard.up("KeyS")
 
     for player in (host, friend):
         expect(player.page.locator("#play-end")).to_be_visible(timeout=25_000)
