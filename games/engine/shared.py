@@ -335,7 +335,7 @@ class RedisRegistry:
 
     async def open(self, room_id: str) -> RoomLink | None:
         """The room's link, opened from its match if need be; None if it is over."""
-        if link := self.links.get(room_id):
+        if (link := self.links.get(room_id)) and not link.ended:
             return link
         if pending := self._opening.get(room_id):
             return await asyncio.shield(pending)
@@ -356,6 +356,9 @@ class RedisRegistry:
         if spec is None:
             return None
         link = RoomLink(self, spec)
+        if (ended := self.links.get(room_id)) is not None:
+            # Its match ended as this socket connected: the new link finds it over.
+            await ended.close()
         self.links[room_id] = link
         try:
             await link.start()
