@@ -27,13 +27,15 @@ from games import protocol, services
 from games.engine.registry import registry
 from games.engine.room import dumps
 from games.engine.runner import RoomRunner
+from games.engine.shared import RoomLink
 
 # A socket that sends this many times its allowed rate in one second is closed.
 FLOOD_FACTOR = 5
 
 
 class PlayerConsumer(AsyncWebsocketConsumer):
-    runner: RoomRunner | None = None
+    # The room run in this process, or (Redis mode) a link to it wherever it runs.
+    runner: RoomRunner | RoomLink | None = None
     player = ""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -85,7 +87,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
                 await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
             return
         self.player = str(user.pk)
-        if self.player not in runner.room.seats:
+        if self.player not in runner.seats:
             await self._refuse(protocol.CLOSE_NOT_A_PLAYER, "not_a_player")
             return
         self.runner = runner
@@ -120,7 +122,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             return
         if isinstance(frame, protocol.InputFrame):
             if self._within_rate():
-                self.runner.room.submit(self.player, frame.seq, frame.data)
+                await self.runner.submit(self.player, frame.seq, frame.data)
             elif self._refused_this_second > settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR:
                 await self._send_error("flooding", "Too many inputs: the connection is closed.")
                 await self.close(protocol.CLOSE_FLOODING)
@@ -131,7 +133,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             if self._within_rate():
                 await self.runner.resync(self.player, self.channel_name)
         else:
-            pong = {"type": "pong", "t": frame.t, "tick": self.runner.room.ctx.tick}
+            pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
             await self.send(text_data=dumps(pong))
 
     def _within_rate(self) -> bool:
@@ -149,7 +151,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         return False
 
     async def _send_error(self, code: str, message: str) -> None:
-        tick = self.runner.room.sent_tick if self.runner else 0
+        tick = self.runner.tick if self.runner else 0
         error = {"type": "error", "tick": tick, "code": code, "message": message}
         await self.send(text_data=dumps(error))
 
@@ -158,12 +160,25 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def room_over(self, event: dict[str, Any]) -> None:
         """The match ended and its result is recorded: nothing more will come."""
+        if isinstance(self.runner, RoomLink):
+            self.runner.note_over()
         await self.close(protocol.CLOSE_ROOM_OVER)
 
     async def room_replaced(self, event: dict[str, Any]) -> None:
         # The newer socket holds the seat now: leave without telling the room.
         if self.runner is not None:
             await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+            self.runner.detach(self.player, self.channel_name)
         await self._send_error("replaced", "You opened this game in another tab or device.")
         self.runner = None
         await self.close(protocol.CLOSE_REPLACED)
+
+    async def room_rejoin(self, event: dict[str, Any]) -> None:
+        """Another process runs the room now (Redis mode): join it there for a snapshot."""
+        if self.runner is not None:
+            await self.runner.join(self.player, self.channel_name)
+
+    async def room_released(self, event: dict[str, Any]) -> None:
+        """The room's owner is stopping and let go of it: this process may take it."""
+        if self.runner is not None:
+            self.runner.release_noted()

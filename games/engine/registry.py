@@ -17,6 +17,7 @@ from django.conf import settings
 from games import services
 from games.engine.room import Room
 from games.engine.runner import RoomRunner
+from games.engine.shared import RedisRegistry
 from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
@@ -79,14 +80,17 @@ class LocalRegistry:
             await runner.stop()
 
 
-_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalRegistry] = (
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalRegistry | RedisRegistry] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def registry() -> LocalRegistry:
-    """This event loop's registry (tests run each on a loop of its own)."""
+def registry() -> LocalRegistry | RedisRegistry:
+    """This event loop's registry (tests run each on a loop of its own).
+
+    With REDIS_URL rooms are shared by every process on that Redis (shared.py).
+    """
     loop = asyncio.get_running_loop()
     if loop not in _registries:
-        _registries[loop] = LocalRegistry()
+        _registries[loop] = RedisRegistry() if settings.REDIS_URL else LocalRegistry()
     return _registries[loop]

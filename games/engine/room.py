@@ -183,6 +183,43 @@ class Room:
         if not seat.gone:
             seat.leaves_at_tick = self.ctx.tick + self.seat_window_ticks
 
+    def export(self) -> dict[str, Any]:
+        """Everything a room needs to go on in another process, as JSON-ready data.
+
+        Taken between ticks, when the last frames sent match the state.
+        """
+        version, internal, gauss = self.ctx.random.getstate()
+        return {
+            "match": self.room_id,
+            "tick": self.ctx.tick,
+            "sent_tick": self.sent_tick,
+            "state": self.state,
+            "acks": self.acks,
+            "random": [version, list(internal), gauss],
+            "seats": {
+                seat.player: [seat.connected, seat.leaves_at_tick, seat.gone]
+                for seat in self.seats.values()
+            },
+            "inputs": self._inputs,
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Continues from `export`'s data; every seat waits for its socket to join again."""
+        version, internal, gauss = saved["random"]
+        self.ctx.random.setstate((version, tuple(internal), gauss))
+        self.ctx.tick = saved["tick"]
+        self.sent_tick = saved["sent_tick"]
+        self.state = saved["state"]
+        self.acks = {player: saved["acks"].get(player, 0) for player in self.seats}
+        for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
+            seat = self.seats[player]
+            seat.connected, seat.leaves_at_tick, seat.gone = False, leaves_at_tick, gone
+            if connected:
+                # Its socket joins again within moments, or the seat window runs.
+                self.disconnected(player)
+        self._inputs = [(player, seq, data) for player, seq, data in saved["inputs"]]
+        self._views = {key: copy_state(state) for key, state in self._current_views().items()}
+
     def error_frame(self, code: str, message: str, *, seq: int | None = None) -> str:
         error: dict[str, Any] = {"type": "error", "tick": self.sent_tick, "code": code}
         error["message"] = message

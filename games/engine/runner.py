@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from games.engine.clock import Clock, Schedule, monotonic
 from games.engine.room import Frame, Room
@@ -16,6 +16,18 @@ logger = logging.getLogger(__name__)
 
 def group_name(room_id: str) -> str:
     return f"room.{room_id.replace('-', '')}"
+
+
+class Keeper(Protocol):
+    """Holds a room's lease for its runner (Redis mode): see games/engine/shared.py."""
+
+    next_due: float
+
+    async def keep(self, room: Room) -> bool:
+        """Renews the lease and saves the room; False once another process owns it."""
+        ...
+
+    async def lost(self) -> None: ...
 
 
 class RoomRunner:
@@ -29,12 +41,14 @@ class RoomRunner:
         layer: Any,
         on_end: Callable[[Room], Awaitable[None]],
         clock: Clock = monotonic,
+        keeper: Keeper | None = None,
     ) -> None:
         self.room = room
         self.layer = layer
         self.group = group_name(room.room_id)
         self.on_end = on_end
         self.clock = clock
+        self.keeper = keeper
         self.started_at = time.time()
         self.schedule = Schedule(room.tick_rate, start=clock())
         self.tick_seconds_max = 0.0
@@ -53,13 +67,21 @@ class RoomRunner:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        room, schedule, clock = self.room, self.schedule, self.clock
+        room, schedule, clock, keeper = self.room, self.schedule, self.clock, self.keeper
         self.schedule.start = clock()
         try:
             while room.result is None:
                 delay = schedule.due() - clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                # A runner that cannot renew its lease stops before ticking again.
+                if (
+                    keeper is not None
+                    and clock() >= keeper.next_due
+                    and not await keeper.keep(room)
+                ):
+                    await keeper.lost()
+                    return
                 began = clock()
                 frames = room.tick()
                 schedule.ticked(began)
@@ -80,6 +102,25 @@ class RoomRunner:
                 await self.layer.group_send(self.group, {"type": "room.frame", "text": text})
             elif channel := self.channels.get(target):
                 await self.layer.send(channel, {"type": "room.frame", "text": text})
+
+    # What a player's socket uses: the same on a RoomLink (shared.py) in Redis mode.
+
+    @property
+    def seats(self) -> dict[str, Any]:
+        return self.room.seats
+
+    @property
+    def tick(self) -> int:
+        return self.room.ctx.tick
+
+    async def submit(self, player: str, seq: int, data: dict[str, Any]) -> None:
+        self.room.submit(player, seq, data)
+
+    def detach(self, player: str, channel: str) -> None:
+        """A socket replaced by a newer one leaves without telling the room."""
+
+    def release_noted(self) -> None:
+        """The owner in another process let go of the room (Redis mode only)."""
 
     async def join(self, player: str, channel: str) -> None:
         """A player's socket connected: it replaces any earlier one and gets a snapshot."""

@@ -1,0 +1,191 @@
+"""Two real daphne processes sharing rooms through Redis and PostgreSQL.
+
+The host's socket reaches one process and the guest's the other. The first socket's
+process owns the room; the tests kill or stop it mid-match and check that the other
+process takes the room over from its last save, and how long the players wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+import redis
+import websockets
+
+from games.loadtest import start_match
+from tests.conftest import missing_service
+from tests.servers import LiveDatabase, ServerProcess
+
+pytestmark = pytest.mark.system
+
+RESULT_QUERY = (
+    "from games.models import Match; m = Match.objects.get(pk='{}'); "
+    "print(m.state, sorted((p.seat, p.placement, p.score) for p in m.players.all()))"
+)
+FINISHED = "finished [(0, 1, 1), (1, 2, 0)]"
+# Host plays column 0 and guest column 1: the host's fourth move wins.
+MOVES = [0, 1, 0, 1, 0, 1, 0]
+
+
+@pytest.fixture
+def servers(
+    live_database: LiveDatabase, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[ServerProcess]]:
+    if not os.getenv("DATABASE_URL"):
+        missing_service("two server processes need DATABASE_URL pointing at PostgreSQL")
+    logs = tmp_path_factory.mktemp("logs")
+    started = [
+        ServerProcess(live_database, log=logs / f"daphne-{n}.log", REDIS_URL=redis_url)
+        for n in range(2)
+    ]
+    yield started
+    for server in started:
+        server.stop()
+
+
+class Player:
+    """One bot's socket, its seat and the sequence number of its inputs."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.socket: websockets.ClientConnection | None = None
+        self.me = ""
+        self.seq = 0
+
+    async def connect(self, server: ServerProcess, match_id: str) -> dict:
+        origin = f"http://{urlsplit(server.url).netloc}"
+        url = f"{server.ws_url}/ws/play/{match_id}/?token={self.token}"
+        self.socket = await websockets.connect(url, origin=origin)
+        snapshot = await self.next("snapshot")
+        self.me = snapshot["room"]["you"]
+        return snapshot
+
+    async def next(self, kind: str) -> dict:
+        assert self.socket is not None
+        while True:
+            frame = orjson.loads(await self.socket.recv())
+            if frame["type"] == kind:
+                return frame
+
+    async def play(self, column: int) -> None:
+        """Sends one move and waits for the frame that acknowledges it."""
+        assert self.socket is not None
+        self.seq += 1
+        frame = {"type": "input", "seq": self.seq, "data": {"column": column}}
+        await self.socket.send(json.dumps(frame))
+        while (await self.next("diff"))["acks"][self.me] < self.seq:
+            pass
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+
+
+def _owner_pid(redis_url: str, match_id: str) -> int | None:
+    lease = redis.Redis.from_url(redis_url).get(f"room:{match_id}:lease")
+    return int(lease.decode().rsplit("-", 2)[1]) if lease else None
+
+
+def _saved_acks(redis_url: str, match_id: str) -> dict[str, int]:
+    data = redis.Redis.from_url(redis_url).hget(f"room:{match_id}:save", "data")
+    return orjson.loads(data)["acks"] if data else {}
+
+
+async def _until(check) -> None:
+    """Polls `check` (a Redis read) for up to 5 s."""
+    for _ in range(100):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def _match_on_two(servers: list[ServerProcess], redis_url: str):
+    """A started match: the host on the owning process, the guest on the other."""
+    match_id, tokens = start_match(servers[0].url, "connect_four", 2, {})
+    host, guest = Player(tokens[0]), Player(tokens[1])
+    await host.connect(servers[0], match_id)
+    await guest.connect(servers[1], match_id)
+    assert _owner_pid(redis_url, match_id) == servers[0].process.pid
+    return match_id, host, guest
+
+
+async def _play(moves: list[tuple[Player, int]]) -> None:
+    for player, column in moves:
+        await player.play(column)
+
+
+async def _finish(host: Player, guest: Player, start: int) -> None:
+    players = [host, guest]
+    await _play([(players[n % 2], MOVES[n]) for n in range(start, len(MOVES))])
+    end = await guest.next("end")
+    assert end["result"]["reason"] == "four_in_a_row"
+    assert guest.socket is not None
+    await guest.socket.wait_closed()
+    assert guest.socket.close_code == 4410
+
+
+@pytest.mark.timeout(90)
+async def test_players_on_two_processes_play_to_the_end_recorded_once(
+    servers, live_database, redis_url
+) -> None:
+    match_id, host, guest = await _match_on_two(servers, redis_url)
+    await _finish(host, guest, 0)
+    await host.close()
+    recorded = live_database.manage("shell", "--no-imports", "-c", RESULT_QUERY.format(match_id))
+    assert recorded.strip() == FINISHED
+
+
+async def _take_over(
+    servers: list[ServerProcess], redis_url: str, live_database: LiveDatabase, sig: int
+) -> float:
+    """Plays three moves, stops the owner with `sig`, and finishes on the other process.
+
+    Returns the pause the guest saw: from the signal to its snapshot from the new owner.
+    """
+    match_id, host, guest = await _match_on_two(servers, redis_url)
+    await _play([(host, 0), (guest, 1), (host, 0)])
+    if sig == signal.SIGKILL:
+        # A killed owner loses what it did not save: wait for the save of these moves.
+        await _until(lambda: _saved_acks(redis_url, match_id).get(host.me) == host.seq)
+    stopped_at = time.monotonic()
+    servers[0].process.send_signal(sig)
+    snapshot = await asyncio.wait_for(guest.next("snapshot"), 10)
+    pause = time.monotonic() - stopped_at
+    assert _owner_pid(redis_url, match_id) == servers[1].process.pid
+    # Every acknowledged move is there.
+    assert snapshot["acks"] == {host.me: 2, guest.me: 1}
+    assert len(snapshot["state"]["cells"]) == 3
+    await asyncio.to_thread(servers[0].stop)
+    await host.close()
+    await host.connect(servers[1], match_id)
+    await _finish(host, guest, 3)
+    await host.close()
+    recorded = live_database.manage("shell", "--no-imports", "-c", RESULT_QUERY.format(match_id))
+    assert recorded.strip() == FINISHED
+    print(f"\npause after {signal.Signals(sig).name}: {pause:.2f} s")
+    return pause
+
+
+@pytest.mark.timeout(90)
+async def test_the_match_goes_on_within_5_seconds_after_the_owner_is_killed(
+    servers, live_database, redis_url
+) -> None:
+    pause = await _take_over(servers, redis_url, live_database, signal.SIGKILL)
+    assert pause < 5.0
+
+
+@pytest.mark.timeout(90)
+async def test_a_stopped_owner_hands_over_every_acknowledged_input(
+    servers, live_database, redis_url
+) -> None:
+    pause = await _take_over(servers, redis_url, live_database, signal.SIGTERM)
+    assert pause < 2.0
