@@ -7,6 +7,7 @@ idle read, which used to close every idle socket with 1011 (channels_redis#422).
 from __future__ import annotations
 
 import runpy
+import uuid
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,11 @@ def redis_layer(request, redis_url: str, settings, monkeypatch: pytest.MonkeyPat
     # The layer exactly as the settings module builds it from REDIS_URL.
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CHANNEL_LAYER", request.param)
-    settings.CHANNEL_LAYERS = runpy.run_path(str(SETTINGS_FILE))["CHANNEL_LAYERS"]
+    layers = runpy.run_path(str(SETTINGS_FILE))["CHANNEL_LAYERS"]
+    # A prefix of its own: Redis pub/sub ignores the database number, so lobby-list news
+    # from tests running beside this one would otherwise reach its idle socket.
+    layers["default"]["CONFIG"]["prefix"] = f"idle{uuid.uuid4().hex}"
+    settings.CHANNEL_LAYERS = layers
 
 
 @pytest.mark.timeout(60)
