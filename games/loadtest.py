@@ -166,17 +166,31 @@ async def _progress(stats: Stats, started: float, stop: float) -> None:
         )
 
 
+def _server(url: str) -> tuple[str, str, str]:
+    """A server's base URL, the Origin its sockets need, and its WebSocket base URL."""
+    base = url.strip().rstrip("/")
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return base, origin, origin.replace("http", "ws", 1)
+
+
 async def run(
     *, url: str, game: str, rooms: int, players: int, seconds: float, warmup: float = 3.0
 ) -> dict[str, Any]:
-    """Drives `rooms` rooms of `players` bots for `seconds` and returns the figures."""
-    base = url.rstrip("/")
-    parts = urlsplit(base)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    ws_url = origin.replace("http", "ws", 1)
+    """Drives `rooms` rooms of `players` bots for `seconds` and returns the figures.
+
+    `url` may list several servers, comma-separated: bots are dealt to them in turn, so
+    a room's players sit on different processes.
+    """
+    servers = [_server(base) for base in url.split(",")]
     settings = {"duration": 600} if game == "arena" else {}
     prepared = await asyncio.gather(
-        *(asyncio.to_thread(start_match, base, game, players, settings) for _ in range(rooms))
+        *(
+            asyncio.to_thread(
+                start_match, servers[number % len(servers)][0], game, players, settings
+            )
+            for number in range(rooms)
+        )
     )
     stats = Stats()
     started = time.monotonic()
@@ -184,6 +198,7 @@ async def run(
     bots = []
     for room, tokens in prepared:
         for token in tokens:
+            _, origin, ws_url = servers[len(bots) % len(servers)]
             bots.append(asyncio.create_task(_bot(ws_url, origin, room, token, stats, stop)))
             if len(bots) % CONNECT_BATCH == 0:
                 await asyncio.sleep(0.05)

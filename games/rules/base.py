@@ -5,9 +5,10 @@ and no randomness of its own. The engine passes in a `Ctx` with the tick and a s
 random source, so a match replays exactly from its seed and its input log.
 
 State is JSON-shaped: dicts with string keys, lists, strings, numbers and booleans, but
-never None (in a merge patch, null deletes a key). Keep entities in dicts keyed by id (not in lists) so that state diffs, which are
-JSON Merge Patches, stay small. The functions may change the state they are given in
-place and return it, or return a new one: the engine keeps its own copy for diffs.
+never None (in a merge patch, null deletes a key). Keep entities in dicts keyed by id
+(not in lists) so that state diffs, which are JSON Merge Patches, stay small. The
+functions may change the state they are given in place and return it, or return a new
+one: the engine keeps its own copy for diffs.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Drive bot players through the HTTP and WebSocket protocol; print one JSON line."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000", help="one server, or several comma-separated"
+        )
         parser.add_argument("--game", default="arena", choices=sorted(CATALOGUE))
         parser.add_argument("--rooms", type=int, default=10)
         parser.add_argument("--players", type=int, default=4)
