@@ -3,7 +3,9 @@
     python bench/run.py --server daphne --layer redis --rooms 20,30,40 --seconds 15
 
 For each room count it starts a fresh server, runs `manage.py loadtest` (4 arena players
-per room), and records latency, tick rate and both processes' CPU. Capacity is the
+per room), and records latency, tick rate and both processes' CPU. With `--processes 2`
+a server runs on each core (Redis layer), the load generator beside them, and each
+room's players are dealt to both servers. Capacity is the
 largest room count with p99 < 100 ms and ticks at 19 Hz or more. Results are printed as
 a Markdown table and appended to bench/results/<date>.jsonl. Not part of the test suite.
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import LiveDatabase, ServerProcess  # noqa: E402
+from tests.servers import LiveDatabase, ServerProcess, cpu_seconds  # noqa: E402
 
 P99_LIMIT_MS = 100.0
 TICK_FLOOR_HZ = 19.0
@@ -31,40 +32,63 @@ TICK_FLOOR_HZ = 19.0
 
 def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: Path) -> dict:
     environment = {"REDIS_URL": args.redis_url} if args.layer == "redis" else {}
-    server = ServerProcess(
-        database,
-        server=args.server,
-        log=folder / f"{args.server}-{rooms}.log",
-        cpus="0",
-        DEBUG="True",
-        LOG_LEVEL="WARNING",
-        **environment,
-    )
-    try:
-        before = server.cpu_seconds()
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.monotonic()
-        command = ["manage.py", "loadtest", "--url", server.url, "--rooms", str(rooms)]
-        command += ["--players", str(args.players), "--seconds", str(args.seconds)]
-        output = subprocess.run(
-            ["taskset", "-c", "1", sys.executable, *command],
-            cwd=ROOT,
-            env={**os.environ, **database.environment},
-            capture_output=True,
-            text=True,
-            check=True,
+    # One process: the server on core 0 and the load generator on core 1. Two: a server
+    # on each core, and the load generator beside them on both.
+    cores = ["0"] if args.processes == 1 else ["0", "1"]
+    servers = [
+        ServerProcess(
+            database,
+            server=args.server,
+            log=folder / f"{args.server}-{rooms}-{core}.log",
+            cpus=core,
+            DEBUG="True",
+            LOG_LEVEL="WARNING",
+            **environment,
         )
-        wall = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result = json.loads(output.stdout.strip().splitlines()[-1])
-        result["server_cpu"] = round((server.cpu_seconds() - before) / wall, 2)
-        load_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
-        result["loadgen_cpu"] = round(load_cpu / wall, 2)
+        for core in cores
+    ]
+    try:
+        urls = ",".join(server.url for server in servers)
+        command = ["manage.py", "loadtest", "--url", urls, "--rooms", str(rooms)]
+        command += ["--players", str(args.players), "--seconds", str(args.seconds)]
+        loadgen_cores = "1" if args.processes == 1 else "0,1"
+        result, cpu = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
+        result.update(cpu)
     finally:
-        server.stop()
-    result.update(server=args.server, layer=args.layer)
+        for server in servers:
+            server.stop()
+    result.update(server=args.server, layer=args.layer, processes=args.processes)
     result["ok"] = result["p99_ms"] < P99_LIMIT_MS and result["tick_hz"] >= TICK_FLOOR_HZ
     return result
+
+
+def _measure(command: list[str], servers: list[ServerProcess]) -> tuple[dict, dict]:
+    """Runs the load generator. CPU counts from its first progress line (set-up over) to
+    its end, as a share of one core."""
+    load = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert load.stderr is not None
+    assert load.stdout is not None
+    load.stderr.readline()
+    began = time.monotonic()
+    server_before = [server.cpu_seconds() for server in servers]
+    load_before = cpu_seconds(load.pid)
+    for line in load.stderr:
+        if line.startswith("bot error"):
+            print(line.rstrip(), file=sys.stderr)
+    output = load.stdout.read()
+    elapsed = time.monotonic() - began
+    server_after = [server.cpu_seconds() for server in servers]
+    _, status, usage = os.wait4(load.pid, 0)
+    if status != 0:
+        raise RuntimeError("the load generator failed")
+    result = json.loads(output.strip().splitlines()[-1])
+    spent = sum(after - before for before, after in zip(server_before, server_after, strict=True))
+    return result, {
+        "server_cpu": round(spent / elapsed, 2),
+        "loadgen_cpu": round((usage.ru_utime + usage.ru_stime - load_before) / elapsed, 2),
+    }
 
 
 def main() -> None:
@@ -76,6 +100,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")
     parser.add_argument("--players", type=int, default=4)
+    parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
 
@@ -91,7 +116,7 @@ def main() -> None:
             database.drop()
 
     passing = [result["rooms"] for result in results if result["ok"]]
-    print(f"\n{args.server}, {args.layer} layer, {args.players} players per room")
+    print(f"\n{args.server} x{args.processes}, {args.layer} layer, {args.players} players per room")
     print(
         "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU | loadgen CPU |"
     )
