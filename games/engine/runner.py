@@ -55,6 +55,7 @@ class RoomRunner:
         # The socket (consumer channel) of each connected player.
         self.channels: dict[str, str] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -62,6 +63,9 @@ class RoomRunner:
         )
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: redis-py can swallow a cancellation that lands
+        # while it publishes a frame, and the loop must still end.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -70,7 +74,7 @@ class RoomRunner:
         room, schedule, clock, keeper = self.room, self.schedule, self.clock, self.keeper
         self.schedule.start = clock()
         try:
-            while room.result is None:
+            while room.result is None and not self._stopping:
                 delay = schedule.due() - clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -88,6 +92,8 @@ class RoomRunner:
                 self.tick_seconds_max = max(self.tick_seconds_max, clock() - began)
                 if frames:
                     await self.send(frames)
+            if self._stopping:
+                return
             if room.aborted:
                 await self.send([(None, room.end_frame())])
             await self.on_end(room)

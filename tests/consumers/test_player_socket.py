@@ -102,7 +102,8 @@ async def test_a_flood_is_rate_limited_then_closed(
     settings.INPUT_RATE_PER_SECOND = 5
     socket = await connect(match.pk, alice)
     await receive(socket, "snapshot")
-    for seq in range(1, 100):
+    # Far more than five times the rate, even if a second boundary splits the burst.
+    for seq in range(1, 300):
         await socket.send_to(text_data=f'{{"type":"input","seq":{seq},"data":{{"column":0}}}}')
     codes = []
     while (message := await socket.receive_output(timeout=5))["type"] == "websocket.send":

@@ -7,6 +7,10 @@ from channels.testing import WebsocketCommunicator
 
 from game_server.asgi import application
 
+# Channels closes stale database connections before each message it dispatches, in the
+# thread other tests' database work ran in: database access must be allowed here.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 async def _connect(headers: list[tuple[bytes, bytes]]) -> tuple[bool, object]:
     communicator = WebsocketCommunicator(application, "/ws/lobbies/", headers=headers)

@@ -17,6 +17,10 @@ from channels.testing import WebsocketCommunicator
 from game_server.asgi import application
 from lobby.consumers import LOBBY_LIST_GROUP
 
+# Channels closes stale database connections before each message it dispatches, in the
+# thread other tests' database work ran in: database access must be allowed here.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "game_server" / "settings.py"
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
 
