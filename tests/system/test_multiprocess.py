@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import time
 from collections.abc import Iterator
@@ -21,10 +20,10 @@ import redis
 import websockets
 
 from games.loadtest import start_match
-from tests.conftest import missing_service
 from tests.servers import LiveDatabase, ServerProcess
 
-pytestmark = pytest.mark.system
+# Two processes share rooms through Redis and results through PostgreSQL.
+pytestmark = [pytest.mark.system, pytest.mark.postgres]
 
 RESULT_QUERY = (
     "from games.models import Match; m = Match.objects.get(pk='{}'); "
@@ -39,8 +38,6 @@ MOVES = [0, 1, 0, 1, 0, 1, 0]
 def servers(
     live_database: LiveDatabase, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[ServerProcess]]:
-    if not os.getenv("DATABASE_URL"):
-        missing_service("two server processes need DATABASE_URL pointing at PostgreSQL")
     logs = tmp_path_factory.mktemp("logs")
     started = [
         ServerProcess(live_database, log=logs / f"daphne-{n}.log", REDIS_URL=redis_url)
