@@ -31,7 +31,11 @@ TICK_FLOOR_HZ = 19.0
 
 
 def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: Path) -> dict:
-    environment = {"REDIS_URL": args.redis_url} if args.layer == "redis" else {}
+    environment = {
+        "memory": {},
+        "redis": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pubsub"},
+        "redis-core": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "core"},
+    }[args.layer]
     # One process: the server on core 0 and the load generator on core 1. Two: a server
     # on each core, and the load generator beside them on both.
     cores = ["0"] if args.processes == 1 else ["0", "1"]
@@ -96,7 +100,7 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=["daphne", "uvicorn", "daphne-uvloop"], default="daphne"
     )
-    parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
+    parser.add_argument("--layer", choices=["memory", "redis", "redis-core"], default="redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")
     parser.add_argument("--players", type=int, default=4)

@@ -5,6 +5,7 @@ WebSocket users come from the session cookie, or from an API token in `?token=`.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -28,3 +29,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far lives as long as the process: keep the cyclic collector off it,
+# and run it on the young generation less often. Each frame allocates a few short-lived
+# objects, and full collections over Django's objects paused whole rooms: p99 at 80
+# rooms went from 182 ms to 77 ms with this (bench/README.md).
+gc.freeze()
+gc.set_threshold(20_000, 50, 100)

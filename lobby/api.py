@@ -192,6 +192,7 @@ def games(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
 @api("GET", "POST", login=False)
 def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     if request.method == "GET":
+        services.lobby_close_idle_if_due()
         return JsonResponse({"lobbies": services.lobby_list_public(game=request.GET.get("game"))})
     if not request.user.is_authenticated:
         raise LobbyError("AUTH_REQUIRED")

@@ -540,6 +540,20 @@ def lobby_close_idle(*, idle_seconds: int | None = None) -> int:
     return closed
 
 
+IDLE_SWEEP_EVERY_SECONDS = 60
+
+
+def lobby_close_idle_if_due() -> int:
+    """The idle sweep, at most once a minute across every server process.
+
+    The lobby list page and API call it, so idle lobbies close by themselves while
+    anyone looks for a game, with no scheduler to set up.
+    """
+    if not cache.add("lobby-idle-sweep", 1, timeout=IDLE_SWEEP_EVERY_SECONDS):
+        return 0
+    return lobby_close_idle()
+
+
 @transaction.atomic
 def _close_if_idle(*, lobby_id: int, cutoff: Any) -> int:
     # Checked again under the lock: someone may have joined since the query.

@@ -42,6 +42,7 @@ def _member_lobby(request: HttpRequest, code: str) -> Lobby:
 
 @require_GET
 def lobby_list(request: HttpRequest) -> HttpResponse:
+    services.lobby_close_idle_if_due()
     context = {
         "lobbies": services.lobby_list_public(),
         "games": GAMES,

@@ -96,6 +96,9 @@ class ServerProcess:
         else:
             command = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
             command += ["--loop", "uvloop", "--ws", "websockets-sansio", "--no-access-log"]
+            # Compression deflates every frame once per recipient: a tenth of a core at
+            # 70 rooms (bench/README.md). Frames are small JSON diffs.
+            command += ["--ws-per-message-deflate", "false"]
         self.log = log
         self._log_file = log.open("ab")
         # `cpus` pins the process to those cores, as the benchmark does.
