@@ -1,8 +1,23 @@
-"""WebSocket URLs of every app."""
+"""WebSocket URLs of every app, each behind the authentication it needs."""
 
 from __future__ import annotations
 
+from channels.auth import AuthMiddlewareStack
+from django.urls import path
+
 from games.routing import websocket_urlpatterns as games_urlpatterns
+from lobby.auth import SocketUserMiddleware, TokenAuthMiddleware
 from lobby.routing import websocket_urlpatterns as lobby_urlpatterns
 
-websocket_urlpatterns = [*lobby_urlpatterns, *games_urlpatterns]
+websocket_urlpatterns = [
+    # Lobby sockets get Channels' session middleware (a token wins over the cookie).
+    *(
+        path(str(pattern.pattern), AuthMiddlewareStack(TokenAuthMiddleware(pattern.callback)))
+        for pattern in lobby_urlpatterns
+    ),
+    # Play sockets carry every frame of every game: identity once, nothing per frame.
+    *(
+        path(str(pattern.pattern), SocketUserMiddleware(pattern.callback))
+        for pattern in games_urlpatterns
+    ),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+from asgiref.sync import sync_to_async
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,11 @@ from django.urls import path, reverse
 
 from games.engine.registry import registry
 from games.models import Match, MatchPlayer
+
+
+def _lobby_codes(room_ids: list[str]) -> dict[str, str]:
+    matches = Match.objects.filter(pk__in=room_ids, lobby__isnull=False)
+    return {str(pk): code for pk, code in matches.values_list("pk", "lobby__code")}
 
 
 class MatchPlayerInline(admin.TabularInline):
@@ -52,10 +58,12 @@ class MatchAdmin(admin.ModelAdmin):
                 messages.success(request, f"Room {runner.room.room_id} is ending.")
             return redirect("admin:games_live_rooms")
         now = time.time()
+        lobbies = await sync_to_async(_lobby_codes)(list(rooms))
         rows = [
             {
                 "id": room_id,
                 "game": runner.room.game.name,
+                "lobby": lobbies.get(room_id, ""),
                 "players": f"{len(runner.channels)} of {len(runner.room.seats)}",
                 "tick": runner.room.ctx.tick,
                 "skipped": runner.schedule.skipped,

@@ -9,13 +9,15 @@ from django.test import AsyncClient
 from games.engine.registry import registry
 from games.models import Match
 from games.services import match_create
+from lobby.services import lobby_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def match(alice, bob) -> Match:
-    return match_create(game="arena", settings={}, players=[alice, bob])
+    lobby = lobby_create(host=alice, game="arena", name="Friday arena")
+    return match_create(game="arena", settings={}, players=[alice, bob], lobby=lobby)
 
 
 @pytest.fixture
@@ -31,6 +33,7 @@ async def test_it_lists_the_rooms_this_process_runs(staff, receive, connect, mat
     page = (await staff.get("/admin/games/match/live/")).content.decode()
     assert str(match.pk) in page
     assert "Arena" in page
+    assert match.lobby.code in page
     assert "1 of 2" in page
 
 
