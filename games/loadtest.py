@@ -25,6 +25,8 @@ import websockets
 INPUT_INTERVAL = 0.05
 # Bots steer like people: a new direction every 0.5 to 1.5 s, the same one sent between.
 DIRECTION_HELD = (10, 30)
+# How long past the end of the run a bot waits for a frame before it gives up.
+STALL_GRACE = 5.0
 # Open sockets this many at a time, so that the server is not measured on a connect storm.
 CONNECT_BATCH = 20
 
@@ -126,25 +128,31 @@ async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop:
                     await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
             sender = asyncio.create_task(send_inputs())
+            # A server that stops sending must not hold the run past its end.
+            deadline = asyncio.get_running_loop().time() + stop - time.monotonic() + STALL_GRACE
             try:
-                async for text in socket:
-                    now = time.monotonic()
-                    stats.frames += 1
-                    stats.bytes += len(text)
-                    frame = orjson.loads(text)
-                    kind = frame["type"]
-                    if kind == "snapshot":
-                        me = frame["room"]["you"]
-                    elif kind == "error":
-                        stats.errors += 1
-                    elif kind == "end" or now >= stop:
-                        break
-                    stats.saw_tick(room, frame.get("tick", 0), now)
-                    ack = frame.get("acks", {}).get(me, 0)
-                    while acked < ack:
-                        acked += 1
-                        if (at := sent.pop(acked, None)) is not None:
-                            stats.latencies.append(now - at)
+                async with asyncio.timeout_at(deadline):
+                    async for text in socket:
+                        now = time.monotonic()
+                        stats.frames += 1
+                        stats.bytes += len(text)
+                        frame = orjson.loads(text)
+                        kind = frame["type"]
+                        if kind == "snapshot":
+                            me = frame["room"]["you"]
+                        elif kind == "error":
+                            stats.errors += 1
+                        elif kind == "end" or now >= stop:
+                            break
+                        stats.saw_tick(room, frame.get("tick", 0), now)
+                        ack = frame.get("acks", {}).get(me, 0)
+                        while acked < ack:
+                            acked += 1
+                            if (at := sent.pop(acked, None)) is not None:
+                                stats.latencies.append(now - at)
+            except TimeoutError:
+                stats.errors += 1
+                print("bot error: no frame before the end of the run", file=sys.stderr)
             finally:
                 sender.cancel()
                 await asyncio.gather(sender, return_exceptions=True)
