@@ -15,10 +15,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
+from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import RoomRunner
 from games.engine.shared import RedisRegistry
-from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +32,13 @@ class LocalRegistry:
         """The room's runner, started from its match if need be; None if it is over."""
         if runner := self.runners.get(room_id):
             return runner
-        if pending := self._opening.get(room_id):
-            return await asyncio.shield(pending)
-        future: asyncio.Future[RoomRunner | None] = asyncio.get_running_loop().create_future()
-        self._opening[room_id] = future
-        try:
-            runner = await self._start(room_id)
-            future.set_result(runner)
-        except BaseException as error:
-            future.set_exception(error)
-            raise
-        finally:
-            del self._opening[room_id]
-        return runner
+        return await open_once(self._opening, room_id, lambda: self._start(room_id))
 
     async def _start(self, room_id: str) -> RoomRunner | None:
         spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
         if spec is None:
             return None
-        room = Room(
-            room_id=spec.match_id,
-            game=CATALOGUE[spec.game],
-            settings=spec.settings,
-            players=spec.players,
-            seed=spec.seed,
-            seat_window_seconds=settings.SEAT_WINDOW_SECONDS,
-        )
-        runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
+        runner = RoomRunner(room_from_spec(spec), layer=get_channel_layer(), on_end=self._ended)
         self.runners[room_id] = runner
         runner.start()
         logger.info("room %s started: %s for %d players", room_id, spec.game, len(spec.players))

@@ -29,6 +29,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
+from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import RoomRunner, group_name
 from games.rules import CATALOGUE
@@ -190,7 +191,7 @@ class RoomLink:
         if token is None:
             return
         self._token = token.decode()
-        room = self._new_room()
+        room = room_from_spec(self.spec)
         data = await self.registry.redis.hget(save, "data")
         if data:
             room.restore(orjson.loads(data))
@@ -209,17 +210,6 @@ class RoomLink:
         if data:
             # Sockets on every process join again, so that they get a snapshot from here.
             await layer.group_send(self.group, {"type": "room.rejoin"})
-
-    def _new_room(self) -> Room:
-        spec = self.spec
-        return Room(
-            room_id=spec.match_id,
-            game=CATALOGUE[spec.game],
-            settings=spec.settings,
-            players=spec.players,
-            seed=spec.seed,
-            seat_window_seconds=settings.SEAT_WINDOW_SECONDS,
-        )
 
     async def _serve_engine(self, runner: RoomRunner) -> None:
         """Messages from sockets on other processes, for the room run here."""
@@ -337,19 +327,7 @@ class RedisRegistry:
         """The room's link, opened from its match if need be; None if it is over."""
         if (link := self.links.get(room_id)) and not link.ended:
             return link
-        if pending := self._opening.get(room_id):
-            return await asyncio.shield(pending)
-        future: asyncio.Future[RoomLink | None] = asyncio.get_running_loop().create_future()
-        self._opening[room_id] = future
-        try:
-            link = await self._open(room_id)
-            future.set_result(link)
-        except BaseException as error:
-            future.set_exception(error)
-            raise
-        finally:
-            del self._opening[room_id]
-        return link
+        return await open_once(self._opening, room_id, lambda: self._open(room_id))
 
     async def _open(self, room_id: str) -> RoomLink | None:
         spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
