@@ -25,7 +25,7 @@ from django.conf import settings
 
 from games import protocol, services
 from games.engine.registry import registry
-from games.engine.room import dumps
+from games.engine.room import dumps, error_frame
 from games.engine.runner import RoomRunner
 from games.engine.shared import RoomLink
 
@@ -152,8 +152,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def _send_error(self, code: str, message: str) -> None:
         tick = self.runner.tick if self.runner else 0
-        error = {"type": "error", "tick": tick, "code": code, "message": message}
-        await self.send(text_data=dumps(error))
+        await self.send(text_data=error_frame(tick, code, message))
 
     async def room_frame(self, event: dict[str, Any]) -> None:
         await self.base_send({"type": "websocket.send", "text": event["text"]})

@@ -7,6 +7,7 @@ REQUIRE_SERVICES=1 (CI sets it): CI must never pass by skipping them.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -72,3 +73,12 @@ def daphne_server(
     server = ServerProcess(live_database, log=log)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fresh_cache(settings) -> None:
+    """A cache key prefix of the test's own, rather than cache.clear(): on Redis that
+    would flush the channel layer's groups from under tests running beside this one."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": uuid.uuid4().hex} for name, config in settings.CACHES.items()
+    }

@@ -28,6 +28,14 @@ def dumps(message: dict[str, Any]) -> str:
     return orjson.dumps(message).decode()
 
 
+def error_frame(tick: int, code: str, message: str, *, seq: int | None = None) -> str:
+    """The one shape of an error frame, from the room or from a player's socket."""
+    error: dict[str, Any] = {"type": "error", "tick": tick, "code": code, "message": message}
+    if seq is not None:
+        error["seq"] = seq
+    return dumps(error)
+
+
 @dataclass
 class Seat:
     player: str
@@ -103,12 +111,14 @@ class Room:
         for player, seq, data in inputs:
             if seq <= self.acks[player]:
                 message = f"Inputs must count up from {self.acks[player] + 1}."
-                frames.append((player, self.error_frame("stale_seq", message, seq=seq)))
+                frames.append((player, error_frame(self.sent_tick, "stale_seq", message, seq=seq)))
                 continue
             try:
                 self.state = self.game.apply_input(self.state, self.ctx, player, data)
             except InvalidInput as error:
-                frames.append((player, self.error_frame(error.code, error.message, seq=seq)))
+                frames.append(
+                    (player, error_frame(self.sent_tick, error.code, error.message, seq=seq))
+                )
             self.acks[player] = seq
         return bool(inputs)
 
@@ -219,13 +229,6 @@ class Room:
                 self.disconnected(player)
         self._inputs = [(player, seq, data) for player, seq, data in saved["inputs"]]
         self._views = {key: copy_state(state) for key, state in self._current_views().items()}
-
-    def error_frame(self, code: str, message: str, *, seq: int | None = None) -> str:
-        error: dict[str, Any] = {"type": "error", "tick": self.sent_tick, "code": code}
-        error["message"] = message
-        if seq is not None:
-            error["seq"] = seq
-        return dumps(error)
 
     def abort(self, reason: str) -> None:
         """Ends the match now with no placements; the runner sends the end frame."""

@@ -37,10 +37,16 @@ async def rooms(channel_layer: str) -> AsyncIterator[None]:
     await registry().close()
 
 
-def _session_cookie(user: object) -> bytes:
+def session_cookie(user: object) -> bytes:
+    """A `Cookie` header value holding a logged-in session of the user."""
     client = Client()
     client.force_login(user)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.fixture(name="session_cookie")
+def session_cookie_fixture() -> Callable[[object], bytes]:
+    return session_cookie
 
 
 Connect = Callable[..., Awaitable[WebsocketCommunicator]]
@@ -49,16 +55,14 @@ Connect = Callable[..., Awaitable[WebsocketCommunicator]]
 @pytest.fixture
 def connect(rooms: None) -> Connect:
     """Opens a socket to a room as a user (or anonymous), through the real router."""
-    opened: list[WebsocketCommunicator] = []
 
     async def _connect(room_id: object, user: object | None = None) -> WebsocketCommunicator:
         headers = [ORIGIN]
         if user is not None:
-            headers.append((b"cookie", await sync_to_async(_session_cookie)(user)))
+            headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
         communicator = WebsocketCommunicator(application, f"/ws/play/{room_id}/", headers=headers)
         connected, _ = await communicator.connect()
         assert connected
-        opened.append(communicator)
         return communicator
 
     return _connect

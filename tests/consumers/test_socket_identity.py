@@ -6,7 +6,6 @@ import orjson
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from game_server.asgi import application
 from games.services import match_create
@@ -22,8 +21,8 @@ def match(alice, bob):
     return match_create(game="connect_four", settings={}, players=[alice, bob])
 
 
-async def _first_frame(path: str, cookie: str = "") -> dict:
-    headers = [ORIGIN] + ([(b"cookie", cookie.encode())] if cookie else [])
+async def _first_frame(path: str, cookie: bytes = b"") -> dict:
+    headers = [ORIGIN] + ([(b"cookie", cookie)] if cookie else [])
     socket = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await socket.connect()
     assert connected
@@ -32,33 +31,31 @@ async def _first_frame(path: str, cookie: str = "") -> dict:
     return frame
 
 
-def _cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
-
-
 async def test_a_token_identifies_the_player(rooms, match, bob) -> None:
     token = await sync_to_async(api_token_create)(user=bob)
     frame = await _first_frame(f"/ws/play/{match.pk}/?token={token}")
     assert (frame["type"], frame["room"]["you"]) == ("snapshot", str(bob.pk))
 
 
-async def test_a_token_wins_over_the_cookie(rooms, match, alice, bob) -> None:
+async def test_a_token_wins_over_the_cookie(rooms, match, alice, bob, session_cookie) -> None:
     token = await sync_to_async(api_token_create)(user=bob)
-    cookie = await sync_to_async(_cookie)(alice)
+    cookie = await sync_to_async(session_cookie)(alice)
     frame = await _first_frame(f"/ws/play/{match.pk}/?token={token}", cookie)
     assert frame["room"]["you"] == str(bob.pk)
 
 
-async def test_a_wrong_token_is_anonymous_even_with_a_cookie(rooms, match, alice) -> None:
-    cookie = await sync_to_async(_cookie)(alice)
+async def test_a_wrong_token_is_anonymous_even_with_a_cookie(
+    rooms, match, alice, session_cookie
+) -> None:
+    cookie = await sync_to_async(session_cookie)(alice)
     frame = await _first_frame(f"/ws/play/{match.pk}/?token=nope", cookie)
     assert frame["code"] == "not_authenticated"
 
 
-async def test_a_session_from_before_a_password_change_is_refused(rooms, match, alice) -> None:
-    cookie = await sync_to_async(_cookie)(alice)
+async def test_a_session_from_before_a_password_change_is_refused(
+    rooms, match, alice, session_cookie
+) -> None:
+    cookie = await sync_to_async(session_cookie)(alice)
 
     def change_password() -> None:
         alice.set_password("a brand new passphrase")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,13 +13,6 @@ from lobby.models import Lobby, Membership
 from lobby.services import LobbyError
 
 pytestmark = pytest.mark.django_db
-
-
-def _fresh_cache(settings) -> None:
-    """A key prefix of the test's own: the sweep runs at most once a minute."""
-    settings.CACHES = {
-        name: {**config, "KEY_PREFIX": uuid.uuid4().hex} for name, config in settings.CACHES.items()
-    }
 
 
 def _age(lobby: Lobby, seconds: int) -> None:
@@ -80,17 +72,15 @@ def test_the_management_command_closes_idle_lobbies(arena_lobby, capsys):
 
 @pytest.mark.parametrize("path", ["/lobbies/", "/api/lobbies/"])
 def test_idle_lobbies_close_by_themselves_when_the_list_is_read(
-    arena_lobby, settings, client, path: str
+    arena_lobby, settings, client, fresh_cache, path: str
 ):
     settings.LOBBY_IDLE_SECONDS = 600
-    _fresh_cache(settings)
     _age(arena_lobby, 601)
     assert client.get(path).status_code == 200
     assert Lobby.objects.get(pk=arena_lobby.pk).state == Lobby.State.CLOSED
 
 
-def test_the_sweep_runs_at_most_once_a_minute(arena_lobby, settings):
-    _fresh_cache(settings)
+def test_the_sweep_runs_at_most_once_a_minute(arena_lobby, settings, fresh_cache):
     settings.LOBBY_IDLE_SECONDS = 600
     assert services.lobby_close_idle_if_due() == 0
     _age(arena_lobby, 601)
