@@ -325,7 +325,9 @@ class RedisRegistry:
 
     async def open(self, room_id: str) -> RoomLink | None:
         """The room's link, opened from its match if need be; None if it is over."""
-        if (link := self.links.get(room_id)) and not link.ended:
+        # A link still starting is in `links` already: wait for it with its first opener,
+        # or a join sent now would go over the layer before the room listens there.
+        if room_id not in self._opening and (link := self.links.get(room_id)) and not link.ended:
             return link
         return await open_once(self._opening, room_id, lambda: self._open(room_id))
 

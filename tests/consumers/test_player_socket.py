@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import orjson
@@ -206,3 +207,15 @@ async def test_a_match_played_to_the_end_is_recorded_once(
 
 async def _receive_nothing(socket: WebsocketCommunicator) -> None:
     await socket.receive_nothing(timeout=0.1)
+
+
+async def test_players_connecting_at_the_same_moment_both_get_their_seat(
+    receive, connect, match, alice, bob
+) -> None:
+    alice_socket, bob_socket = await asyncio.gather(
+        connect(match.pk, alice), connect(match.pk, bob)
+    )
+    for socket, player in ((alice_socket, alice), (bob_socket, bob)):
+        assert (await receive(socket, "snapshot"))["room"]["you"] == str(player.pk)
+    await alice_socket.send_to(text_data='{"type":"input","seq":1,"data":{"column":3}}')
+    assert (await receive(bob_socket, "diff"))["diff"]["cells"] == {"0,3": str(alice.pk)}
