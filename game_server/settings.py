@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,6 +144,8 @@ if REDIS_URL:
         "address": REDIS_URL,
         "socket_timeout": REDIS_SOCKET_TIMEOUT,
         "socket_connect_timeout": 5,
+        # A pooled connection that Redis closed (a restart) is opened again, not failed.
+        "retry": Retry(ExponentialBackoff(cap=0.4, base=0.05), 3),
     }
     CHANNEL_LAYERS = {
         "default": {

@@ -26,11 +26,12 @@ from django.conf import settings
 from games import protocol, services
 from games.engine.registry import registry
 from games.engine.room import dumps, error_frame
-from games.engine.runner import RoomRunner
+from games.engine.runner import LAYER_ERRORS, RoomRunner
 from games.engine.shared import RoomLink
 
 # A socket that sends this many times its allowed rate in one second is closed.
 FLOOD_FACTOR = 5
+UNAVAILABLE = "The game server is reconnecting: that did not reach the game. Try again."
 
 
 class PlayerConsumer(AsyncWebsocketConsumer):
@@ -41,8 +42,14 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
         self.channel_layer = get_channel_layer()
-        self.channel_name = await self.channel_layer.new_channel()
         self.base_send = send
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except LAYER_ERRORS:
+            await receive()
+            await self.accept()
+            await self._unavailable()
+            return
         layer_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         loop = asyncio.get_running_loop()
         pumps = [loop.create_task(self._pump(source)) for source in (receive, layer_receive)]
@@ -78,6 +85,12 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if not user.is_authenticated:
             await self._refuse(protocol.CLOSE_NOT_AUTHENTICATED, "not_authenticated")
             return
+        try:
+            await self._take_seat(user)
+        except LAYER_ERRORS:
+            await self._unavailable()
+
+    async def _take_seat(self, user: Any) -> None:
         room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
         runner = await registry().open(room_id)
         if runner is None:
@@ -107,10 +120,19 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self._send_error(error, messages[error])
         await self.close(code)
 
+    async def _unavailable(self) -> None:
+        """The channel layer cannot be reached (Redis restarting): try again shortly."""
+        await self._send_error("unavailable", UNAVAILABLE)
+        await self.close(protocol.CLOSE_TRY_AGAIN)
+
     async def disconnect(self, code: int) -> None:
         if self.runner is not None:
-            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
-            await self.runner.leave(self.player, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+                await self.runner.leave(self.player, self.channel_name)
+            except LAYER_ERRORS:
+                # The seat window runs out for a room that does not hear of the leave.
+                pass
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.runner is None:
@@ -122,7 +144,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             return
         if isinstance(frame, protocol.InputFrame):
             if self._within_rate():
-                await self.runner.submit(self.player, frame.seq, frame.data)
+                await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
             elif self._refused_this_second > settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR:
                 await self._send_error("flooding", "Too many inputs: the connection is closed.")
                 await self.close(protocol.CLOSE_FLOODING)
@@ -131,10 +153,17 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         elif isinstance(frame, protocol.SnapshotRequest):
             # A snapshot serializes the whole state: it counts against the input rate.
             if self._within_rate():
-                await self.runner.resync(self.player, self.channel_name)
+                await self._to_room(self.runner.resync(self.player, self.channel_name))
         else:
             pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
             await self.send(text_data=dumps(pong))
+
+    async def _to_room(self, call: Awaitable[None]) -> None:
+        """An input or request that cannot reach the room costs itself, not the socket."""
+        try:
+            await call
+        except LAYER_ERRORS:
+            await self._send_error("unavailable", UNAVAILABLE)
 
     def _within_rate(self) -> bool:
         """A token bucket: `INPUT_RATE_PER_SECOND` a second, in bursts of up to as many."""
@@ -175,7 +204,10 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     async def room_rejoin(self, event: dict[str, Any]) -> None:
         """Another process runs the room now (Redis mode): join it there for a snapshot."""
         if self.runner is not None:
-            await self.runner.join(self.player, self.channel_name)
+            try:
+                await self.runner.join(self.player, self.channel_name)
+            except LAYER_ERRORS:
+                await self._unavailable()
 
     async def room_released(self, event: dict[str, Any]) -> None:
         """The room's owner is stopping and let go of it: this process may take it."""

@@ -17,7 +17,8 @@ MAX_DEPTH = 3
 # Integers a browser's JSON.parse keeps exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
 
-# Close codes (4000-4999 are for applications).
+# Close codes (4000-4999 are for applications; 1013 is the standard "try again later").
+CLOSE_TRY_AGAIN = 1013
 CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_NOT_A_PLAYER = 4403
 CLOSE_NO_SUCH_ROOM = 4404

@@ -8,14 +8,26 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+import redis
+from channels.exceptions import ChannelFull
+
 from games.engine.clock import Clock, Schedule, monotonic
 from games.engine.room import Frame, Room
 
 logger = logging.getLogger(__name__)
 
+# What a channel layer raises when it cannot take a message: Redis restarting or out of
+# reach, or (in-memory layer) a socket's queue full. That message is lost, nothing else.
+LAYER_ERRORS = (redis.RedisError, OSError, ChannelFull)
+
 
 def group_name(room_id: str) -> str:
     return f"room.{room_id.replace('-', '')}"
+
+
+def frame_message(text: str) -> dict[str, str]:
+    """A serialized frame as a layer message to the sockets (PlayerConsumer.room_frame)."""
+    return {"type": "room.frame", "text": text}
 
 
 class Keeper(Protocol):
@@ -54,6 +66,9 @@ class RoomRunner:
         self.tick_seconds_max = 0.0
         # The socket (consumer channel) of each connected player.
         self.channels: dict[str, str] = {}
+        # Frames the layer could not take; players resync on the gap they leave.
+        self.frames_lost = 0
+        self._losing = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -97,7 +112,7 @@ class RoomRunner:
             if room.aborted:
                 await self.send([(None, room.end_frame())])
             await self.on_end(room)
-            await self.layer.group_send(self.group, {"type": "room.over"})
+            await self._deliver(self.layer.group_send, self.group, {"type": "room.over"})
         except Exception:
             logger.exception("room %s stopped on an error", room.room_id)
             raise
@@ -105,9 +120,23 @@ class RoomRunner:
     async def send(self, frames: list[Frame]) -> None:
         for target, text in frames:
             if target is None:
-                await self.layer.group_send(self.group, {"type": "room.frame", "text": text})
+                await self._deliver(self.layer.group_send, self.group, frame_message(text))
             elif channel := self.channels.get(target):
-                await self.layer.send(channel, {"type": "room.frame", "text": text})
+                await self._deliver(self.layer.send, channel, frame_message(text))
+
+    async def _deliver(self, send: Callable[..., Awaitable[None]], to: str, message: dict) -> None:
+        """Hands one message to the layer; one it cannot take is lost, not the room."""
+        try:
+            await send(to, message)
+        except LAYER_ERRORS as error:
+            self.frames_lost += 1
+            if not self._losing:
+                logger.warning("room %s: frames are being lost: %r", self.room.room_id, error)
+            self._losing = True
+            return
+        if self._losing:
+            logger.warning("room %s: frames go out again", self.room.room_id)
+            self._losing = False
 
     # What a player's socket uses: the same on a RoomLink (shared.py) in Redis mode.
 
@@ -133,9 +162,9 @@ class RoomRunner:
         previous = self.channels.get(player)
         self.channels[player] = channel
         if previous and previous != channel:
-            await self.layer.send(previous, {"type": "room.replaced"})
+            await self._deliver(self.layer.send, previous, {"type": "room.replaced"})
         self.room.connected(player)
-        await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(player)})
+        await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(player)))
         await self.send([(None, self.room.presence_frame())])
 
     async def leave(self, player: str, channel: str) -> None:
@@ -146,4 +175,4 @@ class RoomRunner:
         await self.send([(None, self.room.presence_frame())])
 
     async def resync(self, player: str, channel: str) -> None:
-        await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(player)})
+        await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(player)))

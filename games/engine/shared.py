@@ -270,7 +270,13 @@ class RoomLink:
         self._wake.set()
         if self._engine is not None:
             self._engine.cancel()
-        await self.registry.redis.eval(RELEASE, 2, self._keys[0], self._keys[1], self._token, "1")
+        try:
+            await self.registry.redis.eval(
+                RELEASE, 2, self._keys[0], self._keys[1], self._token, "1"
+            )
+        except redis.RedisError as error:
+            # The result is recorded; the lease runs out on its own.
+            logger.warning("room %s: cannot let go of it: %s", self.room_id, error)
         self.registry.runners.pop(self.room_id, None)
         self.registry.links.pop(self.room_id, None)
         logger.info("room %s ended: %s", room.room_id, room.result.reason)

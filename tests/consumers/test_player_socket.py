@@ -10,9 +10,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from game_server.asgi import application
 from games import protocol
 from games.models import Match
 from games.services import match_create
+from tests.consumers.conftest import ORIGIN
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -219,3 +222,24 @@ async def test_players_connecting_at_the_same_moment_both_get_their_seat(
         assert (await receive(socket, "snapshot"))["room"]["you"] == str(player.pk)
     await alice_socket.send_to(text_data='{"type":"input","seq":1,"data":{"column":3}}')
     assert (await receive(bob_socket, "diff"))["diff"]["cells"] == {"0,3": str(alice.pk)}
+
+
+async def test_a_socket_that_cannot_reach_redis_is_told_to_try_again(
+    settings, session_cookie, match, alice
+) -> None:
+    nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": nobody_listens, "socket_connect_timeout": 1}]},
+        }
+    }
+    cookie = await sync_to_async(session_cookie)(alice)
+    socket = WebsocketCommunicator(
+        application, f"/ws/play/{match.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
+    )
+    connected, _ = await socket.connect()
+    assert connected
+    error = orjson.loads(await socket.receive_from(timeout=5))
+    assert (error["type"], error["code"]) == ("error", "unavailable")
+    assert await _closed_with(socket) == protocol.CLOSE_TRY_AGAIN

@@ -8,10 +8,14 @@ process takes the room over from its last save, and how long the players wait.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
@@ -20,7 +24,7 @@ import redis
 import websockets
 
 from games.loadtest import start_match
-from tests.servers import LiveDatabase, ServerProcess
+from tests.servers import LiveDatabase, ServerProcess, free_port
 
 # Two processes share rooms through Redis and results through PostgreSQL.
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
@@ -186,3 +190,130 @@ async def test_a_stopped_owner_hands_over_every_acknowledged_input(
 ) -> None:
     pause = await _take_over(servers, redis_url, live_database, signal.SIGTERM)
     assert pause < 2.0
+
+
+class RedisServer:
+    """A Redis of the test's own, which the test may restart: it keeps nothing on disk."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            with contextlib.suppress(redis.ConnectionError):
+                client.ping()
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+class Steerer(Player):
+    """An arena player steering all match long, as a browser does: it notes when each
+    frame came and asks for a snapshot when a diff does not follow the last state."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.frames_at: list[float] = []
+        self.last_tick = 0
+        self.resyncs = 0
+        self.acked = 0
+
+    async def steer(self) -> dict:
+        """Steers until the match ends; returns the end frame."""
+        assert self.socket is not None
+        sender = asyncio.get_running_loop().create_task(self._send_inputs())
+        try:
+            while True:
+                frame = orjson.loads(await self.socket.recv())
+                self.frames_at.append(time.monotonic())
+                if frame["type"] == "end":
+                    return frame
+                if frame["type"] == "diff" and frame["base"] != self.last_tick:
+                    self.resyncs += 1
+                    await self.socket.send('{"type":"snapshot"}')
+                elif frame["type"] in ("diff", "snapshot"):
+                    self.last_tick = frame["tick"]
+                    self.acked = frame["acks"][self.me]
+        finally:
+            sender.cancel()
+
+    async def _send_inputs(self) -> None:
+        assert self.socket is not None
+        while True:
+            self.seq += 1
+            direction = [1, 0] if self.seq // 10 % 2 else [-1, 0]
+            frame = {"type": "input", "seq": self.seq, "data": {"direction": direction}}
+            await self.socket.send(json.dumps(frame))
+            await asyncio.sleep(0.1)
+
+    def longest_pause(self) -> float:
+        return max(b - a for a, b in itertools.pairwise(self.frames_at))
+
+
+@pytest.mark.timeout(90)
+async def test_the_match_goes_on_after_redis_restarts_with_its_data_gone(
+    live_database, own_redis, tmp_path
+) -> None:
+    servers = [
+        ServerProcess(live_database, log=tmp_path / f"daphne-{n}.log", REDIS_URL=own_redis.url)
+        for n in range(2)
+    ]
+    try:
+        match_id, tokens = start_match(servers[0].url, "arena", 2, {"duration": 15})
+        host, guest = Steerer(tokens[0]), Steerer(tokens[1])
+        await host.connect(servers[0], match_id)
+        await guest.connect(servers[1], match_id)
+        playing = [asyncio.ensure_future(player.steer()) for player in (host, guest)]
+        await asyncio.sleep(4)
+        own_redis.stop()
+        await asyncio.sleep(0.5)
+        own_redis.start()
+        restarted_at = time.monotonic()
+        seq_after_restart = guest.seq
+        ends = await asyncio.wait_for(asyncio.gather(*playing), 30)
+        # The owner ran the room from memory and holds its lease again.
+        assert _owner_pid(own_redis.url, match_id) == servers[0].process.pid
+        assert all(end["result"]["reason"] == "time_up" for end in ends)
+        # The guest's inputs cross processes again: later ones were acknowledged.
+        assert guest.acked > seq_after_restart
+        assert all(frame_at > restarted_at for frame_at in guest.frames_at[-10:])
+        for player in (host, guest):
+            assert player.socket is not None
+            await player.socket.wait_closed()
+            assert player.socket.close_code == 4410
+        recorded = live_database.manage(
+            "shell", "--no-imports", "-c", RESULT_QUERY.format(match_id)
+        )
+        assert recorded.startswith("finished [(0, ")
+        pauses = [player.longest_pause() for player in (host, guest)]
+        assert max(pauses) < 5.0
+        print(
+            f"\nlongest pause after a Redis restart: owner's player {pauses[0]:.2f} s, "
+            f"other process's player {pauses[1]:.2f} s; resyncs {host.resyncs}, {guest.resyncs}"
+        )
+    finally:
+        for server in servers:
+            server.stop()
