@@ -1,5 +1,6 @@
 // Arena on a canvas: remote players interpolated ~100 ms behind, our own player
-// predicted from our inputs and reconciled with the server's acks.
+// predicted from our inputs and reconciled with the server's acks. A hidden page lets go
+// of held keys and the stick (and stops the player); shown again, it starts afresh.
 
 const COLOURS = ["#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#f783ac", "#ffa94d", "#b197fc", "#63e6be"];
 const INTERPOLATION_MS = 100;
@@ -41,6 +42,7 @@ export function start({ root, net, playerName }) {
   let shown = null;
   let lastFrameAt = performance.now();
   let lastSideAt = 0;
+  let hidden = false;
   // For tests and debugging: frames drawn, and where (field units) each player was last drawn.
   const debug = { frames: 0, drawn: {} };
   window.__arena = debug;
@@ -97,6 +99,8 @@ export function start({ root, net, playerName }) {
   function steer(dir) {
     const rounded = dir.map((v) => Math.round(v * 1000) / 1000);
     if (rounded[0] === sentDir[0] && rounded[1] === sentDir[1]) return;
+    // A hidden page sends nothing but a stop: no input from before can arrive late.
+    if (hidden && (rounded[0] || rounded[1])) return;
     if (!net.state || !net.state.players[net.you]) return;
     if (!net.sendInput({ dir: rounded })) return;
     sentDir = rounded;
@@ -109,6 +113,11 @@ export function start({ root, net, playerName }) {
       vx: rounded[0] * speed,
       vy: rounded[1] * speed,
     };
+  }
+
+  // Where the player means to go: the stick while it is held, else the keys.
+  function wanted() {
+    return stickDir || keyDirection();
   }
 
   function keyDirection() {
@@ -145,19 +154,49 @@ export function start({ root, net, playerName }) {
       steer(keyDirection());
     }
   });
-  window.addEventListener("blur", () => {
-    pressed.clear();
-    steer([0, 0]);
-  });
   root.querySelector(".arena-dash").addEventListener("click", dash);
-  setUpStick(root.querySelector(".arena-stick"), (dir) => {
+  const stick = setUpStick(root.querySelector(".arena-stick"), (dir) => {
     stickDir = dir;
     steer(dir || [0, 0]);
   });
 
+  // The key-up or touch-end of a control held while the page loses focus or hides never
+  // comes: let go of everything, or the player would run on until the next key press.
+  function release() {
+    pressed.clear();
+    stick.cancel();
+    stickDir = null;
+    steer([0, 0]);
+  }
+  window.addEventListener("blur", release);
+  net.on("hidden", () => {
+    release();
+    hidden = true;
+  });
+  // Shown again (after animation frames stopped, or the page froze): samples from before
+  // are stale and the prediction too. Draw the server's state as it comes, with no easing.
+  net.on("shown", () => {
+    hidden = false;
+    history.clear();
+    local = null;
+    shown = null;
+    correction = { x: 0, y: 0 };
+    lastKey = "";
+    lastFrameAt = performance.now();
+  });
+
   net.on("state", ({ kind }) => {
     const state = net.state;
-    if (kind === "snapshot") history.clear();
+    if (kind === "snapshot") {
+      history.clear();
+      // After a reconnect the room may still steer us as we last told it (a stop sent while
+      // the socket was down never reached it): tell it again what we want now.
+      const body = state.players[net.you];
+      if (body && net.unacked().length === 0) {
+        sentDir = body.dir.map((v) => Math.round(v * 1000) / 1000);
+        steer(wanted());
+      }
+    }
     state.newestTick = net.tick;
     for (const [player, body] of Object.entries(state.players)) {
       if (!history.has(player)) history.set(player, []);
@@ -279,6 +318,7 @@ function clamp(value, low, high) {
 }
 
 // An on-screen stick: drag from its centre; reports a direction of length <= 1, or null.
+// Returns {cancel}, which lets go of the stick without reporting.
 function setUpStick(stick, report) {
   const knob = stick.querySelector(".arena-knob");
   let pointer = null;
@@ -317,13 +357,18 @@ function setUpStick(stick, report) {
   stick.addEventListener("pointermove", (event) => {
     if (event.pointerId === pointer) move(event);
   });
-  const release = (event) => {
-    if (event.pointerId !== pointer) return;
+  function cancel() {
+    if (pointer !== null && stick.hasPointerCapture(pointer)) stick.releasePointerCapture(pointer);
     pointer = null;
     clearTimeout(pending);
     knob.style.transform = "";
+  }
+  const release = (event) => {
+    if (event.pointerId !== pointer) return;
+    cancel();
     report(null);
   };
   stick.addEventListener("pointerup", release);
   stick.addEventListener("pointercancel", release);
+  return { cancel };
 }

@@ -2,14 +2,17 @@
 //
 // A Connection connects with the session cookie, reconnects with backoff and jitter,
 // keeps the state by applying merge-patch diffs, asks for a snapshot after a gap,
-// measures round-trip time (ping/pong) and input-to-ack latency, and turns close and
-// error codes into words a player understands.
+// measures round-trip time (ping/pong) and input-to-ack latency, resyncs when the page is
+// shown again after being hidden, and turns close and error codes into words a player
+// understands.
 
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 2000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
+// A snapshot request that got no answer by then (dropped over the rate limit) is sent again.
+const SNAPSHOT_RETRY_MS = 2000;
 
 // Close codes after which reconnecting cannot help.
 const CLOSE_WORDS = {
@@ -79,12 +82,17 @@ export class Connection {
     this._seq = 0;
     this._sent = []; // {seq, data, at} of inputs not acked yet
     this._awaitingSnapshot = false;
+    this._snapshotAskedAt = 0;
+    this._joining = false;
     this._attempt = 0;
     this._timer = null;
     this._pinger = null;
     this._listeners = {};
     // Server tick estimate: tick = now * rate / 1000 + offset.
     this._tickOffset = null;
+    // Whether the page is hidden, and when it was last shown (pongs of older pings are stale).
+    this.hidden = false;
+    this._shownAt = 0;
   }
 
   on(type, listener) {
@@ -115,6 +123,7 @@ export class Connection {
     socket.onopen = () => {
       // The room sends a snapshot on join: until it comes, diffs cannot apply.
       this._awaitingSnapshot = true;
+      this._joining = true;
       this._setStatus("connected", "Connected.");
       this._ping();
       this._pinger = setInterval(() => this._ping(), PING_EVERY_MS);
@@ -168,11 +177,36 @@ export class Connection {
   }
 
   requestSnapshot() {
-    if (this._awaitingSnapshot || !this.socket || this.socket.readyState !== WebSocket.OPEN) {
-      return;
-    }
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    const now = performance.now();
+    if (this._awaitingSnapshot && now - this._snapshotAskedAt < SNAPSHOT_RETRY_MS) return;
     this._awaitingSnapshot = true;
+    this._snapshotAskedAt = now;
     this.socket.send(JSON.stringify({ type: "snapshot" }));
+  }
+
+  // The page was hidden: from now on the browser may throttle its timers, stop its
+  // animation frames or freeze it. Renderers let go of held controls on "hidden".
+  hide() {
+    if (this.hidden) return;
+    this.hidden = true;
+    this._emit("hidden");
+  }
+
+  // The page is shown again. What queued up while it was hidden is stale: a frozen page gets
+  // every frame and pong of the pause at once when it resumes. So estimate the server's tick
+  // afresh, ask for a snapshot, and measure the ping again, ignoring pings sent before now.
+  // Renderers drop their interpolation and prediction on "shown".
+  show() {
+    if (!this.hidden) return;
+    this.hidden = false;
+    this._shownAt = performance.now();
+    this._tickOffset = null;
+    this.rtt = null;
+    this._awaitingSnapshot = false;
+    this.requestSnapshot();
+    this._ping();
+    this._emit("shown");
   }
 
   _ping() {
@@ -205,6 +239,11 @@ export class Connection {
     // The room ignores inputs at or below our last ack: carry on above it.
     this._seq = Math.max(this._seq, frame.acks[this.you] || 0);
     this._acked(frame.acks);
+    if (this._joining) {
+      // Inputs the join snapshot does not acknowledge went down with the last socket.
+      this._joining = false;
+      this._sent = [];
+    }
     this._attempt = 0;
     this._observeTick(frame.tick);
     this._emit("state", { kind: "snapshot", frame });
@@ -263,6 +302,7 @@ export class Connection {
   }
 
   _on_pong(frame) {
+    if (frame.t < this._shownAt) return;
     const sample = performance.now() - frame.t;
     this.rtt = this.rtt === null ? sample : this.rtt * 0.7 + sample * 0.3;
     this._emit("rtt", this.rtt);

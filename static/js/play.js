@@ -83,6 +83,13 @@ async function main() {
   }
   const renderer = await load();
   renderer.start({ root: document.getElementById("play-game"), net, showAlert, playerName });
+  // A hidden tab gets no animation frames and few timers, and may be frozen outright (the
+  // browser only freezes hidden pages): the connection resyncs when it is shown again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") net.hide();
+    else net.show();
+  });
+  if (document.visibilityState === "hidden") net.hide(); // opened in a background tab
   net.connect();
   window.playConnection = net; // for tests and debugging
 }

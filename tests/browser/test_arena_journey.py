@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.arena_page import (
+    AT_REST,
+    EXCESS_ALLOWED,
+    FPS_REQUIRED,
+    JUMP_ALLOWED,
+    SPEED,
+    collect_samples,
+    drawn,
+    start_sampling,
+    wait_for_drawn,
+)
 from tests.browser.conftest import (
     PlayerFactory,
     create_lobby,
@@ -19,65 +29,7 @@ from tests.servers import LiveDatabase
 
 pytestmark = pytest.mark.browser
 
-# Field units (the field is 1000 wide; a player moves 300 a second, 5 a frame at 60 fps).
-# One frame may move a player speed times the frame's time; anything over that by more than
-# EXCESS_ALLOWED is a visible snap, and no frame may move anyone more than JUMP_ALLOWED.
-SPEED = 300
-EXCESS_ALLOWED = 12
-JUMP_ALLOWED = 40
-FPS_REQUIRED = 30
 SAMPLE_MS = 2000
-
-# Runs in the page: records, at every animation frame for `ms`, where `player` was drawn.
-START_SAMPLING = """([player, ms]) => {
-  const samples = [];
-  window.__samples = null;
-  const first = performance.now();
-  function sample(now) {
-    const at = window.__arena.drawn[player];
-    if (at) samples.push([now, at.x, at.y]);
-    if (now - first < ms) requestAnimationFrame(sample);
-    else window.__samples = samples;
-  }
-  requestAnimationFrame(sample);
-}"""
-
-
-# The drawn player has caught up with the last state the server sent (they stopped).
-AT_REST = "(({x, y}) => x === at.x && y === at.y)(window.playConnection.state.players[player])"
-
-
-def drawn(page: Page, player: str) -> dict[str, float] | None:
-    return page.evaluate("(player) => window.__arena && window.__arena.drawn[player]", player)
-
-
-def wait_for_drawn(page: Page, player: str, condition: str) -> None:
-    """Waits until `condition` (a JS expression over `at`) holds for the drawn player."""
-    page.wait_for_function(
-        f"(player) => {{ const at = window.__arena && window.__arena.drawn[player];"
-        f" return !!at && ({condition}); }}",
-        arg=player,
-    )
-
-
-def collect_samples(page: Page) -> dict[str, float]:
-    """The largest move between two frames, its excess over the speed, and frames a second."""
-    page.wait_for_function("() => window.__samples !== null", timeout=SAMPLE_MS + 5000)
-    samples = page.evaluate("() => window.__samples")
-    assert len(samples) > 10, samples
-    jumps = []
-    excesses = []
-    for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(samples):
-        jump = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
-        jumps.append(jump)
-        excesses.append(jump - SPEED * (t1 - t0) / 1000)
-    seconds = (samples[-1][0] - samples[0][0]) / 1000
-    return {
-        "max_jump": max(jumps),
-        "max_excess": max(excesses),
-        "fps": (len(samples) - 1) / seconds,
-        "moved": abs(samples[-1][1] - samples[0][1]),
-    }
 
 
 def test_two_guests_play_an_arena_match_to_the_end(
@@ -106,9 +58,10 @@ def test_two_guests_play_an_arena_match_to_the_end(
     wait_for_drawn(friend.page, host_id, f"at.x < {host_start['x'] - 60}")
 
     # Both watch the other move, at every animation frame, for two seconds.
-    host.page.evaluate(START_SAMPLING, [friend_id, SAMPLE_MS])
-    friend.page.evaluate(START_SAMPLING, [host_id, SAMPLE_MS])
-    seen_by_host, seen_by_friend = collect_samples(host.page), collect_samples(friend.page)
+    start_sampling(host.page, SAMPLE_MS)
+    start_sampling(friend.page, SAMPLE_MS)
+    seen_by_host = collect_samples(host.page, friend_id, SAMPLE_MS)
+    seen_by_friend = collect_samples(friend.page, host_id, SAMPLE_MS)
     friend.page.keyboard.up("KeyD")
     host.page.keyboard.up("ArrowLeft")
     print(f"\nsmoothness: host sees friend {seen_by_host}; friend sees host {seen_by_friend}")
