@@ -28,6 +28,7 @@ from games.engine.registry import registry
 from games.engine.room import dumps, error_frame
 from games.engine.runner import LAYER_ERRORS, RoomRunner
 from games.engine.shared import RoomLink
+from games.engine.tasks import cancel_and_wait
 
 # A socket that sends this many times its allowed rate in one second is closed.
 FLOOD_FACTOR = 5
@@ -56,9 +57,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         try:
             done, _ = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for pump in pumps:
-                pump.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
+            await asyncio.gather(*(cancel_and_wait(pump) for pump in pumps))
         for pump in done:
             if not pump.cancelled() and not isinstance(pump.exception(), StopConsumer):
                 pump.result()

@@ -13,6 +13,7 @@ from channels.exceptions import ChannelFull
 
 from games.engine.clock import Clock, Schedule, monotonic
 from games.engine.room import Frame, Room
+from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +79,9 @@ class RoomRunner:
         )
 
     async def stop(self) -> None:
-        # The flag as well as the cancel: redis-py can swallow a cancellation that lands
-        # while it publishes a frame, and the loop must still end.
         self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         room, schedule, clock, keeper = self.room, self.schedule, self.clock, self.keeper

@@ -32,6 +32,7 @@ from games import services
 from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import RoomRunner, group_name
+from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
@@ -257,8 +258,7 @@ class RoomLink:
         if runner is not None:
             self.registry.runners.pop(self.room_id, None)
         if self._engine is not None:
-            self._engine.cancel()
-            await asyncio.gather(self._engine, return_exceptions=True)
+            await cancel_and_wait(self._engine)
             self._engine = None
 
     async def _ended(self, room: Room) -> None:
@@ -269,7 +269,7 @@ class RoomLink:
         self.ended = True
         self._wake.set()
         if self._engine is not None:
-            self._engine.cancel()
+            await cancel_and_wait(self._engine)
         try:
             await self.registry.redis.eval(
                 RELEASE, 2, self._keys[0], self._keys[1], self._token, "1"
@@ -297,8 +297,7 @@ class RoomLink:
             if runner.room.result is None:
                 await self._release(runner.room)
         if self._watcher is not None:
-            self._watcher.cancel()
-            await asyncio.gather(self._watcher, return_exceptions=True)
+            await cancel_and_wait(self._watcher)
 
     async def _release(self, room: Room) -> None:
         try:
