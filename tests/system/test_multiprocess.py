@@ -40,12 +40,17 @@ MOVES = [0, 1, 0, 1, 0, 1, 0]
 
 @pytest.fixture
 def servers(
-    live_database: LiveDatabase, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    live_database: LiveDatabase,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[list[ServerProcess]]:
+    """Two server processes on one Redis: daphne unless a test names others."""
+    kinds = getattr(request, "param", ("daphne", "daphne"))
     logs = tmp_path_factory.mktemp("logs")
     started = [
-        ServerProcess(live_database, log=logs / f"daphne-{n}.log", REDIS_URL=redis_url)
-        for n in range(2)
+        ServerProcess(live_database, server=kind, log=logs / f"{kind}-{n}.log", REDIS_URL=redis_url)
+        for n, kind in enumerate(kinds)
     ]
     yield started
     for server in started:
@@ -135,6 +140,9 @@ async def _finish(host: Player, guest: Player, start: int) -> None:
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    "servers", [("daphne", "daphne"), ("daphne", "uvicorn")], indirect=True, ids="+".join
+)
 async def test_players_on_two_processes_play_to_the_end_recorded_once(
     servers, live_database, redis_url
 ) -> None:
@@ -185,6 +193,9 @@ async def test_the_match_goes_on_within_5_seconds_after_the_owner_is_killed(
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    "servers", [("daphne", "daphne"), ("uvicorn", "uvicorn")], indirect=True, ids="+".join
+)
 async def test_a_stopped_owner_hands_over_every_acknowledged_input(
     servers, live_database, redis_url
 ) -> None:
