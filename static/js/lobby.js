@@ -22,10 +22,36 @@ function say(text, isError = false) {
   notice.hidden = false;
 }
 
+// What a control in the state box is, so that it can be found again in a fresh copy: its
+// tag, name, link, form and the member its form is about.
+function controlKey(element) {
+  const form = element.closest("form");
+  const member = form ? form.querySelector("input[name=user_id]") : null;
+  return [
+    element.tagName,
+    element.getAttribute("name"),
+    element.getAttribute("href"),
+    form ? form.getAttribute("action") : "",
+    member ? member.value : "",
+  ].join("|");
+}
+
 async function refresh() {
   const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin" });
-  if (response.ok) {
-    stateBox.innerHTML = await response.text();
+  if (!response.ok) return;
+  const html = await response.text();
+  // The fresh copy replaces every control: keep the keyboard focus where it was (else it
+  // falls back to the top of the page) and the settings open if they were.
+  const focused = stateBox.contains(document.activeElement) ? controlKey(document.activeElement) : null;
+  const open = [...stateBox.querySelectorAll("details[open]")].map((details) => controlKey(details));
+  stateBox.innerHTML = html;
+  for (const details of stateBox.querySelectorAll("details")) {
+    if (open.includes(controlKey(details))) details.open = true;
+  }
+  if (focused) {
+    const controls = stateBox.querySelectorAll("a[href], button, input, select, textarea, summary");
+    const again = [...controls].find((element) => controlKey(element) === focused);
+    if (again) again.focus();
   }
 }
 
