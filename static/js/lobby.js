@@ -83,6 +83,17 @@ function handle(event) {
       say("The game is starting…");
       window.location.assign(event.play_url);
       break;
+    case "lobby":
+      // The first message of a socket. A start it missed (the page was loading, or the
+      // socket was down, as the host started) still takes us to the game; a page that
+      // already showed the game running stays here.
+      if (event.lobby.state === "in_game" && !stateBox.querySelector(".in-game")) {
+        say("The game is starting…");
+        window.location.assign(event.lobby.play_url);
+      } else {
+        refresh();
+      }
+      break;
     case "match_ended":
       say("The match is over. Get ready for a rematch!");
       refresh();

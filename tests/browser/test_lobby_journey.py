@@ -1,9 +1,12 @@
-"""The lobby page in Chromium: a kicked player is told so, on a phone-sized screen."""
+"""The lobby page in Chromium: a kicked player is told so, on a phone-sized screen; a
+friend whose page connects just after the start is still taken to the game."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocketRoute, expect
 
 from tests.browser.conftest import PlayerFactory, create_lobby, join_by_invite
 
@@ -33,3 +36,27 @@ def test_a_kicked_player_is_told_so_on_the_lobby_page(players: PlayerFactory) ->
     expect(friend.page.locator(".messages li.error")).to_have_text(
         "You were removed from this lobby and cannot join it again."
     )
+
+
+def test_a_friend_whose_lobby_page_connects_after_the_start_still_goes_to_the_game(
+    players: PlayerFactory,
+) -> None:
+    host, friend = players("host"), players("friend")
+    # The friend's lobby sockets wait to reach the server until the test lets them.
+    waiting: list[WebSocketRoute] = []
+
+    def hold(socket: WebSocketRoute) -> None:
+        waiting.append(socket)
+
+    friend.page.route_web_socket(re.compile(r"/ws/lobby/"), hold)
+    host.sign_in_as_guest()
+    join_by_invite(friend, create_lobby(host, "connect_four"))
+
+    # The friend clicked Ready; the host starts before the reloaded page's socket is through.
+    friend_row = host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')
+    expect(friend_row.locator(".badge.ready")).to_be_visible()
+    host.click("Start game")
+    expect(host.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
+    expect(friend.page.locator(".in-game")).to_have_count(0)
+    waiting[-1].connect_to_server()
+    expect(friend.page).to_have_url(host.page.url)
