@@ -14,7 +14,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from tests.servers import LiveDatabase, ServerProcess
+from tests.servers import LiveDatabase, RedisServer, ServerProcess
 
 REQUIRE_SERVICES = os.getenv("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -71,6 +71,14 @@ def daphne_server(
     """One real daphne process on the live database (and Redis when REDIS_URL is set)."""
     log = tmp_path_factory.mktemp("logs") / "daphne.log"
     server = ServerProcess(live_database, log=log)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[RedisServer]:
+    """A Redis of the test's own, to stop and start again (tests/servers.py)."""
+    server = RedisServer(tmp_path)
     yield server
     server.stop()
 

@@ -16,13 +16,17 @@ from games.engine.registry import registry
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "pipelined"])
 def channel_layer(request, settings) -> str:
-    if request.param == "redis":
+    if request.param != "memory":
         redis_url = request.getfixturevalue("redis_url")
+        backend = {
+            "redis": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "pipelined": "game_server.redis_layer.RedisPubSubLayer",
+        }[request.param]
         settings.CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": backend,
                 "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 30}]},
             }
         }

@@ -25,7 +25,7 @@ SETTINGS_FILE = Path(__file__).resolve().parents[2] / "game_server" / "settings.
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
 
 
-@pytest.fixture(params=["core", "pubsub"])
+@pytest.fixture(params=["core", "pubsub", "pipelined"])
 def redis_layer(request, redis_url: str, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     # The layer exactly as the settings module builds it from REDIS_URL.
     monkeypatch.setenv("REDIS_URL", redis_url)

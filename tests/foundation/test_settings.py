@@ -64,6 +64,7 @@ def test_it_refuses_a_database_url_that_is_not_postgresql(load) -> None:
 @pytest.mark.parametrize(
     ("layer", "backend"),
     [
+        ("pipelined", "game_server.redis_layer.RedisPubSubLayer"),
         ("pubsub", "channels_redis.pubsub.RedisPubSubChannelLayer"),
         ("core", "channels_redis.core.RedisChannelLayer"),
     ],
@@ -88,7 +89,7 @@ def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> Non
     [
         ({"DEBUG": "yes"}, "DEBUG='yes', use 'True' or 'False'"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD', use one of DEBUG, INFO"),
-        ({"CHANNEL_LAYER": "kafka"}, "CHANNEL_LAYER='kafka', use one of pubsub, core"),
+        ({"CHANNEL_LAYER": "kafka"}, "CHANNEL_LAYER='kafka', use one of pipelined, pubsub, core"),
         ({"REDIS_SOCKET_TIMEOUT": "soon"}, "REDIS_SOCKET_TIMEOUT='soon', use a whole number"),
         ({"REDIS_SOCKET_TIMEOUT": "5"}, "REDIS_SOCKET_TIMEOUT='5', use at least 6"),
         ({"LOGIN_FAILURES_ALLOWED": "0"}, "LOGIN_FAILURES_ALLOWED='0', use at least 1"),

@@ -8,14 +8,11 @@ process takes the room over from its last save, and how long the players wait.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
@@ -24,7 +21,7 @@ import redis
 import websockets
 
 from games.loadtest import start_match
-from tests.servers import LiveDatabase, ServerProcess, free_port
+from tests.servers import LiveDatabase, ServerProcess
 
 # Two processes share rooms through Redis and results through PostgreSQL.
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
@@ -201,44 +198,6 @@ async def test_a_stopped_owner_hands_over_every_acknowledged_input(
 ) -> None:
     pause = await _take_over(servers, redis_url, live_database, signal.SIGTERM)
     assert pause < 2.0
-
-
-class RedisServer:
-    """A Redis of the test's own, which the test may restart: it keeps nothing on disk."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-        self.start()
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            with contextlib.suppress(redis.ConnectionError):
-                client.ping()
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    yield server
-    server.stop()
 
 
 class Steerer(Player):
