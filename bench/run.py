@@ -101,7 +101,9 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=["daphne", "uvicorn", "daphne-uvloop"], default="daphne"
     )
-    parser.add_argument("--layer", choices=["memory", "redis", "redis-pipelined", "redis-core"], default="redis")
+    parser.add_argument(
+        "--layer", choices=["memory", "redis", "redis-pipelined", "redis-core"], default="redis"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")
     parser.add_argument("--players", type=int, default=4)
