@@ -34,10 +34,11 @@ def frame_message(text: str) -> dict[str, str]:
 class Keeper(Protocol):
     """Holds a room's lease for its runner (Redis mode): see games/engine/shared.py."""
 
-    next_due: float
+    # Until when (monotonic clock) the lease surely holds: the runner ticks before it.
+    valid_until: float
 
-    async def keep(self, room: Room) -> bool:
-        """Renews the lease and saves the room; False once another process owns it."""
+    async def renewed(self) -> bool:
+        """Waits until the lease is renewed; False once another process owns the room."""
         ...
 
     async def lost(self) -> None: ...
@@ -91,11 +92,11 @@ class RoomRunner:
                 delay = schedule.due() - clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                # A runner that cannot renew its lease stops before ticking again.
+                # A runner whose lease may have run out waits; one fenced out stops.
                 if (
                     keeper is not None
-                    and clock() >= keeper.next_due
-                    and not await keeper.keep(room)
+                    and clock() >= keeper.valid_until
+                    and not await keeper.renewed()
                 ):
                     await keeper.lost()
                     return

@@ -1,14 +1,17 @@
 """Rooms shared by several server processes through Redis: one owner per room.
 
 A process owns a room while it holds the room's lease, a Redis key with a short expiry
-whose value is a fencing token (an INCR counter plus the process id). The owner renews
-the lease and saves the room (`Room.export`) in one Lua script twice a second; a script
-that finds another token in the lease refuses, and the runner stops before its next
-tick. Sockets on a process that does not own their room reach the owner on the room's
-engine channel; on the owning process they call the runner directly. A process with a
-player of a room watches its lease: when the owner is gone (killed, or let go on
-SIGTERM) it takes the lease, restores the room from the last save, and asks every
-socket of the room to join again. docs/deploy.md has the timings.
+whose value is a fencing token (an INCR counter plus the process id). Twice a second
+each process, in one pipeline, renews the lease and saves (`Room.export`) every room it
+runs, one Lua script each, and checks the lease of every room it has a player of but
+does not run. A script that finds another token in the lease refuses, and that room's
+runner stops before its next tick; a runner whose lease could have expired (Redis
+slow or away) waits before ticking. The tick path itself never waits on Redis.
+Sockets on a process that does not own their room reach the owner on the room's
+engine channel; on the owning process they call the runner directly. When a room's
+owner is gone (killed, or let go on SIGTERM) a process with a player of it takes the
+lease, restores the room from the last save, and asks every socket of the room to join
+again. docs/deploy.md has the timings.
 """
 
 from __future__ import annotations
@@ -38,12 +41,11 @@ from games.rules import CATALOGUE
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 3.0
-# How often the owner renews its lease and saves the room.
+# How often a process renews its leases, saves its rooms and checks the owners of rooms
+# it has players of.
 KEEP_SECONDS = 0.5
 # An owner stops ticking this long before its lease could have expired in Redis.
 KEEP_MARGIN_SECONDS = 0.5
-# How often a process with a player checks whether the room's owner is gone.
-WATCH_SECONDS = 0.5
 SAVE_TTL_SECONDS = 3600
 
 # KEYS: lease, save, fence. ARGV: process, lease ms, whether a save must exist.
@@ -99,18 +101,17 @@ class RoomLink:
         self.seats = frozenset(player for player, _name in spec.players)
         self.runner: RoomRunner | None = None
         self.ended = False
-        self.next_due = 0.0
         # Sockets on this process: player -> consumer channel.
         self.local: dict[str, str] = {}
-        self._token = ""
-        self._valid_until = 0.0
+        # While run here: the lease's token, and until when it surely holds.
+        self.token = ""
+        self.valid_until = 0.0
+        self._renewed = asyncio.Event()
         self._tick_rate = CATALOGUE[spec.game].tick_rate(spec.settings)
         self._tick_at = (0, time.monotonic())
-        self._wake = asyncio.Event()
-        self._watcher: asyncio.Task[None] | None = None
         self._engine: asyncio.Task[None] | None = None
         key = f"room:{self.room_id}"
-        self._keys = [f"{key}:lease", f"{key}:save", f"{key}:fence"]
+        self.keys = [f"{key}:lease", f"{key}:save", f"{key}:fence"]
 
     # The socket's interface, as on RoomRunner.
 
@@ -147,7 +148,7 @@ class RoomLink:
             del self.local[player]
 
     def release_noted(self) -> None:
-        self._wake.set()
+        self.registry.wake()
 
     async def _forward(self, action: str, player: str, channel: str) -> None:
         if (runner := self.runner) is not None:
@@ -159,45 +160,31 @@ class RoomLink:
     # Ownership.
 
     async def start(self) -> None:
-        """Takes the room if nobody owns it, then watches its owner."""
-        await self._take(need_save=False)
+        """Takes the room if nobody owns it; the registry watches its owner from now on."""
+        await self.take(need_save=False)
         if self.runner is None:
             await self._read_tick()
-        self._watcher = asyncio.get_running_loop().create_task(
-            self._watch(), name=f"watch {self.room_id}"
-        )
 
     async def _read_tick(self) -> None:
-        data = await self.registry.redis.hget(self._keys[1], "data")
+        data = await self.registry.redis.hget(self.keys[1], "data")
         if data:
             self._tick_at = (orjson.loads(data)["tick"], time.monotonic())
 
-    async def _watch(self) -> None:
-        while not self.ended:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), WATCH_SECONDS)
-            self._wake.clear()
-            if self.runner is None and not self.ended and not self.registry.closing:
-                try:
-                    await self._take(need_save=True)
-                except redis.RedisError as error:
-                    logger.warning("room %s: cannot check its owner: %s", self.room_id, error)
-
-    async def _take(self, *, need_save: bool) -> None:
-        lease, save, fence = self._keys
+    async def take(self, *, need_save: bool) -> None:
+        """Runs the room here if its lease is free (and, with `need_save`, it was saved)."""
+        lease, save, fence = self.keys
         token = await self.registry.redis.eval(
             ACQUIRE, 3, lease, save, fence, self.registry.process, int(LEASE_SECONDS * 1000),
             "1" if need_save else "0",
         )  # fmt: skip
         if token is None:
             return
-        self._token = token.decode()
+        self.token = token.decode()
         room = room_from_spec(self.spec)
         data = await self.registry.redis.hget(save, "data")
         if data:
             room.restore(orjson.loads(data))
-        self.next_due = 0.0
-        if not await self.keep(room):
+        if not await self._keep(room):
             return
         layer = self.registry.layer
         runner = RoomRunner(room, layer=layer, on_end=self._ended, keeper=self)
@@ -225,33 +212,43 @@ class RoomLink:
             elif kind in ("engine.join", "engine.leave", "engine.resync"):
                 await getattr(runner, kind[len("engine.") :])(player, message["channel"])
 
-    async def keep(self, room: Room) -> bool:
-        """Renews the lease and saves the room: called by the runner between ticks."""
-        while True:
-            sent_at = time.monotonic()
-            try:
-                kept = await self.registry.redis.eval(
-                    KEEP, 2, self._keys[0], self._keys[1], self._token,
-                    int(LEASE_SECONDS * 1000), orjson.dumps(room.export()), SAVE_TTL_SECONDS,
-                )  # fmt: skip
-            except redis.RedisError as error:
-                logger.warning("room %s: cannot renew its lease: %s", self.room_id, error)
-                if sent_at < self._valid_until:
-                    self.next_due = sent_at + KEEP_SECONDS / 2
-                    return True
-                # The lease may be gone: no ticks until Redis answers again.
-                await asyncio.sleep(KEEP_SECONDS / 2)
-                continue
-            if not kept:
-                logger.warning("room %s: another process owns it now", self.room_id)
-                return False
-            self._valid_until = sent_at + LEASE_SECONDS - KEEP_MARGIN_SECONDS
-            self.next_due = sent_at + KEEP_SECONDS
-            return True
+    def keep_arguments(self, room: Room) -> list[Any]:
+        """The KEEP script's arguments: this owner's token and the room as saved now."""
+        data = orjson.dumps(room.export())
+        return [self.token, int(LEASE_SECONDS * 1000), data, SAVE_TTL_SECONDS]
+
+    async def _keep(self, room: Room) -> bool:
+        """Renews the lease and saves the room once, now (taking or letting go of it)."""
+        sent_at = time.monotonic()
+        kept = await self.registry.keep_script(keys=self.keys[:2], args=self.keep_arguments(room))
+        self.note_kept(kept, sent_at)
+        return bool(kept)
+
+    def note_kept(self, kept: int | Exception, sent_at: float) -> None:
+        """The answer to a renewal sent at `sent_at`."""
+        if isinstance(kept, Exception):
+            logger.warning("room %s: cannot renew its lease: %s", self.room_id, kept)
+        elif kept:
+            self.valid_until = sent_at + LEASE_SECONDS - KEEP_MARGIN_SECONDS
+            self._renewed.set()
+        else:
+            logger.warning("room %s: another process owns it now", self.room_id)
+            # Fenced out: the runner stops before its next tick.
+            self.token = ""
+            self.valid_until = 0.0
+            self._renewed.set()
+
+    # The runner's keeper (games/engine/runner.py).
+
+    async def renewed(self) -> bool:
+        """Waits while the lease could have expired: False once another process has it."""
+        while self.token and time.monotonic() >= self.valid_until:
+            self._renewed.clear()
+            await self._renewed.wait()
+        return bool(self.token)
 
     async def lost(self) -> None:
         await self._stop_running()
-        self._wake.set()
 
     async def _stop_running(self) -> None:
         runner, self.runner = self.runner, None
@@ -267,13 +264,10 @@ class RoomLink:
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
         self.ended = True
-        self._wake.set()
         if self._engine is not None:
             await cancel_and_wait(self._engine)
         try:
-            await self.registry.redis.eval(
-                RELEASE, 2, self._keys[0], self._keys[1], self._token, "1"
-            )
+            await self.registry.redis.eval(RELEASE, 2, self.keys[0], self.keys[1], self.token, "1")
         except redis.RedisError as error:
             # The result is recorded; the lease runs out on its own.
             logger.warning("room %s: cannot let go of it: %s", self.room_id, error)
@@ -284,27 +278,22 @@ class RoomLink:
     def note_over(self) -> None:
         """The match ended (told by its owner): stop watching."""
         self.ended = True
-        self._wake.set()
 
     async def close(self) -> None:
         """Saves and lets go of the room if run here, and stops watching it."""
         self.ended = True
-        self._wake.set()
         runner = self.runner
         if runner is not None:
             await runner.stop()
             await self._stop_running()
             if runner.room.result is None:
                 await self._release(runner.room)
-        if self._watcher is not None:
-            await cancel_and_wait(self._watcher)
 
     async def _release(self, room: Room) -> None:
         try:
-            self.next_due = 0.0
-            if await self.keep(room):
+            if await self._keep(room):
                 await self.registry.redis.eval(
-                    RELEASE, 2, self._keys[0], self._keys[1], self._token, "0"
+                    RELEASE, 2, self.keys[0], self.keys[1], self.token, "0"
                 )
                 await self.registry.layer.group_send(self.group, {"type": "room.released"})
                 logger.info("room %s: saved at tick %d and let go", self.room_id, room.ctx.tick)
@@ -321,11 +310,14 @@ class RedisRegistry:
             settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
         )
         self.layer = get_channel_layer()
+        self.keep_script = self.redis.register_script(KEEP)
         self.links: dict[str, RoomLink] = {}
         # The rooms run here, as LocalRegistry.runners (the admin lists them).
         self.runners: dict[str, RoomRunner] = {}
         self.closing = False
         self._opening: dict[str, asyncio.Future[RoomLink | None]] = {}
+        self._wake = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
         self._hand_over_on_sigterm()
 
     async def open(self, room_id: str) -> RoomLink | None:
@@ -350,7 +342,63 @@ class RedisRegistry:
         except BaseException:
             self.links.pop(room_id, None)
             raise
+        if self._keeper is None:
+            self._keeper = asyncio.get_running_loop().create_task(
+                self._keep_and_watch(), name="rooms' leases"
+            )
         return link
+
+    def wake(self) -> None:
+        """Checks the owners now rather than at the next round (one let go of a room)."""
+        self._wake.set()
+
+    async def _keep_and_watch(self) -> None:
+        while not self.closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), KEEP_SECONDS)
+            self._wake.clear()
+            try:
+                await self._keep_all()
+                await self._watch_all()
+            except redis.RedisError as error:
+                logger.warning("cannot reach Redis for the rooms' leases: %s", error)
+
+    async def _keep_all(self) -> None:
+        """Renews the lease of, and saves, every room run here: one round trip."""
+        kept = [link for link in self.links.values() if link.runner is not None and link.token]
+        if not kept:
+            return
+        pipeline = self.redis.pipeline(transaction=False)
+        for link in kept:
+            assert link.runner is not None
+            arguments = link.keep_arguments(link.runner.room)
+            # Queued in the pipeline: the await returns at once.
+            await self.keep_script(keys=link.keys[:2], args=arguments, client=pipeline)
+        sent_at = time.monotonic()
+        answers = await pipeline.execute(raise_on_error=False)
+        for link, answer in zip(kept, answers, strict=True):
+            if link.runner is not None:
+                link.note_kept(answer, sent_at)
+
+    async def _watch_all(self) -> None:
+        """Takes every room this process has a player of whose owner is gone."""
+        watched = [link for link in self.links.values() if link.runner is None and not link.ended]
+        if not watched:
+            return
+        pipeline = self.redis.pipeline(transaction=False)
+        for link in watched:
+            pipeline.exists(link.keys[0])
+        owned = await pipeline.execute()
+        orphans = [link for link, held in zip(watched, owned, strict=True) if not held]
+        for link, outcome in zip(
+            orphans,
+            await asyncio.gather(
+                *(link.take(need_save=True) for link in orphans), return_exceptions=True
+            ),
+            strict=True,
+        ):
+            if isinstance(outcome, Exception):
+                logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
 
     async def forget_if_unused(self, link: RoomLink) -> None:
         if not link.local and link.runner is None and self.links.get(link.room_id) is link:
@@ -360,6 +408,8 @@ class RedisRegistry:
     async def close(self) -> None:
         """Saves and lets go of every room run here (on SIGTERM, or at a test's end)."""
         self.closing = True
+        if self._keeper is not None:
+            await cancel_and_wait(self._keeper)
         links, self.links = list(self.links.values()), {}
         await asyncio.gather(*(link.close() for link in links))
         await self.redis.aclose()
