@@ -41,7 +41,7 @@ const ERROR_WORDS = {
   bad_column: "There is no such column.",
   column_full: "That column is full. Pick another one.",
   unknown_input: "The server did not understand that move.",
-  unavailable: "The server is reconnecting: that move did not arrive. Try it again.",
+  unavailable: "The server lost its connection for a moment. If a move did not take, play it again.",
 };
 
 export function errorWords(code) {
