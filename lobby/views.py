@@ -67,6 +67,7 @@ def lobby_new(request: HttpRequest) -> HttpResponse:
                 settings=form.game_settings(),
                 max_players=form.cleaned_data["max_players"],
                 is_public=form.cleaned_data["public"],
+                allow_spectators=form.cleaned_data["allow_spectators"],
             )
         except LobbyError as error:
             form.add_service_error(error.field, error.message)
@@ -235,6 +236,7 @@ def _update_settings(request: HttpRequest, lobby: Lobby) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 max_players=form.cleaned_data["max_players"],
                 is_public=form.cleaned_data["public"],
+                allow_spectators=form.cleaned_data["allow_spectators"],
             )
         except LobbyError as error:
             messages.error(request, error.message)

@@ -60,6 +60,14 @@ def test_creating_a_lobby_goes_to_its_page(as_alice, alice):
     lobby = Lobby.objects.get()
     assert response.url == f"/lobby/{lobby.code}/"
     assert lobby.settings == {"move_seconds": 20, "on_timeout": "forfeit"}
+    assert lobby.allow_spectators is False
+
+
+def test_the_create_form_allows_spectators_when_ticked(as_alice):
+    form = {"game": "arena", "max_players": 2, "allow_spectators": "on"}
+    form.update(setting_tick_rate=20, setting_duration=60, setting_pellets=10)
+    as_alice.post("/lobbies/new/?game=arena", form)
+    assert Lobby.objects.get().allow_spectators is True
 
 
 def test_a_setting_out_of_range_is_shown_on_the_form(as_alice):
@@ -225,6 +233,26 @@ def test_the_host_changes_settings(as_alice, arena_lobby):
         False,
     )
     assert arena_lobby.settings["dash"] is False
+
+
+def test_the_host_allows_spectators_and_the_page_says_so(as_alice, arena_lobby):
+    before = as_alice.get(f"/lobby/{arena_lobby.code}/").content.decode()
+    as_alice.post(
+        f"/lobby/{arena_lobby.code}/settings/",
+        {
+            "max_players": 8,
+            "allow_spectators": "on",
+            "setting_tick_rate": 20,
+            "setting_duration": 60,
+            "setting_pellets": 10,
+        },
+    )
+    arena_lobby.refresh_from_db()
+    assert arena_lobby.allow_spectators is True
+    page = as_alice.get(f"/lobby/{arena_lobby.code}/").content.decode()
+    assert "Players only" in before
+    assert "Welcome: whoever can see this lobby may watch" in page
+    assert 'name="allow_spectators" id="id_allow_spectators" checked' in page
 
 
 def test_bad_settings_say_why(as_alice, arena_lobby):
