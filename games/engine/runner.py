@@ -9,13 +9,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from games.engine.clock import Clock, Schedule, monotonic
-from games.engine.room import Frame, Room
+from games.engine.room import SPECTATORS, Frame, Room
 
 logger = logging.getLogger(__name__)
 
 
 def group_name(room_id: str) -> str:
     return f"room.{room_id.replace('-', '')}"
+
+
+def spectators_group_name(room_id: str) -> str:
+    """Spectators are in the room's group and this one: in a game that hides information,
+    the public view's frames go here."""
+    return f"{group_name(room_id)}.spectators"
 
 
 class Keeper(Protocol):
@@ -46,6 +52,7 @@ class RoomRunner:
         self.room = room
         self.layer = layer
         self.group = group_name(room.room_id)
+        self.spectators_group = spectators_group_name(room.room_id)
         self.on_end = on_end
         self.clock = clock
         self.keeper = keeper
@@ -106,6 +113,9 @@ class RoomRunner:
         for target, text in frames:
             if target is None:
                 await self.layer.group_send(self.group, {"type": "room.frame", "text": text})
+            elif target == SPECTATORS:
+                message = {"type": "room.frame", "text": text}
+                await self.layer.group_send(self.spectators_group, message)
             elif channel := self.channels.get(target):
                 await self.layer.send(channel, {"type": "room.frame", "text": text})
 
@@ -118,6 +128,10 @@ class RoomRunner:
     @property
     def tick(self) -> int:
         return self.room.ctx.tick
+
+    @property
+    def spectators(self) -> bool:
+        return self.room.spectators
 
     async def submit(self, player: str, seq: int, data: dict[str, Any]) -> None:
         self.room.submit(player, seq, data)
@@ -147,3 +161,14 @@ class RoomRunner:
 
     async def resync(self, player: str, channel: str) -> None:
         await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(player)})
+
+    async def watch(self, channel: str) -> None:
+        """A spectator's socket connected or asks again: a snapshot of what they may see.
+
+        The room keeps no list of spectators: their frames come through the groups, and
+        they take no seat and count for no player.
+        """
+        await self.layer.send(channel, {"type": "room.frame", "text": self.room.snapshot(None)})
+
+    async def unwatch(self, channel: str) -> None:
+        """A spectator's socket closed: nothing to tell the room (Redis mode keeps count)."""

@@ -6,9 +6,9 @@ the lease and saves the room (`Room.export`) in one Lua script twice a second; a
 that finds another token in the lease refuses, and the runner stops before its next
 tick. Sockets on a process that does not own their room reach the owner on the room's
 engine channel; on the owning process they call the runner directly. A process with a
-player of a room watches its lease: when the owner is gone (killed, or let go on
-SIGTERM) it takes the lease, restores the room from the last save, and asks every
-socket of the room to join again. docs/deploy.md has the timings.
+player or a spectator of a room watches its lease: when the owner is gone (killed, or
+let go on SIGTERM) it takes the lease, restores the room from the last save, and asks
+every socket of the room to join again. docs/deploy.md has the timings.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.conf import settings
 from games import services
 from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
-from games.engine.runner import RoomRunner, group_name
+from games.engine.runner import RoomRunner, group_name, spectators_group_name
 from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
@@ -94,13 +94,16 @@ class RoomLink:
         self.spec = spec
         self.room_id = spec.match_id
         self.group = group_name(spec.match_id)
+        self.spectators_group = spectators_group_name(spec.match_id)
         self.engine_channel = engine_channel(spec.match_id)
         self.seats = frozenset(player for player, _name in spec.players)
+        self.spectators = spec.spectators
         self.runner: RoomRunner | None = None
         self.ended = False
         self.next_due = 0.0
-        # Sockets on this process: player -> consumer channel.
+        # Sockets on this process: player -> consumer channel, and spectators' channels.
         self.local: dict[str, str] = {}
+        self.watchers: set[str] = set()
         self._token = ""
         self._valid_until = 0.0
         self._tick_rate = CATALOGUE[spec.game].tick_rate(spec.settings)
@@ -140,6 +143,19 @@ class RoomLink:
 
     async def resync(self, player: str, channel: str) -> None:
         await self._forward("resync", player, channel)
+
+    async def watch(self, channel: str) -> None:
+        """A spectator's socket here: its snapshot comes from wherever the room runs."""
+        self.watchers.add(channel)
+        if (runner := self.runner) is not None:
+            await runner.watch(channel)
+        else:
+            message = {"type": "engine.watch", "channel": channel}
+            await self.registry.layer.send(self.engine_channel, message)
+
+    async def unwatch(self, channel: str) -> None:
+        self.watchers.discard(channel)
+        await self.registry.forget_if_unused(self)
 
     def detach(self, player: str, channel: str) -> None:
         if self.local.get(player) == channel:
@@ -216,7 +232,11 @@ class RoomLink:
         layer = self.registry.layer
         while True:
             message = await layer.receive(self.engine_channel)
-            kind, player = message["type"], message["player"]
+            kind = message["type"]
+            if kind == "engine.watch":
+                await runner.watch(message["channel"])
+                continue
+            player = message["player"]
             if player not in runner.room.seats:
                 continue
             if kind == "engine.input":
@@ -348,7 +368,8 @@ class RedisRegistry:
         return link
 
     async def forget_if_unused(self, link: RoomLink) -> None:
-        if not link.local and link.runner is None and self.links.get(link.room_id) is link:
+        unused = not link.local and not link.watchers and link.runner is None
+        if unused and self.links.get(link.room_id) is link:
             del self.links[link.room_id]
             await link.close()
 
