@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from games.rules import CATALOGUE, GAMES
+from games.services import match_may_watch
 from lobby import services
 from lobby.forms import JoinCodeForm, LobbyForm
 from lobby.models import Lobby, Membership, User
@@ -116,8 +117,19 @@ def invite(request: HttpRequest, code: str) -> HttpResponse:
         "lobby": lobby,
         "summary": services.lobby_summary(lobby),
         "current": current,
+        "watch_url": _watch_url(request, lobby),
     }
     return render(request, "lobby/invite.html", context)
+
+
+def _watch_url(request: HttpRequest, lobby: Lobby) -> str | None:
+    """The running match's page, for a visitor who may watch it."""
+    if lobby.state != Lobby.State.IN_GAME or not request.user.is_authenticated:
+        return None
+    match = services.current_match(lobby)
+    if match is None or not match_may_watch(match_id=match.pk, user_id=request.user.pk):
+        return None
+    return services.play_url(match.pk)
 
 
 @require_POST

@@ -143,6 +143,34 @@ def test_a_kicked_user_is_told_why(as_bob, alice, bob, arena_lobby):
     assert services.MESSAGES["KICKED"] in _messages(response)
 
 
+def _in_game(lobby, host, player):
+    services.lobby_join(code=lobby.code, user=player)
+    services.lobby_set_ready(lobby=lobby, user=player, ready=True)
+    return services.lobby_start(lobby=lobby, user=host)
+
+
+def test_the_invite_link_offers_to_watch_a_running_game_when_spectators_may(as_bob, alice, carol):
+    lobby = services.lobby_create(host=alice, game="arena", allow_spectators=True)
+    before = as_bob.get(f"/l/{lobby.code}/").content.decode()
+    match = _in_game(lobby, alice, carol)
+    page = as_bob.get(f"/l/{lobby.code}/").content.decode()
+    assert "Watch the game" not in before
+    assert f'href="/play/{match.pk}/">Watch the game</a>' in page
+
+
+def test_the_invite_link_offers_no_watching_without_spectators(as_bob, arena_lobby, alice, carol):
+    _in_game(arena_lobby, alice, carol)
+    assert "Watch the game" not in as_bob.get(f"/l/{arena_lobby.code}/").content.decode()
+
+
+def test_the_invite_link_offers_no_watching_to_a_kicked_user(as_bob, alice, bob, carol):
+    lobby = services.lobby_create(host=alice, game="arena", allow_spectators=True)
+    services.lobby_join(code=lobby.code, user=bob)
+    services.lobby_kick(lobby=lobby, user=alice, target=bob)
+    _in_game(lobby, alice, carol)
+    assert "Watch the game" not in as_bob.get(f"/l/{lobby.code}/").content.decode()
+
+
 def test_the_lobby_page_shows_members_host_badge_invite_and_chat(as_alice, arena_lobby, bob):
     services.lobby_join(code=arena_lobby.code, user=bob)
     page = as_alice.get(f"/lobby/{arena_lobby.code}/").content.decode()
