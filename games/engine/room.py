@@ -140,21 +140,25 @@ class Room:
                 self.state = self.game.player_left(self.state, self.ctx, seat.player)
 
     def _diff_frames(self, *, force: bool) -> list[Frame]:
+        patches = {
+            viewer: diff_into(self._views[viewer], view)
+            for viewer, view in self._current_views().items()
+        }
+        if not force and not any(patches.values()):
+            return []
+        # Every view gets a frame when one does (in a game that hides information, one
+        # may change alone): each viewer's diffs then chain from the same tick.
+        base, self.sent_tick = self.sent_tick, self.ctx.tick
         frames: list[Frame] = []
-        base = self.sent_tick
-        for viewer, view in self._current_views().items():
-            patch = diff_into(self._views[viewer], view)
-            if patch or force:
-                message = {
-                    "type": "diff",
-                    "tick": self.ctx.tick,
-                    "base": base,
-                    "acks": self.acks,
-                    "diff": patch,
-                }
-                frames.append((viewer, dumps(message)))
-        if frames:
-            self.sent_tick = self.ctx.tick
+        for viewer, patch in patches.items():
+            message = {
+                "type": "diff",
+                "tick": self.ctx.tick,
+                "base": base,
+                "acks": self.acks,
+                "diff": patch,
+            }
+            frames.append((viewer, dumps(message)))
         return frames
 
     def snapshot(self, player: str | None) -> str:

@@ -10,7 +10,7 @@ import orjson
 from games.engine.diff import apply_patch
 from games.engine.room import SPECTATORS, Room
 from games.rules import CATALOGUE
-from games.rules.base import GameDef, State
+from games.rules.base import Ctx, GameDef, State
 from tests.harness.example_game import GAME as ROCK_PAPER_SCISSORS
 
 ALICE, BOB = "1", "2"
@@ -78,3 +78,43 @@ def test_a_room_nobody_watches_makes_no_public_view() -> None:
     frames = room.tick()
     assert SPECTATORS not in {target for target, _text in frames}
     assert None not in asked
+
+
+def _deal_the_first_player_a_card(state: State, ctx: Ctx) -> State:
+    if ctx.tick == 2:
+        state["cards"][ctx.players[0]] = 7
+    return state
+
+
+def _own_cards(state: State, player: str | None) -> State:
+    return {"cards": {owner: card for owner, card in state["cards"].items() if owner == player}}
+
+
+# A game that hides information and changes, on a tick, what only one player sees.
+SECRET_CARDS = GameDef(
+    slug="secret_cards",
+    name="Secret cards",
+    description="Alice is dealt a card nobody else sees.",
+    min_players=2,
+    max_players=2,
+    realtime=False,
+    settings=(),
+    tick_rate=lambda settings: 10,
+    setup=lambda ctx: {"cards": {}},
+    apply_input=lambda state, ctx, player, data: state,
+    tick=_deal_the_first_player_a_card,
+    player_left=lambda state, ctx, player: state,
+    result=lambda state, ctx: None,
+    view=_own_cards,
+    hides_information=True,
+)
+
+
+def test_a_change_one_viewer_sees_sends_every_viewer_a_frame_so_that_diffs_chain() -> None:
+    room = _room(SECRET_CARDS)
+    room.snapshot(None)
+    assert room.tick() == []
+    frames = {target: orjson.loads(text) for target, text in room.tick()}
+    assert set(frames) == {ALICE, BOB, SPECTATORS}
+    assert {(frame["base"], frame["tick"]) for frame in frames.values()} == {(0, 2)}
+    assert (frames[ALICE]["diff"], frames[BOB]["diff"]) == ({"cards": {ALICE: 7}}, {})
