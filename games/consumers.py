@@ -1,12 +1,12 @@
-"""The player socket: one consumer per connected player of a room.
+"""The player socket: one consumer per connected player, or spectator, of a room.
 
-It authenticates and authorizes once, then checks every frame for size, shape and rate
-before the room sees it, and writes the room's frames to the socket as they were
-serialized. Every frame of every player passes through here, so two things of Channels'
-`AsyncConsumer` are replaced with leaner ones: the per-message `close_old_connections`
-(a thread hop that costs more than the frame; this consumer only reads the database
-while connecting) and `await_many_dispatch` (an `asyncio.wait` and a new task per
-message; here one long-lived task per source).
+It authenticates and authorizes once (a seat, or a lobby that lets the user watch), then
+checks every frame for size, shape and rate before the room sees it, and writes the
+room's frames to the socket as they were serialized. Every frame of every player passes
+through here, so two things of Channels' `AsyncConsumer` are replaced with leaner ones:
+the per-message `close_old_connections` (a thread hop that costs more than the frame;
+this consumer only reads the database while connecting) and `await_many_dispatch` (an
+`asyncio.wait` and a new task per message; here one long-lived task per source).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     # The room run in this process, or (Redis mode) a link to it wherever it runs.
     runner: RoomRunner | RoomLink | None = None
     player = ""
+    # A user without a seat, watching: gets every frame, and an error for each input.
+    spectator = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
@@ -98,8 +100,13 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             else:
                 await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
             return
-        self.player = str(user.pk)
-        if self.player not in runner.seats:
+        if str(user.pk) in runner.seats:
+            self.player = str(user.pk)
+        elif runner.spectators and await sync_to_async(services.match_may_watch)(
+            match_id=room_id, user_id=user.pk
+        ):
+            self.spectator = True
+        else:
             await self._refuse(protocol.CLOSE_NOT_A_PLAYER, "not_a_player")
             return
         self.runner = runner
@@ -107,7 +114,11 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self._refilled_at = time.monotonic()
         self._refused_this_second = 0
         await self.channel_layer.group_add(runner.group, self.channel_name)
-        await runner.join(self.player, self.channel_name)
+        if self.spectator:
+            await self.channel_layer.group_add(runner.spectators_group, self.channel_name)
+            await runner.watch(self.channel_name)
+        else:
+            await runner.join(self.player, self.channel_name)
 
     async def _refuse(self, code: int, error: str) -> None:
         messages = {
@@ -125,13 +136,21 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self.close(protocol.CLOSE_TRY_AGAIN)
 
     async def disconnect(self, code: int) -> None:
-        if self.runner is not None:
-            try:
-                await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+        if self.runner is None:
+            return
+        try:
+            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
+            if self.spectator:
+                # Not a player: the room hears nothing of it.
+                await self.channel_layer.group_discard(
+                    self.runner.spectators_group, self.channel_name
+                )
+                await self.runner.unwatch(self.channel_name)
+            else:
                 await self.runner.leave(self.player, self.channel_name)
-            except LAYER_ERRORS:
-                # The seat window runs out for a room that does not hear of the leave.
-                pass
+        except LAYER_ERRORS:
+            # The seat window runs out for a room that does not hear of the leave.
+            pass
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.runner is None:
@@ -143,7 +162,10 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             return
         if isinstance(frame, protocol.InputFrame):
             if self._within_rate():
-                await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
+                if self.spectator:
+                    await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
+                else:
+                    await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
             elif self._refused_this_second > settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR:
                 await self._send_error("flooding", "Too many inputs: the connection is closed.")
                 await self.close(protocol.CLOSE_FLOODING)
@@ -152,7 +174,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         elif isinstance(frame, protocol.SnapshotRequest):
             # A snapshot serializes the whole state: it counts against the input rate.
             if self._within_rate():
-                await self._to_room(self.runner.resync(self.player, self.channel_name))
+                await self._to_room(self._snapshot())
         else:
             pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
             await self.send(text_data=dumps(pong))
@@ -178,9 +200,16 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self._refused_this_second += 1
         return False
 
-    async def _send_error(self, code: str, message: str) -> None:
+    async def _snapshot(self) -> None:
+        assert self.runner is not None
+        if self.spectator:
+            await self.runner.watch(self.channel_name)
+        else:
+            await self.runner.resync(self.player, self.channel_name)
+
+    async def _send_error(self, code: str, message: str, *, seq: int | None = None) -> None:
         tick = self.runner.tick if self.runner else 0
-        await self.send(text_data=error_frame(tick, code, message))
+        await self.send(text_data=error_frame(tick, code, message, seq=seq))
 
     async def room_frame(self, event: dict[str, Any]) -> None:
         await self.base_send({"type": "websocket.send", "text": event["text"]})
@@ -202,11 +231,15 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def room_rejoin(self, event: dict[str, Any]) -> None:
         """Another process runs the room now (Redis mode): join it there for a snapshot."""
-        if self.runner is not None:
-            try:
+        if self.runner is None:
+            return
+        try:
+            if self.spectator:
+                await self.runner.watch(self.channel_name)
+            else:
                 await self.runner.join(self.player, self.channel_name)
-            except LAYER_ERRORS:
-                await self._unavailable()
+        except LAYER_ERRORS:
+            await self._unavailable()
 
     async def room_released(self, event: dict[str, Any]) -> None:
         """The room's owner is stopping and let go of it: this process may take it."""

@@ -44,11 +44,15 @@ class RoomSpec:
     settings: dict[str, Any]
     seed: int
     players: list[tuple[str, str]]
+    # Whether users without a seat may watch: the match's lobby allows spectators.
+    spectators: bool
 
 
 def match_room_spec(*, match_id: str) -> RoomSpec | None:
     """The running match's room, or None if there is no such match or it is over."""
-    match = Match.objects.filter(pk=match_id, state=Match.State.RUNNING).first()
+    match = (
+        Match.objects.filter(pk=match_id, state=Match.State.RUNNING).select_related("lobby").first()
+    )
     if match is None:
         return None
     seated = match.players.select_related("user").order_by("seat")
@@ -58,6 +62,21 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         settings=match.settings,
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
+        spectators=match.lobby is not None and match.lobby.allow_spectators,
+    )
+
+
+def match_may_watch(*, match_id: object, user_id: int) -> bool:
+    """Whether a user without a seat may watch the match: its lobby allows spectators
+    and did not kick them.
+
+    Who can find the match follows the lobby's own visibility: its id is shown only to
+    those who can see the lobby (its members, and whoever has its code or invite link).
+    """
+    return (
+        Match.objects.filter(pk=match_id, lobby__allow_spectators=True)
+        .exclude(lobby__bans__user_id=user_id)
+        .exists()
     )
 
 

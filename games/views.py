@@ -1,4 +1,5 @@
-"""The play page: where a seated player's browser opens the match's socket."""
+"""The play page: where a seated player's browser, or a spectator's, opens the match's
+socket."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from django.urls import reverse
 
 from games.models import Match
 from games.rules import CATALOGUE
+from games.services import match_may_watch
 
 
 @login_required
 def play(request: HttpRequest, match_id: str) -> HttpResponse:
     match = get_object_or_404(Match, pk=match_id)
     seated = match.players.filter(user=request.user).exists()
+    watching = not seated and match_may_watch(match_id=match.pk, user_id=request.user.pk)
     definition = CATALOGUE.get(match.game)
     context = {
         "match": match,
@@ -22,12 +25,14 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
         "game_slug": match.game,
         "game_name": definition.name if definition else match.game,
         "seated": seated,
+        "watching": watching,
         "player_id": str(request.user.pk),
         "ws_url": _socket_url(request, str(match.pk)),
         "lobby_url": _lobby_url(match),
     }
-    # A page for someone without a seat says so, with a status that says so too.
-    return render(request, "games/play.html", context, status=200 if seated else 403)
+    # A page for someone who may neither play nor watch says so, with its status too.
+    status = 200 if seated or watching else 403
+    return render(request, "games/play.html", context, status=status)
 
 
 def _lobby_url(match: Match) -> str:

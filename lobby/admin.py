@@ -37,8 +37,18 @@ class LobbyBanInline(admin.TabularInline):
 
 @admin.register(Lobby)
 class LobbyAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "game", "state", "host", "players", "is_public", "created_at")
-    list_filter = ("state", "game", "is_public")
+    list_display = (
+        "code",
+        "name",
+        "game",
+        "state",
+        "host",
+        "players",
+        "is_public",
+        "allow_spectators",
+        "created_at",
+    )
+    list_filter = ("state", "game", "is_public", "allow_spectators")
     search_fields = ("code", "name", "host__username", "host__display_name")
     raw_id_fields = ("host",)
     readonly_fields = ("created_at", "last_activity_at", "closed_at")

@@ -204,6 +204,7 @@ def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
         settings=_field(body, "settings", dict),
         max_players=_field(body, "max_players", int),
         is_public=_field(body, "public", bool) is not False,
+        allow_spectators=_field(body, "allow_spectators", bool) is True,
     )
     left = previous.lobby.code if previous else None
     return _lobby_response(lobby, status=201, left=left)
@@ -247,6 +248,7 @@ def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> Jso
         name=_field(body, "name", str),
         max_players=_field(body, "max_players", int),
         is_public=_field(body, "public", bool),
+        allow_spectators=_field(body, "allow_spectators", bool),
     )
     return _lobby_response(lobby)
 

@@ -75,11 +75,17 @@ def _setting_field(setting: Setting) -> forms.Field:
 
 
 class LobbyForm(forms.Form):
-    """A lobby's name, size and visibility, and its game's settings from the game's schema."""
+    """A lobby's name, size, visibility and spectators, and its game's settings from the
+    game's schema."""
 
     name = forms.CharField(max_length=60, required=False, help_text="Optional.")
     public = forms.BooleanField(
         required=False, initial=True, label="Public: listed for everyone to join"
+    )
+    allow_spectators = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Spectators: whoever can see this lobby may watch its games",
     )
 
     def __init__(self, *args: Any, game: GameDef, **kwargs: Any) -> None:
@@ -96,7 +102,12 @@ class LobbyForm(forms.Form):
 
     @classmethod
     def for_lobby(cls, lobby: Lobby, game: GameDef) -> LobbyForm:
-        initial = {"name": lobby.name, "public": lobby.is_public, "max_players": lobby.max_players}
+        initial = {
+            "name": lobby.name,
+            "public": lobby.is_public,
+            "allow_spectators": lobby.allow_spectators,
+            "max_players": lobby.max_players,
+        }
         initial.update({f"setting_{name}": value for name, value in lobby.settings.items()})
         return cls(game=game, initial=initial)
 

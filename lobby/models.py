@@ -40,6 +40,8 @@ class Lobby(models.Model):
     settings = models.JSONField(default=dict, blank=True)
     max_players = models.PositiveSmallIntegerField()
     is_public = models.BooleanField(default=True)
+    # Users without a seat may watch its matches (docs/protocol.md, Spectators).
+    allow_spectators = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State, default=State.OPEN, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves on every change; lobbies idle for longer than LOBBY_IDLE_SECONDS close.

@@ -130,6 +130,7 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         "min_players": game.min_players,
         "max_players": lobby.max_players,
         "public": lobby.is_public,
+        "allow_spectators": lobby.allow_spectators,
         "state": lobby.state,
         "host_id": lobby.host_id,
         "settings": lobby.settings,
@@ -331,6 +332,7 @@ def lobby_create(
     settings: dict[str, Any] | None = None,
     max_players: int | None = None,
     is_public: bool = True,
+    allow_spectators: bool = False,
 ) -> Lobby:
     """An open lobby with the host seated; the host leaves any lobby they were in."""
     definition = _game(game)
@@ -347,6 +349,7 @@ def lobby_create(
         settings=cleaned_settings,
         max_players=cleaned_max,
         is_public=is_public,
+        allow_spectators=allow_spectators,
     )
     _seat_user(lobby, host)
     _announce(lobby, "created")
@@ -413,6 +416,7 @@ def lobby_update_settings(
     name: str | None = None,
     max_players: int | None = None,
     is_public: bool | None = None,
+    allow_spectators: bool | None = None,
 ) -> Lobby:
     """The host changes the lobby while it is open; everyone's ready flag is cleared."""
     lobby = _lock(lobby.pk)
@@ -429,8 +433,10 @@ def lobby_update_settings(
         lobby.name = _clean_name(name, user, definition)
     if is_public is not None:
         lobby.is_public = bool(is_public)
+    if allow_spectators is not None:
+        lobby.allow_spectators = bool(allow_spectators)
     lobby.memberships.update(is_ready=False)
-    _touch(lobby, "settings", "max_players", "name", "is_public")
+    _touch(lobby, "settings", "max_players", "name", "is_public", "allow_spectators")
     _announce(lobby, "settings")
     return lobby
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from games.rules import CATALOGUE, GAMES
+from games.services import match_may_watch
 from lobby import services
 from lobby.forms import JoinCodeForm, LobbyForm
 from lobby.models import Lobby, Membership, User
@@ -67,6 +68,7 @@ def lobby_new(request: HttpRequest) -> HttpResponse:
                 settings=form.game_settings(),
                 max_players=form.cleaned_data["max_players"],
                 is_public=form.cleaned_data["public"],
+                allow_spectators=form.cleaned_data["allow_spectators"],
             )
         except LobbyError as error:
             form.add_service_error(error.field, error.message)
@@ -115,8 +117,19 @@ def invite(request: HttpRequest, code: str) -> HttpResponse:
         "lobby": lobby,
         "summary": services.lobby_summary(lobby),
         "current": current,
+        "watch_url": _watch_url(request, lobby),
     }
     return render(request, "lobby/invite.html", context)
+
+
+def _watch_url(request: HttpRequest, lobby: Lobby) -> str | None:
+    """The running match's page, for a visitor who may watch it."""
+    if lobby.state != Lobby.State.IN_GAME or not request.user.is_authenticated:
+        return None
+    match = services.current_match(lobby)
+    if match is None or not match_may_watch(match_id=match.pk, user_id=request.user.pk):
+        return None
+    return services.play_url(match.pk)
 
 
 @require_POST
@@ -235,6 +248,7 @@ def _update_settings(request: HttpRequest, lobby: Lobby) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 max_players=form.cleaned_data["max_players"],
                 is_public=form.cleaned_data["public"],
+                allow_spectators=form.cleaned_data["allow_spectators"],
             )
         except LobbyError as error:
             messages.error(request, error.message)

@@ -20,7 +20,10 @@ from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings
 
 PROTOCOL_VERSION = 1
 
-# Who a frame is for: everyone in the room (None) or one player.
+# Who a frame is for: everyone in the room (None), one player (their id), or, in a game
+# that hides information, SPECTATORS: the view of someone without a seat. Player ids are
+# user ids, never this word.
+SPECTATORS = "spectators"
 Frame = tuple[str | None, str]
 
 
@@ -57,6 +60,7 @@ class Room:
         players: Sequence[tuple[str, str]],
         seed: int,
         seat_window_seconds: float = 30.0,
+        spectators: bool = False,
     ) -> None:
         self.room_id = room_id
         self.game = game
@@ -78,13 +82,20 @@ class Room:
         self.aborted = False
         # The tick of the last frame sent: the base of the next diff.
         self.sent_tick = 0
+        # Whether users without a seat may watch: the lobby's choice, checked by the socket.
+        self.spectators = spectators
+        # A game that hides information diffs its public view only once someone watched.
+        self._watched = False
         self._inputs: list[tuple[str, int, Input]] = []
         self._views = {key: copy_state(state) for key, state in self._current_views().items()}
 
     def _current_views(self) -> dict[str | None, Any]:
         if not self.game.hides_information:
             return {None: self.state}
-        return {player: self.game.view(self.state, player) for player in self.seats}
+        views = {player: self.game.view(self.state, player) for player in self.seats}
+        if self._watched:
+            views[SPECTATORS] = self.game.view(self.state, None)
+        return views
 
     def submit(self, player: str, seq: int, data: Input) -> None:
         """Queues one input for the next tick. Sequence numbers only go up."""
@@ -129,43 +140,60 @@ class Room:
                 self.state = self.game.player_left(self.state, self.ctx, seat.player)
 
     def _diff_frames(self, *, force: bool) -> list[Frame]:
+        patches = {
+            viewer: diff_into(self._views[viewer], view)
+            for viewer, view in self._current_views().items()
+        }
+        if not force and not any(patches.values()):
+            return []
+        # Every view gets a frame when one does (in a game that hides information, one
+        # may change alone): each viewer's diffs then chain from the same tick.
+        base, self.sent_tick = self.sent_tick, self.ctx.tick
         frames: list[Frame] = []
-        base = self.sent_tick
-        for viewer, view in self._current_views().items():
-            patch = diff_into(self._views[viewer], view)
-            if patch or force:
-                message = {
-                    "type": "diff",
-                    "tick": self.ctx.tick,
-                    "base": base,
-                    "acks": self.acks,
-                    "diff": patch,
-                }
-                frames.append((viewer, dumps(message)))
-        if frames:
-            self.sent_tick = self.ctx.tick
+        for viewer, patch in patches.items():
+            message = {
+                "type": "diff",
+                "tick": self.ctx.tick,
+                "base": base,
+                "acks": self.acks,
+                "diff": patch,
+            }
+            frames.append((viewer, dumps(message)))
         return frames
 
     def snapshot(self, player: str | None) -> str:
-        """The last state sent, for a player who joins, reconnects or saw a gap."""
-        view = self._views[player if self.game.hides_information else None]
+        """The last state sent, for a player who joins, reconnects or saw a gap; with
+        `player` None, for a spectator."""
         message = {
             "type": "snapshot",
             "v": PROTOCOL_VERSION,
             "tick": self.sent_tick,
             "acks": self.acks,
-            "state": view,
+            "state": self._view_of(player),
             "room": {
                 "id": self.room_id,
                 "game": self.game.slug,
                 "tick_rate": self.tick_rate,
                 "you": player,
+                "spectator": player is None,
                 "players": self._presence(),
             },
         }
         if self.result is not None:
             message["result"] = _result_json(self.result)
         return dumps(message)
+
+    def _view_of(self, player: str | None) -> Any:
+        if not self.game.hides_information:
+            return self._views[None]
+        if player is not None:
+            return self._views[player]
+        if not self._watched:
+            # The first spectator. A view for no player shows no more than the players'
+            # views, which the last frame sent holds: the state now is what it showed.
+            self._watched = True
+            self._views[SPECTATORS] = copy_state(self.game.view(self.state, None))
+        return self._views[SPECTATORS]
 
     def _presence(self) -> dict[str, dict[str, Any]]:
         return {

@@ -12,7 +12,7 @@ import redis
 from channels.exceptions import ChannelFull
 
 from games.engine.clock import Clock, Schedule, monotonic
-from games.engine.room import Frame, Room
+from games.engine.room import SPECTATORS, Frame, Room
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,12 @@ LAYER_ERRORS = (redis.RedisError, OSError, ChannelFull)
 
 def group_name(room_id: str) -> str:
     return f"room.{room_id.replace('-', '')}"
+
+
+def spectators_group_name(room_id: str) -> str:
+    """Spectators are in the room's group and this one: in a game that hides information,
+    the public view's frames go here."""
+    return f"{group_name(room_id)}.spectators"
 
 
 def frame_message(text: str) -> dict[str, str]:
@@ -60,6 +66,7 @@ class RoomRunner:
         self.room = room
         self.layer = layer
         self.group = group_name(room.room_id)
+        self.spectators_group = spectators_group_name(room.room_id)
         self.on_end = on_end
         self.clock = clock
         self.keeper = keeper
@@ -117,11 +124,14 @@ class RoomRunner:
             raise
 
     async def send(self, frames: list[Frame]) -> None:
+        layer = self.layer
         for target, text in frames:
             if target is None:
-                await self._deliver(self.layer.group_send, self.group, frame_message(text))
+                await self._deliver(layer.group_send, self.group, frame_message(text))
+            elif target == SPECTATORS:
+                await self._deliver(layer.group_send, self.spectators_group, frame_message(text))
             elif channel := self.channels.get(target):
-                await self._deliver(self.layer.send, channel, frame_message(text))
+                await self._deliver(layer.send, channel, frame_message(text))
 
     async def _deliver(self, send: Callable[..., Awaitable[None]], to: str, message: dict) -> None:
         """Hands one message to the layer; one it cannot take is lost, not the room."""
@@ -146,6 +156,10 @@ class RoomRunner:
     @property
     def tick(self) -> int:
         return self.room.ctx.tick
+
+    @property
+    def spectators(self) -> bool:
+        return self.room.spectators
 
     async def submit(self, player: str, seq: int, data: dict[str, Any]) -> None:
         self.room.submit(player, seq, data)
@@ -175,3 +189,14 @@ class RoomRunner:
 
     async def resync(self, player: str, channel: str) -> None:
         await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(player)))
+
+    async def watch(self, channel: str) -> None:
+        """A spectator's socket connected or asks again: a snapshot of what they may see.
+
+        The room keeps no list of spectators: their frames come through the groups, and
+        they take no seat and count for no player.
+        """
+        await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(None)))
+
+    async def unwatch(self, channel: str) -> None:
+        """A spectator's socket closed: nothing to tell the room (Redis mode keeps count)."""

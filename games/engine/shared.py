@@ -3,13 +3,13 @@
 A process owns a room while it holds the room's lease, a Redis key with a short expiry
 whose value is a fencing token (an INCR counter plus the process id). Twice a second
 each process, in one pipeline, renews the lease and saves (`Room.export`) every room it
-runs, one Lua script each, and checks the lease of every room it has a player of but
-does not run. A script that finds another token in the lease refuses, and that room's
-runner stops before its next tick; a runner whose lease could have expired (Redis
-slow or away) waits before ticking. The tick path itself never waits on Redis.
-Sockets on a process that does not own their room reach the owner on the room's
+runs, one Lua script each, and checks the lease of every room it has a player or a
+spectator of but does not run. A script that finds another token in the lease refuses,
+and that room's runner stops before its next tick; a runner whose lease could have
+expired (Redis slow or away) waits before ticking. The tick path itself never waits on
+Redis. Sockets on a process that does not own their room reach the owner on the room's
 engine channel; on the owning process they call the runner directly. When a room's
-owner is gone (killed, or let go on SIGTERM) a process with a player of it takes the
+owner is gone (killed, or let go on SIGTERM) a process with a socket of it takes the
 lease, restores the room from the last save, and asks every socket of the room to join
 again. docs/deploy.md has the timings.
 """
@@ -34,7 +34,7 @@ from django.conf import settings
 from games import services
 from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
-from games.engine.runner import RoomRunner, group_name
+from games.engine.runner import RoomRunner, group_name, spectators_group_name
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
@@ -97,12 +97,15 @@ class RoomLink:
         self.spec = spec
         self.room_id = spec.match_id
         self.group = group_name(spec.match_id)
+        self.spectators_group = spectators_group_name(spec.match_id)
         self.engine_channel = engine_channel(spec.match_id)
         self.seats = frozenset(player for player, _name in spec.players)
+        self.spectators = spec.spectators
         self.runner: RoomRunner | None = None
         self.ended = False
-        # Sockets on this process: player -> consumer channel.
+        # Sockets on this process: player -> consumer channel, and spectators' channels.
         self.local: dict[str, str] = {}
+        self.watchers: set[str] = set()
         # While run here: the lease's token, and until when it surely holds.
         self.token = ""
         self.valid_until = 0.0
@@ -142,6 +145,19 @@ class RoomLink:
 
     async def resync(self, player: str, channel: str) -> None:
         await self._forward("resync", player, channel)
+
+    async def watch(self, channel: str) -> None:
+        """A spectator's socket here: its snapshot comes from wherever the room runs."""
+        self.watchers.add(channel)
+        if (runner := self.runner) is not None:
+            await runner.watch(channel)
+        else:
+            message = {"type": "engine.watch", "channel": channel}
+            await self.registry.layer.send(self.engine_channel, message)
+
+    async def unwatch(self, channel: str) -> None:
+        self.watchers.discard(channel)
+        await self.registry.forget_if_unused(self)
 
     def detach(self, player: str, channel: str) -> None:
         if self.local.get(player) == channel:
@@ -204,7 +220,11 @@ class RoomLink:
         layer = self.registry.layer
         while True:
             message = await layer.receive(self.engine_channel)
-            kind, player = message["type"], message["player"]
+            kind = message["type"]
+            if kind == "engine.watch":
+                await runner.watch(message["channel"])
+                continue
+            player = message["player"]
             if player not in runner.room.seats:
                 continue
             if kind == "engine.input":
@@ -401,7 +421,8 @@ class RedisRegistry:
                 logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
 
     async def forget_if_unused(self, link: RoomLink) -> None:
-        if not link.local and link.runner is None and self.links.get(link.room_id) is link:
+        unused = not link.local and not link.watchers and link.runner is None
+        if unused and self.links.get(link.room_id) is link:
             del self.links[link.room_id]
             await link.close()
 

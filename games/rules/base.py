@@ -90,7 +90,7 @@ class Result:
     reason: str
 
 
-def _no_view(state: State, player: str) -> State:
+def _no_view(state: State, player: str | None) -> State:
     return state
 
 
@@ -106,6 +106,7 @@ class GameDef:
     - `player_left(state, ctx, player)` runs when a dropped player's seat window ends.
     - `result(state, ctx)` is None while the match runs, then the `Result`.
     - `view(state, player)` is what one player may see; the default shows everything.
+      `player` is None for a spectator: show what every player may see, and no more.
     - `realtime` tells clients and the catalogue whether players act continuously or
       take turns. Either way the engine sends a frame only for a tick that changed the
       state or processed inputs; turn-based games use ticks for their timers.
@@ -124,7 +125,7 @@ class GameDef:
     tick: Callable[[State, Ctx], State]
     player_left: Callable[[State, Ctx, str], State]
     result: Callable[[State, Ctx], Result | None]
-    view: Callable[[State, str], State] = _no_view
+    view: Callable[[State, str | None], State] = _no_view
     hides_information: bool = False
 
     def clean_settings(self, raw: Mapping[str, Any] | None) -> Settings:

@@ -74,6 +74,8 @@ export class Connection {
     this.room = null;
     this.players = {};
     this.you = "";
+    // True once a snapshot says so: a spectator sends no inputs (docs/protocol.md).
+    this.spectator = false;
     this.result = null;
     // Round-trip time in ms (smoothed) and the last input-to-ack latency in ms.
     this.rtt = null;
@@ -164,6 +166,7 @@ export class Connection {
 
   // Sends one input with the next sequence number; returns it, or 0 if not connected.
   sendInput(data) {
+    if (this.spectator) return 0;
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.result) return 0;
     this._seq += 1;
     const seq = this._seq;
@@ -234,6 +237,7 @@ export class Connection {
     this._awaitingSnapshot = false;
     this.room = frame.room;
     this.you = frame.room.you;
+    this.spectator = frame.room.spectator === true;
     this.players = frame.room.players;
     this.state = frame.state;
     this.tick = frame.tick;

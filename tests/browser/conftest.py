@@ -137,10 +137,12 @@ def players(
         player.page.context.close()
 
 
-def create_lobby(host: Player, game: str, **fields: str) -> str:
+def create_lobby(host: Player, game: str, *, spectators: bool = False, **fields: str) -> str:
     """The host creates a private lobby of `game` from the form; returns the invite link."""
     host.open(f"/lobbies/new/?game={game}")
     host.page.get_by_label("Public: listed for everyone to join").uncheck()
+    if spectators:
+        host.page.get_by_label("Spectators: whoever can see this lobby may watch its games").check()
     for label, value in fields.items():
         host.page.get_by_label(label).fill(value)
     host.click("Create lobby")

@@ -83,3 +83,16 @@ async def _receive(socket: WebsocketCommunicator, kind: str) -> dict:
 @pytest.fixture
 def receive() -> Callable[[WebsocketCommunicator, str], Awaitable[dict]]:
     return _receive
+
+
+async def _closed_with(socket: WebsocketCommunicator) -> int:
+    """The close code the socket ends with, passing over the frames before it."""
+    while True:
+        message = await socket.receive_output(timeout=5)
+        if message["type"] == "websocket.close":
+            return message["code"]
+
+
+@pytest.fixture
+def closed_with() -> Callable[[WebsocketCommunicator], Awaitable[int]]:
+    return _closed_with

@@ -25,13 +25,6 @@ def match(alice, bob) -> Match:
     return match_create(game="connect_four", settings={}, players=[alice, bob])
 
 
-async def _closed_with(socket: WebsocketCommunicator) -> int:
-    while True:
-        message = await socket.receive_output(timeout=5)
-        if message["type"] == "websocket.close":
-            return message["code"]
-
-
 async def test_a_seated_player_gets_a_snapshot(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
     snapshot = await receive(socket, "snapshot")
@@ -126,34 +119,36 @@ async def test_a_ping_gets_a_pong_with_the_tick(receive, connect, match, alice) 
     assert (pong["t"], type(pong["tick"])) == (123.5, int)
 
 
-async def test_an_anonymous_socket_is_told_to_sign_in(receive, connect, match) -> None:
+async def test_an_anonymous_socket_is_told_to_sign_in(closed_with, receive, connect, match) -> None:
     socket = await connect(match.pk)
     assert (await receive(socket, "error"))["code"] == "not_authenticated"
-    assert await _closed_with(socket) == protocol.CLOSE_NOT_AUTHENTICATED
+    assert await closed_with(socket) == protocol.CLOSE_NOT_AUTHENTICATED
 
 
 async def test_a_player_without_a_seat_is_refused(
-    receive, connect, match, django_user_model
+    closed_with, receive, connect, match, django_user_model
 ) -> None:
     carol = await sync_to_async(django_user_model.objects.create_user)(username="carol")
     socket = await connect(match.pk, carol)
     assert (await receive(socket, "error"))["code"] == "not_a_player"
-    assert await _closed_with(socket) == protocol.CLOSE_NOT_A_PLAYER
+    assert await closed_with(socket) == protocol.CLOSE_NOT_A_PLAYER
 
 
-async def test_an_unknown_room_is_refused(receive, connect, alice) -> None:
+async def test_an_unknown_room_is_refused(closed_with, receive, connect, alice) -> None:
     socket = await connect(uuid.uuid4(), alice)
     assert (await receive(socket, "error"))["code"] == "no_such_room"
-    assert await _closed_with(socket) == protocol.CLOSE_NO_SUCH_ROOM
+    assert await closed_with(socket) == protocol.CLOSE_NO_SUCH_ROOM
 
 
-async def test_a_second_socket_replaces_the_first(receive, connect, match, alice) -> None:
+async def test_a_second_socket_replaces_the_first(
+    closed_with, receive, connect, match, alice
+) -> None:
     first = await connect(match.pk, alice)
     await receive(first, "snapshot")
     second = await connect(match.pk, alice)
     await receive(second, "snapshot")
     assert (await receive(first, "error"))["code"] == "replaced"
-    assert await _closed_with(first) == protocol.CLOSE_REPLACED
+    assert await closed_with(first) == protocol.CLOSE_REPLACED
     await second.send_to(text_data='{"type":"input","seq":1,"data":{"column":2}}')
     assert (await receive(second, "diff"))["acks"][str(alice.pk)] == 1
 
@@ -177,7 +172,7 @@ async def test_a_player_who_reconnects_keeps_their_seat_and_state(
 
 
 async def test_a_match_played_to_the_end_is_recorded_once(
-    receive, connect, match, alice, bob
+    closed_with, receive, connect, match, alice, bob
 ) -> None:
     sockets = {alice: await connect(match.pk, alice), bob: await connect(match.pk, bob)}
     # Alice drops four in column 0 while Bob plays column 1.
@@ -202,10 +197,10 @@ async def test_a_match_played_to_the_end_is_recorded_once(
         await _receive_nothing(sockets[alice])
     assert (state, seats) == ("finished", [("alice", 1, 1), ("bob", 2, 0)])
     assert match.duration is not None
-    assert await _closed_with(sockets[bob]) == protocol.CLOSE_ROOM_OVER
+    assert await closed_with(sockets[bob]) == protocol.CLOSE_ROOM_OVER
     late = await connect(match.pk, bob)
     assert (await receive(late, "error"))["code"] == "room_over"
-    assert await _closed_with(late) == protocol.CLOSE_ROOM_OVER
+    assert await closed_with(late) == protocol.CLOSE_ROOM_OVER
 
 
 async def _receive_nothing(socket: WebsocketCommunicator) -> None:
@@ -225,7 +220,7 @@ async def test_players_connecting_at_the_same_moment_both_get_their_seat(
 
 
 async def test_a_socket_that_cannot_reach_redis_is_told_to_try_again(
-    settings, session_cookie, match, alice
+    closed_with, settings, session_cookie, match, alice
 ) -> None:
     nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
     settings.CHANNEL_LAYERS = {
@@ -242,4 +237,4 @@ async def test_a_socket_that_cannot_reach_redis_is_told_to_try_again(
     assert connected
     error = orjson.loads(await socket.receive_from(timeout=5))
     assert (error["type"], error["code"]) == ("error", "unavailable")
-    assert await _closed_with(socket) == protocol.CLOSE_TRY_AGAIN
+    assert await closed_with(socket) == protocol.CLOSE_TRY_AGAIN

@@ -93,8 +93,9 @@ def result(state: State, ctx: Ctx) -> Result | None:
     return Result(placements=placements, scores=dict(state["wins"]), reason=state["reason"])
 
 
-def view(state: State, player: str) -> State:
-    """Each player sees their own pick; the other's only as "hidden"."""
+def view(state: State, player: str | None) -> State:
+    """Each player sees their own pick; the other's only as "hidden" (a spectator, with
+    `player` None, sees every pick as "hidden")."""
     picks = {other: move if other == player else "hidden" for other, move in state["picks"].items()}
     return {**state, "picks": picks}
 

@@ -24,6 +24,17 @@ def test_the_list_filters_by_state_and_game(staff_client, arena_lobby, bob):
     assert arena_lobby.code not in page
 
 
+def test_the_list_and_the_change_page_show_whether_spectators_may_watch(
+    staff_client, arena_lobby, bob
+):
+    watched = services.lobby_create(host=bob, game="arena", allow_spectators=True)
+    page = staff_client.get("/admin/lobby/lobby/?allow_spectators__exact=1").content.decode()
+    change = staff_client.get(f"/admin/lobby/lobby/{watched.pk}/change/").content.decode()
+    assert watched.code in page
+    assert arena_lobby.code not in page
+    assert 'name="allow_spectators"' in change
+
+
 def test_it_searches_by_code_and_by_host(staff_client, arena_lobby, bob):
     other = services.lobby_create(host=bob, game="arena")
     by_code = staff_client.get(f"/admin/lobby/lobby/?q={arena_lobby.code}").content.decode()

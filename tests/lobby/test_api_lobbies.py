@@ -54,6 +54,20 @@ def test_create_returns_the_lobby(as_alice):
     assert response.json()["left"] is None
 
 
+def test_create_allows_spectators_only_when_asked(as_alice, as_bob):
+    default = as_alice.post("/api/lobbies/", {"game": "arena"}).json()["lobby"]
+    allowed = as_bob.post("/api/lobbies/", {"game": "arena", "allow_spectators": True})
+    assert default["allow_spectators"] is False
+    assert allowed.json()["lobby"]["allow_spectators"] is True
+
+
+def test_create_with_allow_spectators_not_a_boolean_is_bad_request(as_alice):
+    response = as_alice.post("/api/lobbies/", {"game": "arena", "allow_spectators": "yes"})
+    assert _error(response, 400) == "BAD_REQUEST"
+    assert response.json()["error"]["field"] == "allow_spectators"
+    assert not Lobby.objects.exists()
+
+
 def test_create_with_bad_settings_is_bad_settings(as_alice):
     response = as_alice.post("/api/lobbies/", {"game": "arena", "settings": {"duration": 1}})
     assert _error(response, 400) == "BAD_SETTINGS"
@@ -162,6 +176,17 @@ def test_settings_by_the_host(as_alice, code):
     )
     lobby = response.json()["lobby"]
     assert (lobby["settings"]["dash"], lobby["max_players"]) == (False, 3)
+
+
+def test_settings_turn_spectators_on_and_off(as_alice, code):
+    def allowed_after(body):
+        return as_alice.post(f"/api/lobbies/{code}/settings/", body).json()["lobby"][
+            "allow_spectators"
+        ]
+
+    assert allowed_after({"allow_spectators": True}) is True
+    assert allowed_after({"name": "kept"}) is True
+    assert allowed_after({"allow_spectators": False}) is False
 
 
 def test_settings_by_a_member_is_not_host(as_bob, code):

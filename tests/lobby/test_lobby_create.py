@@ -31,6 +31,12 @@ def test_it_fills_in_the_game_defaults_and_max_players(alice):
     assert lobby.name == "Alice's Connect Four"
 
 
+def test_spectators_are_off_unless_the_host_allows_them(alice, bob):
+    assert services.lobby_create(host=alice, game="arena").allow_spectators is False
+    lobby = services.lobby_create(host=bob, game="arena", allow_spectators=True)
+    assert Lobby.objects.get(pk=lobby.pk).allow_spectators is True
+
+
 def test_it_refuses_settings_outside_the_schema(alice):
     with pytest.raises(LobbyError) as error:
         services.lobby_create(host=alice, game="connect_four", settings={"move_seconds": 9999})

@@ -33,6 +33,17 @@ def test_the_host_changes_settings_and_clears_ready(arena_lobby, alice, bob):
     assert not Membership.objects.get(user=bob).is_ready
 
 
+def test_the_host_allows_spectators_and_stops_them_again(arena_lobby, alice):
+    lobby = services.lobby_update_settings(lobby=arena_lobby, user=alice, allow_spectators=True)
+    assert services.lobby_snapshot(lobby)["allow_spectators"] is True
+    services.lobby_update_settings(lobby=arena_lobby, user=alice, name="Renamed")
+    arena_lobby.refresh_from_db()
+    assert arena_lobby.allow_spectators is True
+    services.lobby_update_settings(lobby=arena_lobby, user=alice, allow_spectators=False)
+    arena_lobby.refresh_from_db()
+    assert arena_lobby.allow_spectators is False
+
+
 def test_only_the_host_changes_settings(arena_lobby, bob):
     services.lobby_join(code=arena_lobby.code, user=bob)
     with pytest.raises(LobbyError, match="NOT_HOST"):

@@ -60,6 +60,14 @@ def test_creating_a_lobby_goes_to_its_page(as_alice, alice):
     lobby = Lobby.objects.get()
     assert response.url == f"/lobby/{lobby.code}/"
     assert lobby.settings == {"move_seconds": 20, "on_timeout": "forfeit"}
+    assert lobby.allow_spectators is False
+
+
+def test_the_create_form_allows_spectators_when_ticked(as_alice):
+    form = {"game": "arena", "max_players": 2, "allow_spectators": "on"}
+    form.update(setting_tick_rate=20, setting_duration=60, setting_pellets=10)
+    as_alice.post("/lobbies/new/?game=arena", form)
+    assert Lobby.objects.get().allow_spectators is True
 
 
 def test_a_setting_out_of_range_is_shown_on_the_form(as_alice):
@@ -133,6 +141,34 @@ def test_a_kicked_user_is_told_why(as_bob, alice, bob, arena_lobby):
     services.lobby_kick(lobby=arena_lobby, user=alice, target=bob)
     response = as_bob.post(f"/l/{arena_lobby.code}/join/", follow=True)
     assert services.MESSAGES["KICKED"] in _messages(response)
+
+
+def _in_game(lobby, host, player):
+    services.lobby_join(code=lobby.code, user=player)
+    services.lobby_set_ready(lobby=lobby, user=player, ready=True)
+    return services.lobby_start(lobby=lobby, user=host)
+
+
+def test_the_invite_link_offers_to_watch_a_running_game_when_spectators_may(as_bob, alice, carol):
+    lobby = services.lobby_create(host=alice, game="arena", allow_spectators=True)
+    before = as_bob.get(f"/l/{lobby.code}/").content.decode()
+    match = _in_game(lobby, alice, carol)
+    page = as_bob.get(f"/l/{lobby.code}/").content.decode()
+    assert "Watch the game" not in before
+    assert f'href="/play/{match.pk}/">Watch the game</a>' in page
+
+
+def test_the_invite_link_offers_no_watching_without_spectators(as_bob, arena_lobby, alice, carol):
+    _in_game(arena_lobby, alice, carol)
+    assert "Watch the game" not in as_bob.get(f"/l/{arena_lobby.code}/").content.decode()
+
+
+def test_the_invite_link_offers_no_watching_to_a_kicked_user(as_bob, alice, bob, carol):
+    lobby = services.lobby_create(host=alice, game="arena", allow_spectators=True)
+    services.lobby_join(code=lobby.code, user=bob)
+    services.lobby_kick(lobby=lobby, user=alice, target=bob)
+    _in_game(lobby, alice, carol)
+    assert "Watch the game" not in as_bob.get(f"/l/{lobby.code}/").content.decode()
 
 
 def test_the_lobby_page_shows_members_host_badge_invite_and_chat(as_alice, arena_lobby, bob):
@@ -225,6 +261,26 @@ def test_the_host_changes_settings(as_alice, arena_lobby):
         False,
     )
     assert arena_lobby.settings["dash"] is False
+
+
+def test_the_host_allows_spectators_and_the_page_says_so(as_alice, arena_lobby):
+    before = as_alice.get(f"/lobby/{arena_lobby.code}/").content.decode()
+    as_alice.post(
+        f"/lobby/{arena_lobby.code}/settings/",
+        {
+            "max_players": 8,
+            "allow_spectators": "on",
+            "setting_tick_rate": 20,
+            "setting_duration": 60,
+            "setting_pellets": 10,
+        },
+    )
+    arena_lobby.refresh_from_db()
+    assert arena_lobby.allow_spectators is True
+    page = as_alice.get(f"/lobby/{arena_lobby.code}/").content.decode()
+    assert "Players only" in before
+    assert "Welcome: whoever can see this lobby may watch" in page
+    assert 'name="allow_spectators" id="id_allow_spectators" checked' in page
 
 
 def test_bad_settings_say_why(as_alice, arena_lobby):

@@ -5,9 +5,17 @@ import uuid
 import pytest
 from django.test import Client
 
+from games.models import Match
 from games.services import match_create
+from lobby.models import LobbyBan
+from lobby.services import lobby_create
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def carol(django_user_model: type) -> object:
+    return django_user_model.objects.create_user(username="carol", display_name="Carol")
 
 
 @pytest.fixture
@@ -47,6 +55,47 @@ def test_it_tells_an_unseated_user_they_have_no_seat(
     assert response.status_code == 403
     assert "You do not have a seat in this game" in page
     assert "js/play.js" not in page
+
+
+def _lobby_match(alice: object, bob: object, *, allow_spectators: bool) -> Match:
+    lobby = lobby_create(host=alice, game="arena", allow_spectators=allow_spectators)
+    return match_create(game="arena", settings={}, players=[alice, bob], lobby=lobby)
+
+
+def test_it_lets_a_spectator_watch_when_the_lobby_allows_it(
+    client: Client, alice: object, bob: object, carol: object
+) -> None:
+    match = _lobby_match(alice, bob, allow_spectators=True)
+    client.force_login(carol)
+    response = client.get(f"/play/{match.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<p class="play-watching">Watching</p>' in page
+    assert f'data-ws-url="ws://testserver/ws/play/{match.pk}/"' in page
+    assert "js/play.js" in page
+
+
+def test_a_seated_player_is_not_shown_as_watching(
+    client: Client, alice: object, bob: object
+) -> None:
+    match = _lobby_match(alice, bob, allow_spectators=True)
+    client.force_login(bob)
+    assert "play-watching" not in client.get(f"/play/{match.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("allow_spectators", "kicked"), [(False, False), (True, True)], ids=["not_allowed", "kicked"]
+)
+def test_it_refuses_a_user_the_lobby_does_not_let_watch(
+    client: Client, alice: object, bob: object, carol: object, allow_spectators: bool, kicked: bool
+) -> None:
+    match = _lobby_match(alice, bob, allow_spectators=allow_spectators)
+    if kicked:
+        LobbyBan.objects.create(lobby=match.lobby, user=carol)
+    client.force_login(carol)
+    response = client.get(f"/play/{match.pk}/")
+    assert response.status_code == 403
+    assert "js/play.js" not in response.content.decode()
 
 
 def test_it_requires_log_in(client: Client, match: object) -> None:

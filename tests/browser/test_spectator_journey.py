@@ -1,0 +1,39 @@
+"""A guest with the invite link of a private lobby that allows spectators watches its match."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PlayerFactory, create_lobby, join_by_invite, start_match
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_guest_with_the_invite_link_watches_the_match_and_cannot_play(
+    players: PlayerFactory,
+) -> None:
+    host, friend, fan = players("host"), players("friend"), players("fan")
+    host.sign_in_as_guest()
+    invite = create_lobby(host, "connect_four", spectators=True)
+    join_by_invite(friend, invite)
+    start_match(host, friend)
+
+    fan.open(invite)
+    fan.click("Play as guest")
+    fan.click("Watch the game", role="link")
+    expect(fan.page.locator(".play-watching")).to_have_text("Watching")
+    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+
+    expect(host.page.locator("#c4-turn")).to_have_attribute("data-mine", "true")
+    host.page.locator(".c4-drop").nth(3).click()
+    expect(fan.page.locator(".c4-cell.p1")).to_have_count(1)
+    expect(fan.page.locator("#c4-turn")).to_contain_text("'s turn")
+
+    # Clicks and keys send nothing: no input leaves the page, and no error comes back.
+    fan.page.locator(".c4-drop").nth(0).click(force=True)
+    fan.page.keyboard.press("2")
+    sent = "() => [window.playConnection.spectator, window.playConnection.unacked().length]"
+    assert fan.page.evaluate(sent) == [True, 0]
+    expect(fan.page.locator("#play-alert")).to_be_hidden()
+    expect(friend.page.locator(".c4-cell.p1, .c4-cell.p2")).to_have_count(1)
