@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,21 +68,28 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
     return result
 
 
+def _relay_errors(lines: Iterable[str], until: str = "") -> None:
+    """Prints the load generator's bot errors, up to its line starting with `until`."""
+    for line in lines:
+        if line.startswith("bot error"):
+            print(line.rstrip(), file=sys.stderr)
+        elif until and line.startswith(until):
+            return
+
+
 def _measure(command: list[str], servers: list[ServerProcess]) -> tuple[dict, dict]:
-    """Runs the load generator. CPU counts from its first progress line (set-up over) to
-    its end, as a share of one core."""
+    """Runs the load generator. CPU counts over its measured window (every bot
+    connected, warm-up over) to its end, as a share of one core."""
     load = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert load.stderr is not None
     assert load.stdout is not None
-    load.stderr.readline()
+    _relay_errors(load.stderr, until="measuring")
     began = time.monotonic()
     server_before = [server.cpu_seconds() for server in servers]
     load_before = cpu_seconds(load.pid)
-    for line in load.stderr:
-        if line.startswith("bot error"):
-            print(line.rstrip(), file=sys.stderr)
+    _relay_errors(load.stderr)
     output = load.stdout.read()
     elapsed = time.monotonic() - began
     server_after = [server.cpu_seconds() for server in servers]
@@ -125,14 +133,15 @@ def main() -> None:
     passing = [result["rooms"] for result in results if result["ok"]]
     print(f"\n{args.server} x{args.processes}, {args.layer} layer, {args.players} players per room")
     print(
-        "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU | loadgen CPU |"
+        "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU "
+        "| loadgen CPU | connect s |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(
             f"| {r['rooms']} | {r['p50_ms']} | {r['p99_ms']} | {r['tick_hz']} | "
             f"{r['frames_per_s']} | {r['bytes_per_client_s']} | {r['server_cpu']} | "
-            f"{r['loadgen_cpu']} |"
+            f"{r['loadgen_cpu']} | {r['connect_s']} |"
         )
     print(f"capacity: {max(passing) if passing else 0} rooms")
     out = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}.jsonl"

@@ -53,10 +53,10 @@ class _Protocol(asyncio.Protocol):
         self.on_reply = on_reply
         self.on_lost = on_lost
         self.reader = hiredis.Reader(replyError=redis.ResponseError)
-        self.transport: asyncio.Transport | None = None
+        # asyncio's or uvloop's, which does not derive from asyncio.Transport.
+        self.transport: Any = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, transport: Any) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
@@ -388,7 +388,23 @@ class RedisPubSubLayer(BaseChannelLayer):
         loop = asyncio.get_running_loop()
         if (here := self._loops.get(loop)) is None:
             here = self._loops[loop] = _LoopLayer(self)
+            self._close_with(loop)
         return here
+
+    def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Closes the loop's connections when it closes (`async_to_sync` in a thread of
+        its own makes a loop per call)."""
+        close = loop.close
+
+        def closing() -> None:
+            if (here := self._loops.pop(loop, None)) is not None:
+                here.close()
+                # Lets the transports finish closing.
+                loop.run_until_complete(asyncio.sleep(0))
+            loop.close = close  # type: ignore[method-assign]
+            close()
+
+        loop.close = closing  # type: ignore[method-assign]
 
     async def new_channel(self, prefix: str = "specific.") -> str:
         return await self._here().new_channel(prefix)

@@ -29,6 +29,8 @@ DIRECTION_HELD = (10, 30)
 STALL_GRACE = 5.0
 # Open sockets this many at a time, so that the server is not measured on a connect storm.
 CONNECT_BATCH = 20
+# How long every bot together may take to connect.
+CONNECT_TIMEOUT = 120.0
 
 
 @dataclass
@@ -40,6 +42,20 @@ class Stats:
     connected: int = 0
     # Per room: (first tick seen, its time, last tick seen, its time).
     ticks: dict[str, list[float]] = field(default_factory=dict)
+    # Set once every bot is connected and the warm-up is over: only inputs sent from
+    # `measured_from` count, and bots stop at `stop`.
+    measured_from: float = math.inf
+    stop: float = math.inf
+    # Each bot's wait for frames, which ends STALL_GRACE after `stop`.
+    deadlines: list[asyncio.Timeout] = field(default_factory=list)
+    # Bots still to connect (or fail to); set when none is left.
+    to_arrive: int = 0
+    everyone_in: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def arrived(self) -> None:
+        self.to_arrive -= 1
+        if self.to_arrive <= 0:
+            self.everyone_in.set()
 
     def saw_tick(self, room: str, tick: int, now: float) -> None:
         if seen := self.ticks.get(room):
@@ -98,23 +114,26 @@ def start_match(
     return started["match_id"], tokens
 
 
-async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop: float) -> None:
+async def _bot(url: str, origin: str, room: str, token: str, stats: Stats) -> None:
     sent: dict[int, float] = {}
     acked = 0
     seq = 0
     rng = random.Random()
+    arrived = False
     try:
         async with websockets.connect(
             f"{url}/ws/play/{room}/?token={token}", origin=origin, max_size=2**20
         ) as socket:
             stats.connected += 1
+            stats.arrived()
+            arrived = True
             me = ""
 
             async def send_inputs() -> None:
                 nonlocal seq
                 next_at = time.monotonic()
                 held = 0
-                while time.monotonic() < stop:
+                while time.monotonic() < stats.stop:
                     seq += 1
                     if held == 0:
                         held = rng.randint(*DIRECTION_HELD)
@@ -128,10 +147,10 @@ async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop:
                     await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
             sender = asyncio.create_task(send_inputs())
-            # A server that stops sending must not hold the run past its end.
-            deadline = asyncio.get_running_loop().time() + stop - time.monotonic() + STALL_GRACE
             try:
-                async with asyncio.timeout_at(deadline):
+                # A server that stops sending must not hold the run past its end.
+                async with asyncio.timeout(None) as deadline:
+                    stats.deadlines.append(deadline)
                     async for text in socket:
                         now = time.monotonic()
                         stats.frames += 1
@@ -142,13 +161,14 @@ async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop:
                             me = frame["room"]["you"]
                         elif kind == "error":
                             stats.errors += 1
-                        elif kind == "end" or now >= stop:
+                        elif kind == "end" or now >= stats.stop:
                             break
                         stats.saw_tick(room, frame.get("tick", 0), now)
                         ack = frame.get("acks", {}).get(me, 0)
                         while acked < ack:
                             acked += 1
-                            if (at := sent.pop(acked, None)) is not None:
+                            at = sent.pop(acked, None)
+                            if at is not None and at >= stats.measured_from:
                                 stats.latencies.append(now - at)
             except TimeoutError:
                 stats.errors += 1
@@ -159,12 +179,15 @@ async def _bot(url: str, origin: str, room: str, token: str, stats: Stats, stop:
     except (OSError, websockets.WebSocketException) as error:
         stats.errors += 1
         print(f"bot error: {error!r}", file=sys.stderr)
+        if not arrived:
+            stats.arrived()
     finally:
-        stats.connected -= 1
+        if arrived:
+            stats.connected -= 1
 
 
-async def _progress(stats: Stats, started: float, stop: float) -> None:
-    while time.monotonic() < stop:
+async def _progress(stats: Stats, started: float) -> None:
+    while time.monotonic() < stats.stop:
         await asyncio.sleep(1)
         print(
             f"{time.monotonic() - started:5.0f}s connected={stats.connected} "
@@ -200,31 +223,38 @@ async def run(
             for number in range(rooms)
         )
     )
-    stats = Stats()
+    clients = rooms * players
+    stats = Stats(to_arrive=clients)
     started = time.monotonic()
-    stop = started + warmup + seconds
     bots = []
     for room, tokens in prepared:
         for token in tokens:
             _, origin, ws_url = servers[len(bots) % len(servers)]
-            bots.append(asyncio.create_task(_bot(ws_url, origin, room, token, stats, stop)))
+            bots.append(asyncio.create_task(_bot(ws_url, origin, room, token, stats)))
             if len(bots) % CONNECT_BATCH == 0:
                 await asyncio.sleep(0.05)
-    progress = asyncio.create_task(_progress(stats, started, stop))
-    # Figures count from the end of the warm-up: connecting and first snapshots excluded.
-    await asyncio.sleep(max(0.0, started + warmup - time.monotonic()))
-    stats.latencies.clear()
+    progress = asyncio.create_task(_progress(stats, started))
+    # Figures count from the end of the warm-up, which starts once every bot is in (or
+    # gave up): connecting, first snapshots and inputs sent meanwhile are left out.
+    await asyncio.wait_for(stats.everyone_in.wait(), CONNECT_TIMEOUT)
+    connect_seconds = time.monotonic() - started
+    await asyncio.sleep(warmup)
     stats.frames = stats.bytes = 0
     stats.ticks.clear()
-    measured_from = time.monotonic()
+    stats.measured_from = time.monotonic()
+    stats.stop = stats.measured_from + seconds
+    print(f"measuring for {seconds:g} s (all in after {connect_seconds:.1f} s)", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    for deadline in stats.deadlines:
+        deadline.reschedule(loop.time() + seconds + STALL_GRACE)
     await asyncio.gather(*bots)
     progress.cancel()
-    elapsed = max(1e-9, min(time.monotonic(), stop) - measured_from)
-    clients = rooms * players
+    elapsed = max(1e-9, min(time.monotonic(), stats.stop) - stats.measured_from)
     return {
         "rooms": rooms,
         "players": clients,
         "seconds": round(elapsed, 1),
+        "connect_s": round(connect_seconds, 1),
         "p50_ms": round(_percentile(stats.latencies, 0.50) * 1000, 1),
         "p95_ms": round(_percentile(stats.latencies, 0.95) * 1000, 1),
         "p99_ms": round(_percentile(stats.latencies, 0.99) * 1000, 1),
