@@ -34,8 +34,8 @@ TICK_FLOOR_HZ = 19.0
 def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: Path) -> dict:
     environment = {
         "memory": {},
-        "redis": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pubsub"},
-        "redis-pipelined": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pipelined"},
+        "redis": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pipelined"},
+        "redis-pubsub": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pubsub"},
         "redis-core": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "core"},
     }[args.layer]
     # One process: the server on core 0 and the load generator on core 1. Two: a server
@@ -110,7 +110,7 @@ def main() -> None:
         "--server", choices=["daphne", "uvicorn", "daphne-uvloop"], default="daphne"
     )
     parser.add_argument(
-        "--layer", choices=["memory", "redis", "redis-pipelined", "redis-core"], default="redis"
+        "--layer", choices=["memory", "redis", "redis-pubsub", "redis-core"], default="redis"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")

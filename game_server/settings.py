@@ -133,7 +133,7 @@ else:
     }
 
 REDIS_URL = os.getenv("REDIS_URL", "")
-CHANNEL_LAYER = envchoice("CHANNEL_LAYER", "pubsub", ("pipelined", "pubsub", "core"))
+CHANNEL_LAYER = envchoice("CHANNEL_LAYER", "pipelined", ("pipelined", "pubsub", "core"))
 # The channel layer blocks up to 5 s on a Redis read while a socket is idle; redis-py 8
 # would cut that read at its own 5 s default and close every idle socket with 1011.
 REDIS_SOCKET_TIMEOUT = envint("REDIS_SOCKET_TIMEOUT", "30", minimum=6)

@@ -77,6 +77,12 @@ def test_redis_url_switches_to_the_redis_layer(load, layer: str, backend: str) -
     assert host["address"] == "redis://cache.internal:6379/0"
 
 
+def test_the_pipelined_layer_is_the_default_with_redis(load) -> None:
+    settings = load(REDIS_URL="redis://cache.internal:6379/0")
+    backend = settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
+    assert backend == "game_server.redis_layer.RedisPubSubLayer"
+
+
 def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> None:
     settings = load(REDIS_URL="redis://127.0.0.1:6379/0")
     [host] = settings["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
