@@ -1,9 +1,6 @@
-"""Finished and running matches, and the rooms live in this process."""
+"""Finished and running matches, and the rooms live now."""
 
 from __future__ import annotations
-
-import os
-import time
 
 from asgiref.sync import sync_to_async
 from django.contrib import admin, messages
@@ -12,14 +9,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from games.engine.registry import registry
+from games.engine.runner import PROCESS
+from games.engine.shared import RedisRegistry
 from games.models import Match, MatchPlayer
+from games.rules import CATALOGUE
 
 
-def _lobby_codes(room_ids: list[str]) -> dict[str, str]:
-    matches = Match.objects.filter(pk__in=room_ids, lobby__isnull=False)
-    return {str(pk): code for pk, code in matches.values_list("pk", "lobby__code")}
+def _matches(room_ids: list[str]) -> dict[str, Match]:
+    matches = Match.objects.filter(pk__in=room_ids).select_related("lobby")
+    return {str(match.pk): match for match in matches}
 
 
 class MatchPlayerInline(admin.TabularInline):
@@ -45,36 +46,42 @@ class MatchAdmin(admin.ModelAdmin):
         return [live, *super().get_urls()]
 
     async def live_rooms(self, request: HttpRequest) -> HttpResponse:
-        """Rooms this server process runs, with an action to end one cleanly."""
+        """Running rooms (of every process sharing Redis, or of this one), with an action
+        to end one cleanly."""
         user = await request.auser()
         if not (user.is_active and user.is_staff):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         request.user = user
-        rooms = registry().runners
+        rooms = registry()
         if request.method == "POST":
-            runner = rooms.get(request.POST.get("room", ""))
-            if runner is not None:
-                runner.room.abort("ended_by_admin")
-                messages.success(request, f"Room {runner.room.room_id} is ending.")
+            room_id = request.POST.get("room", "")
+            if await rooms.end(room_id):
+                messages.success(request, f"Room {room_id} is ending.")
+            else:
+                messages.warning(request, f"Room {room_id} is not running any more.")
             return redirect("admin:games_live_rooms")
-        now = time.time()
-        lobbies = await sync_to_async(_lobby_codes)(list(rooms))
+        live = await rooms.live_rooms()
+        matches = await sync_to_async(_matches)([room.room_id for room in live])
+        now = timezone.now()
         rows = [
             {
-                "id": room_id,
-                "game": runner.room.game.name,
-                "lobby": lobbies.get(room_id, ""),
-                "players": f"{len(runner.channels)} of {len(runner.room.seats)}",
-                "tick": runner.room.ctx.tick,
-                "skipped": runner.schedule.skipped,
-                "age": int(now - runner.started_at),
+                "id": room.room_id,
+                "game": CATALOGUE[match.game].name,
+                "lobby": match.lobby.code if match.lobby else "",
+                "players": f"{room.connected} of {room.seats}",
+                "tick": room.tick,
+                "skipped": "" if room.skipped is None else room.skipped,
+                "process": room.process,
+                "age": int((now - match.started_at).total_seconds()),
             }
-            for room_id, runner in rooms.items()
+            for room in live
+            if (match := matches.get(room.room_id)) is not None
         ]
         context = {
             **self.admin_site.each_context(request),
             "title": "Live rooms",
             "rooms": rows,
-            "process": f"{os.uname().nodename}:{os.getpid()}",
+            "shared": isinstance(rooms, RedisRegistry),
+            "process": rooms.process if isinstance(rooms, RedisRegistry) else PROCESS,
         }
         return TemplateResponse(request, "admin/games/live_rooms.html", context)

@@ -17,7 +17,7 @@ from django.conf import settings
 from games import services
 from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
-from games.engine.runner import RoomRunner
+from games.engine.runner import LiveRoom, RoomRunner
 from games.engine.shared import RedisRegistry
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,16 @@ class LocalRegistry:
         )
         self.runners.pop(room.room_id, None)
         logger.info("room %s ended: %s", room.room_id, room.result.reason)
+
+    async def live_rooms(self) -> list[LiveRoom]:
+        return [runner.live() for runner in self.runners.values()]
+
+    async def end(self, room_id: str) -> bool:
+        """Ends a running room cleanly (the admin's action); False if there is none."""
+        if (runner := self.runners.get(room_id)) is None:
+            return False
+        runner.room.abort("ended_by_admin")
+        return True
 
     async def close(self) -> None:
         runners, self.runners = list(self.runners.values()), {}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis
@@ -30,6 +31,23 @@ def spectators_group_name(room_id: str) -> str:
     """Spectators are in the room's group and this one: in a game that hides information,
     the public view's frames go here."""
     return f"{group_name(room_id)}.spectators"
+
+
+# This server process, as the admin's live rooms name it.
+PROCESS = f"{os.uname().nodename}-{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class LiveRoom:
+    """A running room as the admin lists it."""
+
+    room_id: str
+    tick: int
+    connected: int
+    seats: int
+    process: str
+    # Ticks the room fell behind and skipped; None for a room run by another process.
+    skipped: int | None
 
 
 def frame_message(text: str) -> dict[str, str]:
@@ -70,7 +88,6 @@ class RoomRunner:
         self.on_end = on_end
         self.clock = clock
         self.keeper = keeper
-        self.started_at = time.time()
         self.schedule = Schedule(room.tick_rate, start=clock())
         self.tick_seconds_max = 0.0
         # The socket (consumer channel) of each connected player.
@@ -146,6 +163,17 @@ class RoomRunner:
         if self._losing:
             logger.warning("room %s: frames go out again", self.room.room_id)
             self._losing = False
+
+    def live(self, process: str = PROCESS) -> LiveRoom:
+        seats = self.room.seats.values()
+        return LiveRoom(
+            room_id=self.room.room_id,
+            tick=self.room.ctx.tick,
+            connected=sum(seat.connected for seat in seats),
+            seats=len(seats),
+            process=process,
+            skipped=self.schedule.skipped,
+        )
 
     # What a player's socket uses: the same on a RoomLink (shared.py) in Redis mode.
 

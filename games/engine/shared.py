@@ -34,7 +34,7 @@ from django.conf import settings
 from games import services
 from games.engine.opening import open_once, room_from_spec
 from games.engine.room import Room
-from games.engine.runner import RoomRunner, group_name, spectators_group_name
+from games.engine.runner import LiveRoom, RoomRunner, group_name, spectators_group_name
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
@@ -224,6 +224,9 @@ class RoomLink:
             if kind == "engine.watch":
                 await runner.watch(message["channel"])
                 continue
+            if kind == "engine.end":
+                runner.room.abort("ended_by_admin")
+                continue
             player = message["player"]
             if player not in runner.room.seats:
                 continue
@@ -367,6 +370,46 @@ class RedisRegistry:
                 self._keep_and_watch(), name="rooms' leases"
             )
         return link
+
+    async def live_rooms(self) -> list[LiveRoom]:
+        """Every room that any process on this Redis runs, as last saved (0.5 s at most
+        ago); rooms run here as they are now."""
+        leases = [key async for key in self.redis.scan_iter(match="room:*:lease", count=1000)]
+        pipeline = self.redis.pipeline(transaction=False)
+        for lease in leases:
+            pipeline.get(lease)
+            pipeline.hget(lease.removesuffix(b"lease") + b"save", "data")
+        answers = await pipeline.execute()
+        rooms = []
+        for token, data in zip(answers[::2], answers[1::2], strict=True):
+            if token is None or data is None:
+                continue
+            saved = orjson.loads(data)
+            if (runner := self.runners.get(saved["match"])) is not None:
+                rooms.append(runner.live(self.process))
+                continue
+            seats = saved["seats"].values()
+            rooms.append(
+                LiveRoom(
+                    room_id=saved["match"],
+                    tick=saved["tick"],
+                    connected=sum(1 for connected, _, _ in seats if connected),
+                    seats=len(seats),
+                    process=token.decode().split(":", 1)[1],
+                    skipped=None,
+                )
+            )
+        return rooms
+
+    async def end(self, room_id: str) -> bool:
+        """Ends a running room cleanly, wherever it runs; False if no process runs it."""
+        if (runner := self.runners.get(room_id)) is not None:
+            runner.room.abort("ended_by_admin")
+            return True
+        if not await self.redis.exists(f"room:{room_id}:lease"):
+            return False
+        await self.layer.send(engine_channel(room_id), {"type": "engine.end"})
+        return True
 
     def wake(self) -> None:
         """Checks the owners now rather than at the next round (one let go of a room)."""

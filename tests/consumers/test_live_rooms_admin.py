@@ -1,12 +1,16 @@
-"""The admin's live rooms: what runs in this process, and ending a room cleanly."""
+"""The admin's live rooms: what runs (here, or on any process sharing Redis), and ending a
+room cleanly."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from games.engine.registry import registry
+from games.engine.shared import KEEP_SECONDS, RedisRegistry
 from games.models import Match
 from games.services import match_create
 from lobby.services import lobby_create
@@ -55,3 +59,34 @@ async def test_ending_a_room_tells_the_players_and_records_it(
 async def test_it_is_for_staff_only(client) -> None:
     response = await sync_to_async(client.get)("/admin/games/match/live/")
     assert response.status_code == 302
+
+
+async def test_with_redis_it_lists_and_ends_rooms_other_processes_run(
+    settings, redis_url, staff, receive, connect, match, alice
+) -> None:
+    settings.REDIS_URL = redis_url
+    other_process = RedisRegistry()
+    try:
+        owned = await other_process.open(str(match.pk))
+        assert owned is not None
+        assert owned.runner is not None
+        # Alice's socket is on this process, which does not run the room.
+        socket = await connect(match.pk, alice)
+        await receive(socket, "snapshot")
+        await asyncio.sleep(KEEP_SECONDS * 2)
+        page = (await staff.get("/admin/games/match/live/")).content.decode()
+        assert str(match.pk) in page
+        assert other_process.process in page
+        assert "1 of 2" in page
+
+        response = await staff.post("/admin/games/match/live/", {"room": str(match.pk)})
+        assert response.status_code == 302
+        end = await receive(socket, "end")
+        assert end["result"]["reason"] == "ended_by_admin"
+    finally:
+        await other_process.close()
+
+
+def test_the_matches_list_links_to_the_live_rooms(admin_client) -> None:
+    page = admin_client.get("/admin/games/match/").content.decode()
+    assert 'href="/admin/games/match/live/"' in page
