@@ -60,9 +60,12 @@ def test_two_guests_set_up_and_play_connect_four_with_the_keyboard_alone(
     host.open("/")
     press(host, "button", "Play as guest")
     press(host, "link", "Create a lobby")
-    # The game list: an arrow key picks connect four.
-    press(host, "combobox", "Game", "ArrowDown")
+    # One link per game: Enter on connect four's picks it.
+    press(host, "link", "Connect Four")
     expect(host.page).to_have_url(re.compile(r"game=connect_four"))
+    expect(host.page.get_by_role("link", name="Connect Four")).to_have_attribute(
+        "aria-current", "page"
+    )
     press(host, "checkbox", "Public: listed for everyone to join", "Space")
     expect(host.page.get_by_label("Public: listed for everyone to join")).not_to_be_checked()
     press(host, "button", "Create lobby")

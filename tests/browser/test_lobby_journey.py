@@ -60,3 +60,22 @@ def test_a_friend_whose_lobby_page_connects_after_the_start_still_goes_to_the_ga
     expect(friend.page.locator(".in-game")).to_have_count(0)
     waiting[-1].connect_to_server()
     expect(friend.page).to_have_url(host.page.url)
+
+
+def test_settings_the_host_is_editing_survive_a_friend_joining(players: PlayerFactory) -> None:
+    host, friend = players("host"), players("friend")
+    host.sign_in_as_guest()
+    invite = create_lobby(host, "arena")
+    settings = host.page.locator("#lobby-state details")
+    settings.locator("summary").click()
+    length = settings.get_by_label("Match length (seconds)")
+    length.fill("45")
+    dash = settings.get_by_label("Allow dashing")
+    dash.uncheck()
+
+    # The friend joins: the lobby's state is drawn again around the host's edits.
+    join_by_invite(friend, invite)
+    expect(host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')).to_be_visible()
+    expect(settings).to_have_attribute("open", "")
+    expect(length).to_have_value("45")
+    expect(dash).not_to_be_checked()
