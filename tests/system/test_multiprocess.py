@@ -202,7 +202,8 @@ async def test_a_stopped_owner_hands_over_every_acknowledged_input(
 
 class Steerer(Player):
     """An arena player steering all match long, as a browser does: it notes when each
-    frame came and asks for a snapshot when a diff does not follow the last state."""
+    state frame came and the errors it was sent, and asks for a snapshot when a diff does
+    not follow the last state."""
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
@@ -210,6 +211,7 @@ class Steerer(Player):
         self.last_tick = 0
         self.resyncs = 0
         self.acked = 0
+        self.errors: list[str] = []
 
     async def steer(self) -> dict:
         """Steers until the match ends; returns the end frame."""
@@ -218,9 +220,13 @@ class Steerer(Player):
         try:
             while True:
                 frame = orjson.loads(await self.socket.recv())
-                self.frames_at.append(time.monotonic())
                 if frame["type"] == "end":
                     return frame
+                if frame["type"] == "error":
+                    self.errors.append(frame["code"])
+                    continue
+                if frame["type"] in ("diff", "snapshot"):
+                    self.frames_at.append(time.monotonic())
                 if frame["type"] == "diff" and frame["base"] != self.last_tick:
                     self.resyncs += 1
                     await self.socket.send('{"type":"snapshot"}')
@@ -235,7 +241,7 @@ class Steerer(Player):
         while True:
             self.seq += 1
             direction = [1, 0] if self.seq // 10 % 2 else [-1, 0]
-            frame = {"type": "input", "seq": self.seq, "data": {"direction": direction}}
+            frame = {"type": "input", "seq": self.seq, "data": {"dir": direction}}
             await self.socket.send(json.dumps(frame))
             await asyncio.sleep(0.1)
 
@@ -267,8 +273,10 @@ async def test_the_match_goes_on_after_redis_restarts_with_its_data_gone(
         # The owner ran the room from memory and holds its lease again.
         assert _owner_pid(own_redis.url, match_id) == servers[0].process.pid
         assert all(end["result"]["reason"] == "time_up" for end in ends)
-        # The guest's inputs cross processes again: later ones were acknowledged.
+        # The guest's inputs cross processes again: later ones were acknowledged. Those
+        # sent while Redis was away were refused with a reason.
         assert guest.acked > seq_after_restart
+        assert set(guest.errors) == {"unavailable"}
         assert all(frame_at > restarted_at for frame_at in guest.frames_at[-10:])
         for player in (host, guest):
             assert player.socket is not None
