@@ -31,7 +31,8 @@ def channel_layer(request, settings) -> str:
             }
         }
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        local = "game_server.local_layer.LocalChannelLayer"
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": local}}
     return request.param
 
 

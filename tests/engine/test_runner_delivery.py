@@ -4,8 +4,8 @@ never the room."""
 from __future__ import annotations
 
 import orjson
-from channels.layers import InMemoryChannelLayer
 
+from game_server.local_layer import LocalChannelLayer
 from games.engine.room import Room
 from games.engine.runner import RoomRunner
 from games.rules import CATALOGUE
@@ -28,7 +28,7 @@ async def test_a_frame_the_layer_cannot_take_is_lost_and_the_next_one_goes_out()
         seat_window_seconds=1,
     )
     # A socket that reads nothing: its queue holds one message.
-    layer = InMemoryChannelLayer(capacity=1)
+    layer = LocalChannelLayer(capacity=1)
     runner = RoomRunner(room, layer=layer, on_end=_never_ends)
     channel = await layer.new_channel()
     await runner.join(ALICE, channel)

@@ -46,7 +46,7 @@ def test_it_runs_on_the_embedded_default_with_no_environment(load) -> None:
     assert settings["DEBUG"] is True
     assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     backend = settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
-    assert backend == "channels.layers.InMemoryChannelLayer"
+    assert backend == "game_server.local_layer.LocalChannelLayer"
 
 
 def test_database_url_switches_to_postgresql(load) -> None:

@@ -40,7 +40,8 @@ async def layer(request: pytest.FixtureRequest, settings: Any) -> AsyncIterator[
             }
         }
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        local = "game_server.local_layer.LocalChannelLayer"
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": local}}
     yield request.param
     if request.param == "redis":
         await get_channel_layer().flush()
