@@ -36,44 +36,20 @@ function controlKey(element) {
   ].join("|");
 }
 
-// A form field's value as the user left it, and whether they changed it from the page's.
-function fieldValue(field) {
-  if (field.type === "checkbox" || field.type === "radio") {
-    return { value: field.checked, edited: field.checked !== field.defaultChecked };
-  }
-  if (field.tagName === "SELECT") {
-    const edited = [...field.options].some((option) => option.selected !== option.defaultSelected);
-    return { value: field.value, edited };
-  }
-  return { value: field.value, edited: field.value !== field.defaultValue };
-}
-
-function setFieldValue(field, value) {
-  if (field.type === "checkbox" || field.type === "radio") field.checked = value;
-  else field.value = value;
-}
-
 async function refresh() {
   const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin" });
   if (!response.ok) return;
   const html = await response.text();
-  // The fresh copy replaces every control: keep the keyboard focus where it was (else it
-  // falls back to the top of the page), the settings open if they were, and what the
-  // user typed or picked there and has not saved yet.
+  // The fresh copy replaces every control but an open settings form, which is the host's
+  // work in progress and stays as it is (what they typed, where their caret is); the
+  // keyboard focus stays where it was (else it falls back to the top of the page).
   const focused = stateBox.contains(document.activeElement) ? controlKey(document.activeElement) : null;
-  const open = [...stateBox.querySelectorAll("details[open]")].map((details) => controlKey(details));
-  const edited = new Map();
-  for (const field of stateBox.querySelectorAll("input:not([type=hidden]), select, textarea")) {
-    const { value, edited: changed } = fieldValue(field);
-    if (changed) edited.set(controlKey(field), value);
-  }
+  const open = [...stateBox.querySelectorAll("details[open]")];
+  const openKeys = open.map((details) => controlKey(details));
   stateBox.innerHTML = html;
   for (const details of stateBox.querySelectorAll("details")) {
-    if (open.includes(controlKey(details))) details.open = true;
-  }
-  for (const field of stateBox.querySelectorAll("input:not([type=hidden]), select, textarea")) {
-    const key = controlKey(field);
-    if (edited.has(key)) setFieldValue(field, edited.get(key));
+    const kept = openKeys.indexOf(controlKey(details));
+    if (kept >= 0) details.replaceWith(open[kept]);
   }
   if (focused) {
     const controls = stateBox.querySelectorAll("a[href], button, input, select, textarea, summary");
