@@ -134,8 +134,9 @@ else:
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 CHANNEL_LAYER = envchoice("CHANNEL_LAYER", "pipelined", ("pipelined", "pubsub", "core"))
-# The channel layer blocks up to 5 s on a Redis read while a socket is idle; redis-py 8
-# would cut that read at its own 5 s default and close every idle socket with 1011.
+# channels_redis' core layer blocks up to 5 s on a Redis read while a socket is idle;
+# redis-py 8 would cut that read at its own 5 s default and close every idle socket with
+# 1011. (The pipelined layer has no read timeout; the cache uses this one too.)
 REDIS_SOCKET_TIMEOUT = envint("REDIS_SOCKET_TIMEOUT", "30", minimum=6)
 if REDIS_URL:
     if urlparse(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
@@ -144,7 +145,8 @@ if REDIS_URL:
         "address": REDIS_URL,
         "socket_timeout": REDIS_SOCKET_TIMEOUT,
         "socket_connect_timeout": 5,
-        # A pooled connection that Redis closed (a restart) is opened again, not failed.
+        # channels_redis' layers: a pooled connection that Redis closed (a restart) is
+        # opened again, not failed. The pipelined layer reads only the address.
         "retry": Retry(ExponentialBackoff(cap=0.4, base=0.05), 3),
     }
     CHANNEL_LAYERS = {
