@@ -125,9 +125,9 @@ class _Connection:
     async def _open(self) -> None:
         protocol = _Protocol(self._on_reply, self._on_lost)
         await self.host.connect(protocol)
-        assert protocol.transport is not None
-        protocol.transport.write(self.host.auth_command() + self._first_commands())
         self.protocol = protocol
+        self.write(self.host.auth_command())
+        self._opened()
 
     def write(self, command: bytes) -> None:
         if self.protocol is not None and self.protocol.transport is not None:
@@ -137,8 +137,8 @@ class _Connection:
         if self.protocol is not None and self.protocol.transport is not None:
             self.protocol.transport.close()
 
-    def _first_commands(self) -> bytes:
-        return b""
+    def _opened(self) -> None:
+        """Called on a new connection, after AUTH is written."""
 
     def _on_reply(self, reply: Any) -> None:
         raise NotImplementedError
@@ -186,10 +186,10 @@ class _Publisher(_Connection):
             self._retry_at = loop.time() + RECONNECT_SECONDS
             raise
 
-    def _first_commands(self) -> bytes:
+    def _opened(self) -> None:
         if self.host.password is not None:
+            # AUTH's reply comes first, and nobody waits for it.
             self._waiting.append(None)
-        return b""
 
     def _on_reply(self, reply: Any) -> None:
         waiting = self._waiting.popleft()
@@ -244,8 +244,10 @@ class _Subscriber(_Connection):
             self.names.discard(name)
             self.write(hiredis.pack_command(("UNSUBSCRIBE", name)))
 
-    def _first_commands(self) -> bytes:
-        return hiredis.pack_command(("SUBSCRIBE", *self.names)) if self.names else b""
+    def _opened(self) -> None:
+        # Everything this process listened to before the connection was lost.
+        if self.names:
+            self.write(hiredis.pack_command(("SUBSCRIBE", *self.names)))
 
     def _on_reply(self, reply: Any) -> None:
         if isinstance(reply, redis.ResponseError):
