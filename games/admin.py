@@ -12,7 +12,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from games.engine.registry import registry
-from games.engine.runner import PROCESS
 from games.engine.shared import RedisRegistry
 from games.models import Match, MatchPlayer
 from games.rules import CATALOGUE
@@ -82,6 +81,6 @@ class MatchAdmin(admin.ModelAdmin):
             "title": "Live rooms",
             "rooms": rows,
             "shared": isinstance(rooms, RedisRegistry),
-            "process": rooms.process if isinstance(rooms, RedisRegistry) else PROCESS,
+            "process": rooms.process,
         }
         return TemplateResponse(request, "admin/games/live_rooms.html", context)

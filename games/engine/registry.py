@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import weakref
 
 from asgiref.sync import sync_to_async
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 class LocalRegistry:
     def __init__(self) -> None:
+        # This server process, as the admin's live rooms name it.
+        self.process = f"{os.uname().nodename}-{os.getpid()}"
         self.runners: dict[str, RoomRunner] = {}
         self._opening: dict[str, asyncio.Future[RoomRunner | None]] = {}
 
@@ -55,13 +58,13 @@ class LocalRegistry:
         logger.info("room %s ended: %s", room.room_id, room.result.reason)
 
     async def live_rooms(self) -> list[LiveRoom]:
-        return [runner.live() for runner in self.runners.values()]
+        return [runner.live(self.process) for runner in self.runners.values()]
 
     async def end(self, room_id: str) -> bool:
         """Ends a running room cleanly (the admin's action); False if there is none."""
         if (runner := self.runners.get(room_id)) is None:
             return False
-        runner.room.abort("ended_by_admin")
+        runner.end()
         return True
 
     async def close(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,10 +30,6 @@ def spectators_group_name(room_id: str) -> str:
     """Spectators are in the room's group and this one: in a game that hides information,
     the public view's frames go here."""
     return f"{group_name(room_id)}.spectators"
-
-
-# This server process, as the admin's live rooms name it.
-PROCESS = f"{os.uname().nodename}-{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -164,7 +159,11 @@ class RoomRunner:
             logger.warning("room %s: frames go out again", self.room.room_id)
             self._losing = False
 
-    def live(self, process: str = PROCESS) -> LiveRoom:
+    def end(self) -> None:
+        """Ends the match cleanly now (the admin's action): the next tick sends the end."""
+        self.room.abort("ended_by_admin")
+
+    def live(self, process: str) -> LiveRoom:
         seats = self.room.seats.values()
         return LiveRoom(
             room_id=self.room.room_id,

@@ -225,7 +225,7 @@ class RoomLink:
                 await runner.watch(message["channel"])
                 continue
             if kind == "engine.end":
-                runner.room.abort("ended_by_admin")
+                runner.end()
                 continue
             player = message["player"]
             if player not in runner.room.seats:
@@ -404,7 +404,7 @@ class RedisRegistry:
     async def end(self, room_id: str) -> bool:
         """Ends a running room cleanly, wherever it runs; False if no process runs it."""
         if (runner := self.runners.get(room_id)) is not None:
-            runner.room.abort("ended_by_admin")
+            runner.end()
             return True
         if not await self.redis.exists(f"room:{room_id}:lease"):
             return False
@@ -453,13 +453,9 @@ class RedisRegistry:
             pipeline.exists(link.keys[0])
         owned = await pipeline.execute()
         orphans = [link for link, held in zip(watched, owned, strict=True) if not held]
-        for link, outcome in zip(
-            orphans,
-            await asyncio.gather(
-                *(link.take(need_save=True) for link in orphans), return_exceptions=True
-            ),
-            strict=True,
-        ):
+        taken = (link.take(need_save=True) for link in orphans)
+        outcomes = await asyncio.gather(*taken, return_exceptions=True)
+        for link, outcome in zip(orphans, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
 
