@@ -116,9 +116,15 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(runner.group, self.channel_name)
         if self.spectator:
             await self.channel_layer.group_add(runner.spectators_group, self.channel_name)
-            await runner.watch(self.channel_name)
+        await self._join()
+
+    async def _join(self) -> None:
+        """Tells the room this socket is here, and gets its snapshot."""
+        assert self.runner is not None
+        if self.spectator:
+            await self.runner.watch(self.channel_name)
         else:
-            await runner.join(self.player, self.channel_name)
+            await self.runner.join(self.player, self.channel_name)
 
     async def _refuse(self, code: int, error: str) -> None:
         messages = {
@@ -234,10 +240,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if self.runner is None:
             return
         try:
-            if self.spectator:
-                await self.runner.watch(self.channel_name)
-            else:
-                await self.runner.join(self.player, self.channel_name)
+            await self._join()
         except LAYER_ERRORS:
             await self._unavailable()
 
