@@ -204,6 +204,11 @@ if not DEBUG:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A reverse proxy in front sets X-Forwarded-For (client addresses, game_server/limits.py)
+# and, in production, X-Forwarded-Proto. Without a proxy these headers are the client's
+# own words and are ignored.
+BEHIND_PROXY = envbool("BEHIND_PROXY", "False")
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -213,7 +218,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
-    if envbool("BEHIND_PROXY", "False"):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
