@@ -434,6 +434,13 @@ async def test_server_frames_off_the_protocol_are_refused(recorded, alice, bob) 
         assert not SERVER_FRAME.is_valid(frame), frame
         assert not EITHER_FRAME.is_valid(frame), frame
 
+    # A game the protocol does not describe owns its state, which never holds null.
+    chess = _mutated(snapshot, lambda frame: frame["room"].update(game="chess"))
+    chess["state"] = {"board": [["rook", 1, True]]}
+    assert SERVER_FRAME.is_valid(chess)
+    chess["state"] = {"board": [["rook", None, True]]}
+    assert not SERVER_FRAME.is_valid(chess)
+
 
 def test_the_schema_is_a_valid_2020_12_schema_naming_every_close_code() -> None:
     Draft202012Validator.check_schema(SCHEMA)
