@@ -4,6 +4,7 @@ held against the schema, and frames the server refuses refused by the schema too
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = orjson.loads((ROOT / "docs" / "protocol.schema.json").read_bytes())
 
 
+@functools.cache
 def validator(name: str) -> Draft202012Validator:
     """Validates against one of the schema's `$defs`."""
     return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": SCHEMA["$defs"]})
@@ -37,6 +39,24 @@ EITHER_FRAME = Draft202012Validator(SCHEMA)
 CLIENT_FRAME = validator("client_frame")
 SERVER_FRAME = validator("server_frame")
 CLOSE_CODE = validator("close_code")
+# Each frame by its type, for an error that names the member at fault ("not valid under
+# any of the given schemas" is all a oneOf can say).
+CLIENT_FRAMES = {"input": "input_frame", "snapshot": "snapshot_request_frame", "ping": "ping_frame"}
+SERVER_FRAMES = {
+    kind: f"{kind}_frame" for kind in ("snapshot", "diff", "presence", "error", "end", "pong")
+}
+
+
+def check_client_frame(frame: dict[str, Any]) -> None:
+    validator(CLIENT_FRAMES[frame["type"]]).validate(frame)
+    CLIENT_FRAME.validate(frame)
+    assert EITHER_FRAME.is_valid(frame)
+
+
+def check_server_frame(frame: dict[str, Any]) -> None:
+    validator(SERVER_FRAMES[frame["type"]]).validate(frame)
+    SERVER_FRAME.validate(frame)
+    assert EITHER_FRAME.is_valid(frame)
 
 
 class RecordedSocket:
@@ -58,8 +78,7 @@ class RecordedSocket:
         self._unread: list[dict[str, Any]] = []
 
     async def send(self, frame: dict[str, Any]) -> None:
-        CLIENT_FRAME.validate(frame)
-        assert EITHER_FRAME.is_valid(frame)
+        check_client_frame(frame)
         await self.socket.send_to(text_data=orjson.dumps(frame).decode())
 
     async def play(self, data: dict[str, Any]) -> int:
@@ -71,8 +90,7 @@ class RecordedSocket:
 
     async def _read(self) -> dict[str, Any]:
         frame = orjson.loads(await self.socket.receive_from(timeout=5))
-        SERVER_FRAME.validate(frame)
-        assert EITHER_FRAME.is_valid(frame)
+        check_server_frame(frame)
         self.received.append(frame)
         if frame["type"] == "snapshot":
             self.state, self.tick = frame["state"], frame["tick"]
@@ -122,7 +140,7 @@ class RecordedSocket:
                 CLOSE_CODE.validate(message["code"])
                 return message["code"]
             frame = orjson.loads(message["text"])
-            SERVER_FRAME.validate(frame)
+            check_server_frame(frame)
             self.received.append(frame)
 
     def codes(self) -> set[str]:
