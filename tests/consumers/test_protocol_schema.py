@@ -92,10 +92,10 @@ class RecordedSocket:
         frame = orjson.loads(await self.socket.receive_from(timeout=5))
         check_server_frame(frame)
         self.received.append(frame)
+        self._unread.append(frame)
         if frame["type"] == "snapshot":
             self.state, self.tick = frame["state"], frame["tick"]
-            you = frame["room"]["you"]
-            self.seq = max(self.seq, frame["acks"].get(you, 0) if you else 0)
+            self.seq = max(self.seq, frame["acks"].get(frame["room"]["you"], 0))
         elif frame["type"] == "diff" and frame["tick"] > self.tick:
             assert frame["base"] == self.tick, "a frame went missing"
             self.state = apply_patch(self.state, frame["diff"])
@@ -114,7 +114,7 @@ class RecordedSocket:
                 if wanted(frame):
                     self._unread.remove(frame)
                     return frame
-            self._unread.append(await self._read())
+            await self._read()
 
     async def acked(self, player: object, seq: int) -> None:
         """Waits for the first frame that acknowledges the player's input `seq`."""
@@ -124,13 +124,8 @@ class RecordedSocket:
         """Reads frames until one meets the condition (the state is current by then)."""
         if any(condition(frame) for frame in self.received):
             return
-        while not condition(await self._read_unread()):
+        while not condition(await self._read()):
             pass
-
-    async def _read_unread(self) -> dict[str, Any]:
-        frame = await self._read()
-        self._unread.append(frame)
-        return frame
 
     async def closed(self) -> int:
         """The close code the socket ends with, every frame before it read."""
@@ -198,8 +193,11 @@ async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
     # Column 0 filled in turn (no four), then Alice's four in column 2 against Bob's three.
     for player, column in [(alice, 0), (bob, 0)] * 3:
         await bob_socket.acked(player, await sockets[player].play({"column": column}))
-    refused = [({"column": 0}, "column_full"), ({"column": 9}, "bad_column")]
-    refused.append(({"row": 1}, "unknown_input"))
+    refused = [
+        ({"column": 0}, "column_full"),
+        ({"column": 9}, "bad_column"),
+        ({"row": 1}, "unknown_input"),
+    ]
     for data, code in refused:
         alice_socket.seq += 1
         await alice_socket.send({"type": "input", "seq": alice_socket.seq, "data": data})
@@ -252,8 +250,11 @@ async def test_every_frame_of_an_arena_match_is_in_the_schema(
     await bob_socket.acked(alice, await alice_socket.play({"dir": [0.6, -0.8]}))
     await bob_socket.acked(alice, await alice_socket.play({"dash": True}))
     await bob_socket.acked(bob, await bob_socket.play({"dir": [-1, 0]}))
-    refused = [({"dash": True}, "dash_unavailable"), ({"dir": [2, 0]}, "bad_direction")]
-    refused.append(({"jump": True}, "unknown_input"))
+    refused = [
+        ({"dash": True}, "dash_unavailable"),
+        ({"dir": [2, 0]}, "bad_direction"),
+        ({"jump": True}, "unknown_input"),
+    ]
     for data, code in refused:
         alice_socket.seq += 1
         await alice_socket.send({"type": "input", "seq": alice_socket.seq, "data": data})
