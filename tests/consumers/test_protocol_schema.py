@@ -39,12 +39,18 @@ EITHER_FRAME = Draft202012Validator(SCHEMA)
 CLIENT_FRAME = validator("client_frame")
 SERVER_FRAME = validator("server_frame")
 CLOSE_CODE = validator("close_code")
-# Each frame by its type, for an error that names the member at fault ("not valid under
-# any of the given schemas" is all a oneOf can say).
-CLIENT_FRAMES = {"input": "input_frame", "snapshot": "snapshot_request_frame", "ping": "ping_frame"}
-SERVER_FRAMES = {
-    kind: f"{kind}_frame" for kind in ("snapshot", "diff", "presence", "error", "end", "pong")
-}
+
+
+def frames_by_type(direction: str) -> dict[str, str]:
+    """The `$defs` name of each frame of a direction, by its `type`."""
+    names = [entry["$ref"].rsplit("/", 1)[1] for entry in SCHEMA["$defs"][direction]["oneOf"]]
+    return {SCHEMA["$defs"][name]["properties"]["type"]["const"]: name for name in names}
+
+
+# Each frame is checked against its own type's schema first, for an error that names the
+# member at fault ("not valid under any of the given schemas" is all a oneOf can say).
+CLIENT_FRAMES = frames_by_type("client_frame")
+SERVER_FRAMES = frames_by_type("server_frame")
 
 
 def check_client_frame(frame: dict[str, Any]) -> None:
@@ -472,11 +478,7 @@ def test_the_schema_has_every_error_code_of_the_protocol_page() -> None:
 
 def test_the_browser_client_types_every_frame_of_the_schema() -> None:
     net = (ROOT / "static" / "js" / "net.js").read_text()
-    frames = [
-        entry["$ref"].rsplit("/", 1)[1]
-        for direction in ("client_frame", "server_frame")
-        for entry in SCHEMA["$defs"][direction]["oneOf"]
-    ]
+    frames = [*CLIENT_FRAMES.values(), *SERVER_FRAMES.values()]
     for name in [*frames, "client_frame", "server_frame"]:
         typedef = "".join(word.capitalize() for word in name.split("_"))
         assert re.search(rf"@typedef \{{.+\}} {typedef}\b", net), typedef
