@@ -102,7 +102,9 @@ class RecordedSocket:
         if frame["type"] == "snapshot":
             self.state, self.tick = frame["state"], frame["tick"]
             self.seq = max(self.seq, frame["acks"].get(frame["room"]["you"], 0))
-        elif frame["type"] == "diff" and frame["tick"] > self.tick:
+        # As docs/protocol.md says to apply them: a diff before the first snapshot (sent
+        # while the socket was joining) or one the snapshot covers is dropped.
+        elif frame["type"] == "diff" and self.state is not None and frame["tick"] > self.tick:
             assert frame["base"] == self.tick, "a frame went missing"
             self.state = apply_patch(self.state, frame["diff"])
             self.tick = frame["tick"]
