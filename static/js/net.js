@@ -52,7 +52,12 @@
 
 /**
  * The schema's error_code: every stable code an error frame may carry.
- * @typedef {"text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|"rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|"replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|"unknown_input"|"not_playing"|"bad_direction"|"dash_unavailable"|"not_your_turn"|"bad_column"|"column_full"} ErrorCode
+ * @typedef {(
+ *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
+ *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
+ *   "replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|"unknown_input"|"not_playing"|
+ *   "bad_direction"|"dash_unavailable"|"not_your_turn"|"bad_column"|"column_full"
+ * )} ErrorCode
  */
 
 /**
