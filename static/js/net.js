@@ -6,6 +6,148 @@
 // shown again after being hidden, and turns close and error codes into words a player
 // understands.
 
+// The frames, typed from docs/protocol.schema.json (tests/consumers/test_protocol_schema.py
+// holds real frames against it, and checks that each frame there has a typedef here).
+
+/**
+ * A player's user id as a string ("17").
+ * @typedef {string} PlayerId
+ */
+
+/**
+ * For each seated player, the seq of the last input the room processed from them (0 before any).
+ * @typedef {Object<PlayerId, number>} Acks
+ */
+
+/**
+ * @typedef {object} Seat
+ * @property {string} name
+ * @property {number} seat The seat's number, from 0.
+ * @property {boolean} connected
+ * @property {boolean} gone The seat window ran out: the game treats the player as gone.
+ */
+
+/**
+ * Every seated player; spectators are never in it.
+ * @typedef {Object<PlayerId, Seat>} Players
+ */
+
+/**
+ * @typedef {object} Room
+ * @property {string} id The match's UUID.
+ * @property {string} game The game's slug, e.g. "arena" or "connect_four".
+ * @property {number} tick_rate Ticks per second.
+ * @property {PlayerId|null} you Your player id; null for a spectator.
+ * @property {boolean} spectator True when you watch.
+ * @property {Players} players
+ */
+
+/**
+ * How the match ended. Placements start at 1 and ties share a place.
+ * @typedef {object} Result
+ * @property {Object<PlayerId, number>} placements
+ * @property {Object<PlayerId, number>} scores
+ * @property {string} reason E.g. "time_up", "four_in_a_row", "ended_by_admin".
+ */
+
+/**
+ * The schema's error_code: every stable code an error frame may carry.
+ * @typedef {(
+ *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
+ *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
+ *   "replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|"unknown_input"|"not_playing"|
+ *   "bad_direction"|"dash_unavailable"|"not_your_turn"|"bad_column"|"column_full"
+ * )} ErrorCode
+ */
+
+/**
+ * An input's data: an object of at most 8 keys, nested at most 3 levels, lists of at most 8
+ * items, of numbers, strings, booleans and lists. Its meaning is the game's: arena
+ * {dir: [dx, dy]} or {dash: true}, connect four {column: c}.
+ * @typedef {Object<string, *>} InputData
+ */
+
+/**
+ * @typedef {object} InputFrame
+ * @property {"input"} type
+ * @property {number} seq From 1 to 2^53 - 1, larger than the last.
+ * @property {InputData} data
+ */
+
+/**
+ * Asks for the full state again; answered with a SnapshotFrame.
+ * @typedef {object} SnapshotRequestFrame
+ * @property {"snapshot"} type
+ */
+
+/**
+ * @typedef {object} PingFrame
+ * @property {"ping"} type
+ * @property {number} t Any number of the client's clock, echoed in the PongFrame.
+ */
+
+/**
+ * A frame this client sends.
+ * @typedef {InputFrame|SnapshotRequestFrame|PingFrame} ClientFrame
+ */
+
+/**
+ * The state as of the last frame the room broadcast.
+ * @typedef {object} SnapshotFrame
+ * @property {"snapshot"} type
+ * @property {1} v The protocol version.
+ * @property {number} tick
+ * @property {Acks} acks
+ * @property {object} state The game's whole state (or a spectator's view of it).
+ * @property {Room} room
+ * @property {Result} [result] Present once the match has ended.
+ */
+
+/**
+ * The change from the state at tick `base` to the state at `tick`, as a JSON Merge Patch.
+ * @typedef {object} DiffFrame
+ * @property {"diff"} type
+ * @property {number} tick
+ * @property {number} base
+ * @property {Acks} acks
+ * @property {object} diff
+ */
+
+/**
+ * @typedef {object} PresenceFrame
+ * @property {"presence"} type
+ * @property {number} tick
+ * @property {Players} players
+ */
+
+/**
+ * @typedef {object} ErrorFrame
+ * @property {"error"} type
+ * @property {number} tick 0 when the socket is refused before it joins.
+ * @property {ErrorCode} code
+ * @property {string} message For logs, not for players.
+ * @property {number} [seq] The input it answers, for the codes that answer one input.
+ */
+
+/**
+ * @typedef {object} EndFrame
+ * @property {"end"} type
+ * @property {number} tick
+ * @property {Result} result
+ */
+
+/**
+ * @typedef {object} PongFrame
+ * @property {"pong"} type
+ * @property {number} t The ping's t.
+ * @property {number} tick The room's current tick.
+ */
+
+/**
+ * A frame the server sends.
+ * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
+ */
+
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 2000;
@@ -44,15 +186,28 @@ const ERROR_WORDS = {
   unavailable: "The server lost its connection for a moment. If a move did not take, play it again.",
 };
 
+/**
+ * @param {ErrorCode|string} code An error frame's code.
+ * @returns {string} Words for the player.
+ */
 export function errorWords(code) {
   return ERROR_WORDS[code] || `Something went wrong talking to the server (${code}).`;
 }
 
+/**
+ * @param {number} code The socket's close code (the schema's close_code).
+ * @returns {string} Words for the player; "" when reconnecting can help.
+ */
 export function closeWords(code) {
   return CLOSE_WORDS[code] || "";
 }
 
 // RFC 7396: null deletes, objects merge, anything else replaces whole.
+/**
+ * @param {*} target The state held, changed in place when it is an object.
+ * @param {*} patch A DiffFrame's diff, or a value within it.
+ * @returns {*} The patched state.
+ */
 export function applyPatch(target, patch) {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
   const result =
@@ -70,12 +225,17 @@ export class Connection {
     this.socket = null;
     this.state = null;
     this.tick = -1;
+    /** @type {Acks} */
     this.acks = {};
+    /** @type {Room|null} */
     this.room = null;
+    /** @type {Players} */
     this.players = {};
+    /** @type {PlayerId|null} */
     this.you = "";
     // True once a snapshot says so: a spectator sends no inputs (docs/protocol.md).
     this.spectator = false;
+    /** @type {Result|null} */
     this.result = null;
     // Round-trip time in ms (smoothed) and the last input-to-ack latency in ms.
     this.rtt = null;
@@ -165,6 +325,11 @@ export class Connection {
   }
 
   // Sends one input with the next sequence number; returns it, or 0 if not connected.
+  /**
+   * Sends an InputFrame.
+   * @param {InputData} data
+   * @returns {number} The input's seq, or 0 when nothing was sent.
+   */
   sendInput(data) {
     if (this.spectator) return 0;
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.result) return 0;
@@ -180,6 +345,7 @@ export class Connection {
     return this._sent;
   }
 
+  /** Sends a SnapshotRequestFrame, unless one is already awaited. */
   requestSnapshot() {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
     const now = performance.now();
@@ -213,12 +379,17 @@ export class Connection {
     this._emit("shown");
   }
 
+  /** Sends a PingFrame. */
   _ping() {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify({ type: "ping", t: performance.now() }));
     }
   }
 
+  /**
+   * Hands a received frame to its `_on_<type>` handler.
+   * @param {string} text The text of one ServerFrame.
+   */
   _receive(text) {
     let frame;
     try {
@@ -230,6 +401,7 @@ export class Connection {
     if (handler) handler.call(this, frame);
   }
 
+  /** @param {SnapshotFrame} frame */
   _on_snapshot(frame) {
     if (frame.v !== PROTOCOL_VERSION) {
       console.warn("protocol version %s, this page speaks %s", frame.v, PROTOCOL_VERSION);
@@ -256,6 +428,7 @@ export class Connection {
     if (frame.result) this._ended(frame.result);
   }
 
+  /** @param {DiffFrame} frame */
   _on_diff(frame) {
     if (this._awaitingSnapshot || this.state === null || frame.tick <= this.tick) return;
     if (frame.base !== this.tick) {
@@ -269,6 +442,7 @@ export class Connection {
     this._emit("state", { kind: "diff", frame });
   }
 
+  /** @param {Acks} acks A SnapshotFrame's or DiffFrame's acks. */
   _acked(acks) {
     this.acks = acks;
     const ack = acks[this.you] || 0;
@@ -280,12 +454,14 @@ export class Connection {
     this._emit("acked", ack);
   }
 
+  /** @param {PresenceFrame} frame */
   _on_presence(frame) {
     this.players = frame.players;
     if (this.room) this.room.players = frame.players;
     this._emit("presence", this.players);
   }
 
+  /** @param {ErrorFrame} frame */
   _on_error(frame) {
     if (["not_authenticated", "no_such_room", "not_a_player", "replaced"].includes(frame.code)) {
       // A close follows; say why then.
@@ -295,10 +471,12 @@ export class Connection {
     this._emit("error", { code: frame.code, seq: frame.seq, words: errorWords(frame.code) });
   }
 
+  /** @param {EndFrame} frame */
   _on_end(frame) {
     this._ended(frame.result);
   }
 
+  /** @param {Result} result */
   _ended(result) {
     if (this.result) return;
     this.result = result;
@@ -306,6 +484,7 @@ export class Connection {
     this._emit("end", result);
   }
 
+  /** @param {PongFrame} frame */
   _on_pong(frame) {
     if (frame.t < this._shownAt) return;
     const sample = performance.now() - frame.t;
