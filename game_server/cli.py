@@ -15,7 +15,6 @@ import sys
 import urllib.error
 import urllib.request
 
-import django
 from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management import execute_from_command_line
@@ -29,7 +28,6 @@ def serve(arguments: list[str]) -> None:
 
 
 def health(arguments: list[str]) -> int:
-    django.setup()
     url = arguments[0] if arguments else HEALTH_URL
     # The server refuses a Host it does not serve, so the probe names one it does.
     host = next((name.lstrip(".") for name in settings.ALLOWED_HOSTS if name != "*"), "")
