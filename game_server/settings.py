@@ -17,6 +17,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A checkout keeps its SQLite file and collected static files in the project folder, and
+# the browser client in static/. An installed package (pip install .) carries the client
+# as game_server/static and keeps its files in the current directory, not site-packages.
+FROM_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+DATA_DIR = BASE_DIR if FROM_CHECKOUT else Path.cwd()
 
 
 def envbool(name: str, default: str) -> bool:
@@ -119,7 +124,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.getenv("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": os.getenv("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")),
             # IMMEDIATE transactions and WAL keep concurrent writers from failing with
             # "database is locked" when several requests write at once.
             "OPTIONS": {
@@ -128,7 +133,7 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory, so that tests see SQLite as the server does.
-            "TEST": {"NAME": os.getenv("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")) + "-test"},
+            "TEST": {"NAME": os.getenv("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")) + "-test"},
         }
     }
 
@@ -195,8 +200,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static" if FROM_CHECKOUT else BASE_DIR / "game_server" / "static"]
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not DEBUG:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
