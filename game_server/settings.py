@@ -1,7 +1,8 @@
 """Settings, read from the environment.
 
-With no environment at all the server runs on the embedded default: DEBUG on, a SQLite
-file in the project folder and the in-process channel layer. `DATABASE_URL` switches to
+With no environment at all the server runs on the embedded default: a SQLite file in the
+project folder and the in-process channel layer, with DEBUG off (`./dev serve` and the
+test run turn it on). `DATABASE_URL` switches to
 PostgreSQL and `REDIS_URL` to the Redis channel layer; README.md lists every variable.
 """
 
@@ -52,16 +53,23 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-DEBUG = envbool("DEBUG", "True")
+DEBUG = envbool("DEBUG", "False")
 
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
+# Django's own generated keys start with this too: none of them is a production secret.
+DEVELOPMENT_KEY_PREFIX = "django-insecure"
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or "django-insecure-embedded-default-only-for-development"
+    SECRET_KEY = SECRET_KEY or f"{DEVELOPMENT_KEY_PREFIX}-embedded-default-only-for-development"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 else:
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=False")
+    if SECRET_KEY.startswith(DEVELOPMENT_KEY_PREFIX):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY starts with {DEVELOPMENT_KEY_PREFIX!r}: a development key, not one "
+            "for DEBUG=False; generate a long random one"
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=False")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -77,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "servestatic",
     "channels",
+    "game_server",
     "lobby",
     "games",
 ]
