@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Answers /health/ on any Host and over plain HTTP, before the checks below.
+    "game_server.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files in production, async and without a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
@@ -221,9 +223,8 @@ BEHIND_PROXY = envbool("BEHIND_PROXY", "False")
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # /health/ is answered before this redirect (game_server/health.py).
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
-    # Load balancers probe the health endpoint over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
