@@ -37,6 +37,8 @@ class Match(models.Model):
     class Meta:
         ordering = ["-started_at"]
         verbose_name_plural = "matches"
+        # Staff need it for the live rooms' "End this room" (games/admin.py).
+        permissions = [("end_room", "Can end a live room")]
 
     def __str__(self) -> str:
         return f"{self.game} {self.id}"
