@@ -256,6 +256,9 @@ LOGGING = {
 
 # How long a dropped player keeps their seat in a running game.
 SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
+# A started match whose room no socket opens in this long is aborted by the idle sweep,
+# and its lobby opens again.
+MATCH_OPEN_SECONDS = envint("MATCH_OPEN_SECONDS", "60", minimum=10)
 # Inputs a player's socket may send per second, with a burst of as many again.
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
 # Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.

@@ -32,6 +32,8 @@ class Match(models.Model):
     state = models.CharField(max_length=10, choices=State, default=State.RUNNING, db_index=True)
     reason = models.CharField(max_length=40, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When the first socket asked for the room; the idle sweep aborts matches nobody opens.
+    opened_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
