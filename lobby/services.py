@@ -514,17 +514,19 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
 
 
 @transaction.atomic
-def lobby_match_ended(*, lobby_id: int, reason: str = "") -> Lobby.State | None:
-    """Called once a match's results are written (and by the idle sweep for a lobby whose
-    match is over or gone): open again for a rematch. Returns the lobby's new state, or
-    None if it was not in a game that is over.
+def lobby_match_ended(*, lobby_id: int, reason: str = "") -> None:
+    """Called by the engine once a match's results are written: open again for a rematch.
 
     The same members stay; ready flags are cleared. A lobby whose members all left
     during the match closes. Members hear `match_ended` with the match's end `reason`.
     """
     lobby = Lobby.objects.select_for_update().filter(pk=lobby_id).first()
-    if lobby is None or lobby.state != Lobby.State.IN_GAME or current_match(lobby):
-        return None
+    if lobby is not None and lobby.state == Lobby.State.IN_GAME:
+        _reopen(lobby, reason=reason)
+
+
+def _reopen(lobby: Lobby, *, reason: str) -> Lobby.State:
+    """A locked lobby in a game that is over opens again, or closes when empty."""
     if not lobby.memberships.exists():
         _close(lobby, reason="empty")
         return lobby.state
@@ -575,7 +577,7 @@ def lobby_close_idle(*, idle_seconds: int | None = None) -> IdleSweep:
         matches__state=Match.State.RUNNING
     )
     for lobby_id in stranded.values_list("pk", flat=True):
-        state = lobby_match_ended(lobby_id=lobby_id, reason="match_gone")
+        state = _reopen_if_match_over(lobby_id=lobby_id)
         reopened += state == Lobby.State.OPEN
         closed += state == Lobby.State.CLOSED
     cutoff = timezone.now() - timedelta(seconds=idle_seconds)
@@ -599,6 +601,15 @@ def lobby_close_idle_if_due() -> IdleSweep:
     if not cache.add("lobby-idle-sweep", 1, timeout=IDLE_SWEEP_EVERY_SECONDS):
         return IdleSweep()
     return lobby_close_idle()
+
+
+@transaction.atomic
+def _reopen_if_match_over(*, lobby_id: int) -> Lobby.State | None:
+    # Checked again under the lock: the lobby may have reopened and started since.
+    lobby = _lock(lobby_id)
+    if lobby.state != Lobby.State.IN_GAME or current_match(lobby):
+        return None
+    return _reopen(lobby, reason="match_gone")
 
 
 @transaction.atomic

@@ -103,12 +103,6 @@ def test_members_hear_that_the_match_ended(
     assert (event["type"], event["reason"]) == ("match_ended", "won")
 
 
-def test_match_ended_leaves_a_lobby_whose_match_still_runs(ready_lobby, alice):
-    services.lobby_start(lobby=ready_lobby, user=alice)
-    assert services.lobby_match_ended(lobby_id=ready_lobby.pk) is None
-    assert Lobby.objects.get(pk=ready_lobby.pk).state == Lobby.State.IN_GAME
-
-
 def test_a_rematch_starts_a_second_match(ready_lobby, alice, bob, carol):
     first = services.lobby_start(lobby=ready_lobby, user=alice)
     _finished(first)
