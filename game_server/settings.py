@@ -231,12 +231,15 @@ if not DEBUG:
     if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Passwords in REDIS_URL and DATABASE_URL are hidden on error pages and in log lines.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "game_server.redaction.HideCredentialsFilter"
 LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "line": {
+            "class": "game_server.redaction.HideCredentialsFormatter",
             "format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
         },
     },
