@@ -2,8 +2,8 @@
 
 With no environment at all the server runs on the embedded default: a SQLite file in the
 project folder and the in-process channel layer, with DEBUG off (`./dev serve` and the
-test run turn it on). `DATABASE_URL` switches to
-PostgreSQL and `REDIS_URL` to the Redis channel layer; README.md lists every variable.
+test run turn it on). `DATABASE_URL` switches to PostgreSQL and `REDIS_URL` to the Redis
+channel layer; README.md lists every variable.
 """
 
 from __future__ import annotations
