@@ -1,15 +1,21 @@
-"""The health endpoint: 200 when the database and the channel layer answer, else 503."""
+"""The health endpoint: 200 when the database and the channel layer answer, else 503.
+
+`HealthMiddleware` answers `/health/` first of all middleware, before anything reads the
+Host header: load balancers and the rolling restart in docs/deploy.md probe
+`http://127.0.0.1:port/health/`, which neither a strict `ALLOWED_HOSTS` nor the HTTPS
+redirect would let through.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from redis import asyncio as aioredis
 
 logger = logging.getLogger(__name__)
@@ -54,3 +60,17 @@ async def health(request: HttpRequest) -> JsonResponse:
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok", "failing": []})
+
+
+class HealthMiddleware:
+    async_capable = True
+    sync_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path == "/health/":
+            return await health(request)
+        return await self.get_response(request)

@@ -1,8 +1,9 @@
 """Settings, read from the environment.
 
-With no environment at all the server runs on the embedded default: DEBUG on, a SQLite
-file in the project folder and the in-process channel layer. `DATABASE_URL` switches to
-PostgreSQL and `REDIS_URL` to the Redis channel layer; README.md lists every variable.
+With no environment at all the server runs on the embedded default: a SQLite file in the
+project folder and the in-process channel layer, with DEBUG off (`./dev serve` and the
+test run turn it on). `DATABASE_URL` switches to PostgreSQL and `REDIS_URL` to the Redis
+channel layer; README.md lists every variable.
 """
 
 from __future__ import annotations
@@ -57,16 +58,23 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-DEBUG = envbool("DEBUG", "True")
+DEBUG = envbool("DEBUG", "False")
 
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
+# Django's own generated keys start with this too: none of them is a production secret.
+DEVELOPMENT_KEY_PREFIX = "django-insecure"
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or "django-insecure-embedded-default-only-for-development"
+    SECRET_KEY = SECRET_KEY or f"{DEVELOPMENT_KEY_PREFIX}-embedded-default-only-for-development"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 else:
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=False")
+    if SECRET_KEY.startswith(DEVELOPMENT_KEY_PREFIX):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY starts with {DEVELOPMENT_KEY_PREFIX!r}: a development key, not one "
+            "for DEBUG=False; generate a long random one"
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=False")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -82,11 +90,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "servestatic",
     "channels",
+    "game_server",
     "lobby",
     "games",
 ]
 
 MIDDLEWARE = [
+    # Answers /health/ on any Host and over plain HTTP, before the checks below.
+    "game_server.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files in production, async and without a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",
@@ -217,21 +228,23 @@ BEHIND_PROXY = envbool("BEHIND_PROXY", "False")
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # /health/ is answered before this redirect (game_server/health.py).
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
-    # Load balancers probe the health endpoint over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
     if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Passwords in REDIS_URL and DATABASE_URL are hidden on error pages and in log lines.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "game_server.redaction.HideCredentialsFilter"
 LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "line": {
+            "class": "game_server.redaction.HideCredentialsFormatter",
             "format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
         },
     },
@@ -251,6 +264,9 @@ LOGGING = {
 
 # How long a dropped player keeps their seat in a running game.
 SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
+# A started match whose room no socket opens in this long is aborted by the idle sweep,
+# and its lobby opens again.
+MATCH_OPEN_SECONDS = envint("MATCH_OPEN_SECONDS", "60", minimum=10)
 # Inputs a player's socket may send per second, with a burst of as many again.
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
 # Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -45,14 +46,20 @@ class MatchAdmin(admin.ModelAdmin):
         return [live, *super().get_urls()]
 
     async def live_rooms(self, request: HttpRequest) -> HttpResponse:
-        """Running rooms (of every process sharing Redis, or of this one), with an action
-        to end one cleanly."""
+        """Running rooms (of every process sharing Redis, or of this one), for staff who
+        may view matches, with an action to end one cleanly for those who may end rooms
+        (`games.end_room`)."""
         user = await request.auser()
         if not (user.is_active and user.is_staff):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not await user.ahas_perm("games.view_match"):
+            raise PermissionDenied
         request.user = user
+        may_end = await user.ahas_perm("games.end_room")
         rooms = registry()
         if request.method == "POST":
+            if not may_end:
+                raise PermissionDenied
             room_id = request.POST.get("room", "")
             if await rooms.end(room_id):
                 messages.success(request, f"Room {room_id} is ending.")
@@ -81,6 +88,7 @@ class MatchAdmin(admin.ModelAdmin):
             "title": "Live rooms",
             "rooms": rows,
             "shared": isinstance(rooms, RedisRegistry),
+            "may_end": may_end,
             "process": rooms.process,
         }
         return TemplateResponse(request, "admin/games/live_rooms.html", context)

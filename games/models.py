@@ -32,11 +32,15 @@ class Match(models.Model):
     state = models.CharField(max_length=10, choices=State, default=State.RUNNING, db_index=True)
     reason = models.CharField(max_length=40, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When the first socket asked for the room; the idle sweep aborts matches nobody opens.
+    opened_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name_plural = "matches"
+        # Staff need it for the live rooms' "End this room" (games/admin.py).
+        permissions = [("end_room", "Can end a live room")]
 
     def __str__(self) -> str:
         return f"{self.game} {self.id}"

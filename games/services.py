@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +25,8 @@ def match_create(
 ) -> Match:
     """A running match with its players seated in the given order.
 
-    The room itself starts when the first player's socket connects to it.
+    The room itself starts when the first player's socket connects to it. Callers keep
+    each user to one running match (`match_players_busy`).
     """
     definition = CATALOGUE[game]
     match = Match.objects.create(
@@ -48,8 +51,26 @@ class RoomSpec:
     spectators: bool
 
 
+def match_players_busy(*, users: Sequence[User]) -> list[User]:
+    """Those of the users who hold a seat in a running match, in the order given."""
+    busy = set(
+        MatchPlayer.objects.filter(user__in=users, match__state=Match.State.RUNNING).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [user for user in users if user.pk in busy]
+
+
 def match_room_spec(*, match_id: str) -> RoomSpec | None:
-    """The running match's room, or None if there is no such match or it is over."""
+    """The running match's room, or None if there is no such match or it is over.
+
+    Asking opens the match: from then on the idle sweep leaves it to its room.
+    """
+    # A write first: it waits for an abort of this match under way, and then finds the
+    # match over, so a room never starts for a match that was just aborted.
+    Match.objects.filter(pk=match_id, state=Match.State.RUNNING, opened_at__isnull=True).update(
+        opened_at=timezone.now()
+    )
     match = (
         Match.objects.filter(pk=match_id, state=Match.State.RUNNING).select_related("lobby").first()
     )
@@ -90,19 +111,51 @@ def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> boo
         match = Match.objects.select_for_update().filter(pk=match_id).first()
         if match is None or match.state != Match.State.RUNNING:
             return False
-        match.state = Match.State.ABORTED if aborted else Match.State.FINISHED
-        match.reason = result.reason
-        match.ended_at = timezone.now()
-        match.save(update_fields=["state", "reason", "ended_at"])
-        seats = list(match.players.all())
-        for seat in seats:
-            player = str(seat.user_id)
-            seat.placement = result.placements.get(player)
-            seat.score = result.scores.get(player)
-        MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
+        _record(match, result, aborted=aborted)
+    _tell_lobby(match, result)
+    return True
+
+
+NOT_OPENED = Result(placements={}, scores={}, reason="not_opened")
+
+
+def match_abort_unopened() -> int:
+    """Aborts running matches whose room no socket asked for within MATCH_OPEN_SECONDS
+    of the start (reason `not_opened`); their lobbies open again. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=django_settings.MATCH_OPEN_SECONDS)
+    unopened = Match.objects.filter(
+        state=Match.State.RUNNING, opened_at__isnull=True, started_at__lt=cutoff
+    )
+    aborted = 0
+    for match_id in unopened.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Checked again under the lock: a socket may have opened it since the query.
+            match = unopened.select_for_update().filter(pk=match_id).first()
+            if match is None:
+                continue
+            _record(match, NOT_OPENED, aborted=True)
+        _tell_lobby(match, NOT_OPENED)
+        aborted += 1
+    return aborted
+
+
+def _record(match: Match, result: Result, *, aborted: bool) -> None:
+    """Writes the result of a running match locked in the current transaction."""
+    match.state = Match.State.ABORTED if aborted else Match.State.FINISHED
+    match.reason = result.reason
+    match.ended_at = timezone.now()
+    match.save(update_fields=["state", "reason", "ended_at"])
+    seats = list(match.players.all())
+    for seat in seats:
+        player = str(seat.user_id)
+        seat.placement = result.placements.get(player)
+        seat.score = result.scores.get(player)
+    MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
+
+
+def _tell_lobby(match: Match, result: Result) -> None:
     if match.lobby_id is not None:
         # Imported here: lobby.services imports this module to create matches.
         from lobby.services import lobby_match_ended
 
-        lobby_match_ended(lobby_id=match.lobby_id)
-    return True
+        lobby_match_ended(lobby_id=match.lobby_id, reason=result.reason)

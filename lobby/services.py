@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ MESSAGES = {
     "CANNOT_KICK_SELF": "The host cannot kick themselves; leave the lobby instead.",
     "CHAT_EMPTY": "Write something first.",
     "CHAT_TOO_LONG": f"A chat message has at most {CHAT_MAX_LENGTH} characters.",
+    "IN_ANOTHER_MATCH": "You are still playing another match; finish it first.",
     "KICKED": "You were removed from this lobby and cannot join it again.",
     "LOBBY_FULL": "This lobby is full.",
     "LOBBY_NOT_FOUND": "There is no open lobby with that code.",
@@ -469,8 +471,12 @@ def lobby_transfer_host(*, lobby: Lobby, user: User, target: User) -> Lobby:
 
 @transaction.atomic
 def lobby_start(*, lobby: Lobby, user: User) -> Match:
-    """The host starts the game: a running match with the members in seat order."""
-    from games.services import match_create
+    """The host starts the game: a running match with the members in seat order.
+
+    Each user plays one running match at a time: a member still seated in another one
+    (they left its lobby mid-game) blocks the start, named in the refusal.
+    """
+    from games.services import match_create, match_players_busy
 
     lobby = _lock(lobby.pk)
     _require_host(lobby, user)
@@ -486,6 +492,14 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
     waiting = [str(m.user) for m in memberships if not m.is_ready and m.user_id != lobby.host_id]
     if waiting:
         raise LobbyError("NOT_READY", f"Waiting for {', '.join(waiting)} to be ready.")
+    busy = match_players_busy(users=[membership.user for membership in memberships])
+    if busy:
+        names = ", ".join(str(user) for user in busy)
+        raise LobbyError(
+            "IN_ANOTHER_MATCH",
+            f"{names} still {'plays' if len(busy) == 1 else 'play'} "
+            "another match; start when it is over.",
+        )
     match = match_create(
         game=lobby.game,
         settings=lobby.settings,
@@ -500,22 +514,27 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
 
 
 @transaction.atomic
-def lobby_match_ended(*, lobby_id: int) -> None:
+def lobby_match_ended(*, lobby_id: int, reason: str = "") -> None:
     """Called by the engine once a match's results are written: open again for a rematch.
 
     The same members stay; ready flags are cleared. A lobby whose members all left
-    during the match closes.
+    during the match closes. Members hear `match_ended` with the match's end `reason`.
     """
     lobby = Lobby.objects.select_for_update().filter(pk=lobby_id).first()
-    if lobby is None or lobby.state != Lobby.State.IN_GAME:
-        return
+    if lobby is not None and lobby.state == Lobby.State.IN_GAME:
+        _reopen(lobby, reason=reason)
+
+
+def _reopen(lobby: Lobby, *, reason: str) -> Lobby.State:
+    """A locked lobby in a game that is over opens again, or closes when empty."""
     if not lobby.memberships.exists():
         _close(lobby, reason="empty")
-        return
+        return lobby.state
     lobby.memberships.update(is_ready=False)
     lobby.state = Lobby.State.OPEN
     _touch(lobby, "state")
-    _announce(lobby, "match_ended")
+    _announce(lobby, "match_ended", reason=reason)
+    return lobby.state
 
 
 @transaction.atomic
@@ -529,35 +548,68 @@ def lobby_close(*, lobby: Lobby, user: User | None = None) -> None:
     _close(lobby, reason="closed_by_host" if user is not None else "closed")
 
 
-def lobby_close_idle(*, idle_seconds: int | None = None) -> int:
-    """Closes open lobbies without members or without any change for too long.
+@dataclass(frozen=True)
+class IdleSweep:
+    """What one idle sweep did."""
 
-    Lobbies in a game are left to the engine, which reports the match's end.
+    matches_aborted: int = 0
+    lobbies_reopened: int = 0
+    lobbies_closed: int = 0
+
+
+def lobby_close_idle(*, idle_seconds: int | None = None) -> IdleSweep:
+    """The idle sweep. It aborts matches nobody opened within MATCH_OPEN_SECONDS, opens
+    again (or closes, when empty) lobbies in a game whose match is over or gone, and
+    closes open lobbies without members or without any change for too long.
+
+    Lobbies in a running match are left to the engine, which reports the match's end.
     """
+    from games.models import Match
+    from games.services import match_abort_unopened
+
     if idle_seconds is None:
         idle_seconds = django_settings.LOBBY_IDLE_SECONDS
+    aborted = match_abort_unopened()
+    reopened = closed = 0
+    # A match that ended without its lobby hearing of it (a process that died between
+    # the two), or was deleted, leaves the lobby in a game that is over.
+    stranded = Lobby.objects.filter(state=Lobby.State.IN_GAME).exclude(
+        matches__state=Match.State.RUNNING
+    )
+    for lobby_id in stranded.values_list("pk", flat=True):
+        state = _reopen_if_match_over(lobby_id=lobby_id)
+        reopened += state == Lobby.State.OPEN
+        closed += state == Lobby.State.CLOSED
     cutoff = timezone.now() - timedelta(seconds=idle_seconds)
     candidates = Lobby.objects.filter(state=Lobby.State.OPEN).filter(
         Q(last_activity_at__lt=cutoff) | Q(memberships__isnull=True)
     )
-    closed = 0
     for lobby_id in candidates.values_list("pk", flat=True).distinct():
         closed += _close_if_idle(lobby_id=lobby_id, cutoff=cutoff)
-    return closed
+    return IdleSweep(aborted, reopened, closed)
 
 
 IDLE_SWEEP_EVERY_SECONDS = 60
 
 
-def lobby_close_idle_if_due() -> int:
+def lobby_close_idle_if_due() -> IdleSweep:
     """The idle sweep, at most once a minute across every server process.
 
     The lobby list page and API call it, so idle lobbies close by themselves while
     anyone looks for a game, with no scheduler to set up.
     """
     if not cache.add("lobby-idle-sweep", 1, timeout=IDLE_SWEEP_EVERY_SECONDS):
-        return 0
+        return IdleSweep()
     return lobby_close_idle()
+
+
+@transaction.atomic
+def _reopen_if_match_over(*, lobby_id: int) -> Lobby.State | None:
+    # Checked again under the lock: the lobby may have reopened and started since.
+    lobby = _lock(lobby_id)
+    if lobby.state != Lobby.State.IN_GAME or current_match(lobby):
+        return None
+    return _reopen(lobby, reason="match_gone")
 
 
 @transaction.atomic
@@ -573,8 +625,16 @@ def _close_if_idle(*, lobby_id: int, cutoff: Any) -> int:
 
 @transaction.atomic
 def lobby_quick_play(*, user: User, game: str) -> Membership:
-    """A seat in the fullest open public lobby of this game, or a new lobby."""
+    """A seat in the fullest open public lobby of this game, or a new lobby.
+
+    Refused (IN_ANOTHER_MATCH) while the user plays a running match: its lobby could not
+    start with them.
+    """
+    from games.services import match_players_busy
+
     _game(game)
+    if match_players_busy(users=[user]):
+        raise LobbyError("IN_ANOTHER_MATCH")
     current = Membership.objects.filter(
         user=user, lobby__game=game, lobby__state=Lobby.State.OPEN
     ).first()

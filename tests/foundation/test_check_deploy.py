@@ -1,4 +1,5 @@
-"""`manage.py check --deploy` is clean with the documented production variables."""
+"""`manage.py check --deploy` is clean with the documented production variables, and warns
+about a production shape that only one process on one machine can run."""
 
 from __future__ import annotations
 
@@ -16,14 +17,22 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://games.example.com",
     "BEHIND_PROXY": "True",
     "SECURE_HSTS_PRELOAD": "True",
+    # The checks read these URLs; they connect to neither service.
+    "DATABASE_URL": "postgres://game:db-password@db.internal:5432/games",
+    "REDIS_URL": "redis://:redis-password@redis.internal:6379/0",
 }
 
 
 def _check(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    outside = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("DEBUG", "DATABASE_URL", "REDIS_URL", "SQLITE_PATH")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, **environment},
+        env={**outside, **environment},
         capture_output=True,
         text=True,
         timeout=60,
@@ -40,3 +49,20 @@ def test_check_deploy_catches_a_development_setup() -> None:
     result = _check({"DEBUG": "True"})
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def test_it_warns_that_without_redis_only_one_process_may_run() -> None:
+    production = {name: value for name, value in PRODUCTION.items() if name != "REDIS_URL"}
+    result = _check(production)
+    assert result.returncode != 0
+    assert "(game_server.W001) DEBUG=False without REDIS_URL" in result.stderr
+    assert "run exactly one server process" in result.stderr
+    assert "game_server.W002" not in result.stderr
+
+
+def test_it_warns_about_sqlite_in_production() -> None:
+    production = {name: value for name, value in PRODUCTION.items() if name != "DATABASE_URL"}
+    result = _check(production)
+    assert result.returncode != 0
+    assert "(game_server.W002) DEBUG=False on SQLite" in result.stderr
+    assert "game_server.W001" not in result.stderr

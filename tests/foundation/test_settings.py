@@ -41,16 +41,25 @@ def load(monkeypatch: pytest.MonkeyPatch):
 PRODUCTION = {"DEBUG": "False", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "games.example.com"}
 
 
-def test_it_runs_on_the_embedded_default_with_no_environment(load) -> None:
-    settings = load()
+def test_debug_is_off_unless_turned_on(load) -> None:
+    # Off, production asks for a key and host names rather than running on development ones.
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set when DEBUG=False"):
+        load()
+    settings = load(SECRET_KEY="x" * 60, ALLOWED_HOSTS="games.example.com")
+    assert settings["DEBUG"] is False
+
+
+def test_it_runs_on_the_embedded_default_with_only_debug_on(load) -> None:
+    settings = load(DEBUG="True")
     assert settings["DEBUG"] is True
+    assert settings["SECRET_KEY"].startswith("django-insecure")
     assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     backend = settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
     assert backend == "game_server.local_layer.LocalChannelLayer"
 
 
 def test_database_url_switches_to_postgresql(load) -> None:
-    settings = load(DATABASE_URL="postgres://game:secret@db.internal:5432/games")
+    settings = load(DEBUG="True", DATABASE_URL="postgres://game:secret@db.internal:5432/games")
     database = settings["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "games")
@@ -58,7 +67,7 @@ def test_database_url_switches_to_postgresql(load) -> None:
 
 def test_it_refuses_a_database_url_that_is_not_postgresql(load) -> None:
     with pytest.raises(ImproperlyConfigured, match="postgres://"):
-        load(DATABASE_URL="mysql://root@localhost/games")
+        load(DEBUG="True", DATABASE_URL="mysql://root@localhost/games")
 
 
 @pytest.mark.parametrize(
@@ -70,7 +79,7 @@ def test_it_refuses_a_database_url_that_is_not_postgresql(load) -> None:
     ],
 )
 def test_redis_url_switches_to_the_redis_layer(load, layer: str, backend: str) -> None:
-    settings = load(REDIS_URL="redis://cache.internal:6379/0", CHANNEL_LAYER=layer)
+    settings = load(DEBUG="True", REDIS_URL="redis://cache.internal:6379/0", CHANNEL_LAYER=layer)
     config = settings["CHANNEL_LAYERS"]["default"]
     assert config["BACKEND"] == backend
     [host] = config["CONFIG"]["hosts"]
@@ -78,13 +87,13 @@ def test_redis_url_switches_to_the_redis_layer(load, layer: str, backend: str) -
 
 
 def test_the_pipelined_layer_is_the_default_with_redis(load) -> None:
-    settings = load(REDIS_URL="redis://cache.internal:6379/0")
+    settings = load(DEBUG="True", REDIS_URL="redis://cache.internal:6379/0")
     backend = settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
     assert backend == "game_server.redis_layer.RedisPubSubLayer"
 
 
 def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> None:
-    settings = load(REDIS_URL="redis://127.0.0.1:6379/0")
+    settings = load(DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/0")
     [host] = settings["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
     # channels_redis blocks 5 s on BZPOPMIN; redis-py must wait longer than that.
     assert host["socket_timeout"] > 5
@@ -104,7 +113,7 @@ def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> Non
 )
 def test_it_explains_a_bad_value(load, environment: dict[str, str], message: str) -> None:
     with pytest.raises(ImproperlyConfigured) as raised:
-        load(**environment)
+        load(**{"DEBUG": "True", **environment})
     assert message in str(raised.value)
 
 
@@ -113,6 +122,19 @@ def test_production_refuses_to_start_without(load, missing: str) -> None:
     environment = {name: value for name, value in PRODUCTION.items() if name != missing}
     with pytest.raises(ImproperlyConfigured, match=f"{missing} must be set when DEBUG=False"):
         load(**environment)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "django-insecure-embedded-default-only-for-development",
+        # What `django-admin startproject` writes into a new project's settings.
+        "django-insecure-3v#k2!x9q0c@p7w$z+l1m8n4b6r5t0y2u&i9o3e7a1s5d8f6",
+    ],
+)
+def test_production_refuses_a_development_secret_key(load, key: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY starts with 'django-insecure'"):
+        load(**{**PRODUCTION, "SECRET_KEY": key})
 
 
 def test_production_is_secure_by_default(load) -> None:
@@ -125,5 +147,5 @@ def test_production_is_secure_by_default(load) -> None:
 
 
 def test_log_level_sets_the_root_logger(load) -> None:
-    settings = load(LOG_LEVEL="WARNING")
+    settings = load(DEBUG="True", LOG_LEVEL="WARNING")
     assert settings["LOGGING"]["root"]["level"] == "WARNING"

@@ -80,8 +80,12 @@ def test_ready_cannot_change_during_a_game(ready_lobby, alice, bob):
         services.lobby_set_ready(lobby=ready_lobby, user=bob, ready=False)
 
 
+def _finished(match: Match) -> None:
+    Match.objects.filter(pk=match.pk).update(state=Match.State.FINISHED)
+
+
 def test_match_ended_opens_the_lobby_with_the_same_members(ready_lobby, alice):
-    services.lobby_start(lobby=ready_lobby, user=alice)
+    _finished(services.lobby_start(lobby=ready_lobby, user=alice))
     services.lobby_match_ended(lobby_id=ready_lobby.pk)
     ready_lobby.refresh_from_db()
     assert ready_lobby.state == Lobby.State.OPEN
@@ -92,15 +96,16 @@ def test_match_ended_opens_the_lobby_with_the_same_members(ready_lobby, alice):
 def test_members_hear_that_the_match_ended(
     ready_lobby, alice, sent, django_capture_on_commit_callbacks
 ):
-    services.lobby_start(lobby=ready_lobby, user=alice)
+    _finished(services.lobby_start(lobby=ready_lobby, user=alice))
     with django_capture_on_commit_callbacks(execute=True):
-        services.lobby_match_ended(lobby_id=ready_lobby.pk)
-    assert sent.types(ready_lobby) == ["match_ended"]
+        services.lobby_match_ended(lobby_id=ready_lobby.pk, reason="won")
+    [event] = sent.events(ready_lobby)
+    assert (event["type"], event["reason"]) == ("match_ended", "won")
 
 
 def test_a_rematch_starts_a_second_match(ready_lobby, alice, bob, carol):
     first = services.lobby_start(lobby=ready_lobby, user=alice)
-    Match.objects.filter(pk=first.pk).update(state=Match.State.FINISHED)
+    _finished(first)
     services.lobby_match_ended(lobby_id=ready_lobby.pk)
     for user in (bob, carol):
         services.lobby_set_ready(lobby=ready_lobby, user=user, ready=True)
