@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from games.rules import CATALOGUE
 from games.rules.base import GameDef, SettingsError
@@ -142,11 +143,22 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
     }
 
 
+def _listed(lobby: Lobby) -> bool:
+    """Whether the lobby belongs in the public list: public and open."""
+    return lobby.is_public and lobby.state == Lobby.State.OPEN
+
+
+def list_row_id(lobby: Lobby) -> str:
+    """The list row's key: stable, and telling nothing of the lobby's code."""
+    return salted_hmac("lobby.list-row", str(lobby.pk)).hexdigest()[:16]
+
+
 def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]:
     """A row of the public lobby list. `visible` is false once it should leave the list."""
     if players is None:
         players = lobby.memberships.count()
     return {
+        "id": list_row_id(lobby),
         "code": lobby.code,
         "name": lobby.name,
         "game": lobby.game,
@@ -155,7 +167,7 @@ def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]
         "max_players": lobby.max_players,
         "host": str(lobby.host) if lobby.host else "",
         "state": lobby.state,
-        "visible": lobby.is_public and lobby.state == Lobby.State.OPEN,
+        "visible": _listed(lobby),
     }
 
 
@@ -185,15 +197,33 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
         logger.exception("could not send %s to %s", message.get("type"), group)
 
 
-def _announce(lobby: Lobby, event: str, **extra: Any) -> None:
-    """After commit: the event with the lobby as it is now, to members and the list page."""
+def _list_change(lobby: Lobby, *, was_listed: bool) -> dict[str, Any] | None:
+    """What the list socket hears of a change, which anyone may listen to.
+
+    A listed lobby sends its row. One that leaves the list (it started, closed or went
+    private) sends only its row's id, so a watcher drops the row without learning the
+    code of a lobby that is private now. A lobby that was never listed sends nothing.
+    """
+    if _listed(lobby):
+        return lobby_summary(lobby)
+    if was_listed or lobby.is_public:
+        return {"id": list_row_id(lobby), "visible": False}
+    return None
+
+
+def _announce(lobby: Lobby, event: str, *, was_listed: bool = False, **extra: Any) -> None:
+    """After commit: the event with the lobby as it is now, to members and the list page.
+
+    `was_listed`: the lobby was in the public list before this change.
+    """
     payload = {"type": event, "lobby": lobby_snapshot(lobby), **extra}
-    summary = lobby_summary(lobby)
+    row = _list_change(lobby, was_listed=was_listed)
     lobby_id = lobby.id
 
     def send() -> None:
         _group_send(lobby_group(lobby_id), {"type": "lobby.event", "event": payload})
-        _group_send(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": summary})
+        if row is not None:
+            _group_send(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": row})
 
     transaction.on_commit(send)
 
@@ -422,6 +452,7 @@ def lobby_update_settings(
     lobby = _lock(lobby.pk)
     _require_host(lobby, user)
     _require_open(lobby)
+    was_listed = _listed(lobby)
     definition = game_of(lobby)
     if settings is not None:
         lobby.settings = _clean_settings(definition, {**lobby.settings, **settings})
@@ -437,7 +468,7 @@ def lobby_update_settings(
         lobby.allow_spectators = bool(allow_spectators)
     lobby.memberships.update(is_ready=False)
     _touch(lobby, "settings", "max_players", "name", "is_public", "allow_spectators")
-    _announce(lobby, "settings")
+    _announce(lobby, "settings", was_listed=was_listed)
     return lobby
 
 

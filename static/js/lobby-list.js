@@ -1,4 +1,5 @@
 // The lobby list page: rows change live from /ws/lobbies/ events, built with textContent.
+// Rows are keyed by the opaque `id`: a lobby leaving the list sends only that.
 
 const table = document.getElementById("lobby-list");
 const body = table.querySelector("tbody");
@@ -13,7 +14,7 @@ function cell(text) {
 
 function row(lobby) {
   const tr = document.createElement("tr");
-  tr.dataset.code = lobby.code;
+  tr.dataset.id = lobby.id;
   const link = document.createElement("a");
   link.href = `/l/${encodeURIComponent(lobby.code)}/`;
   link.textContent = "Join";
@@ -30,7 +31,7 @@ function row(lobby) {
 }
 
 function apply(lobby) {
-  const existing = [...body.children].find((tr) => tr.dataset.code === lobby.code);
+  const existing = [...body.children].find((tr) => tr.dataset.id === lobby.id);
   if (!lobby.visible) {
     existing?.remove();
   } else if (existing) {
