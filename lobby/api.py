@@ -103,11 +103,25 @@ def api(*methods: str, login: bool = True) -> Callable[[View], View]:
                 return view(request, body, *args, **kwargs)
             except LobbyError as error:
                 extra = {"field": error.field} if error.field else {}
-                return error_response(error.code, error.message, **extra)
+                response = error_response(error.code, error.message, **extra)
+                if error.retry_after:
+                    response["Retry-After"] = str(error.retry_after)
+                return response
 
         return wrapper
 
     return decorate
+
+
+def _lobby_action(view: View) -> View:
+    """A lobby write, counted against the user's lobby action budget before it runs."""
+
+    @wraps(view)
+    def counted(request: HttpRequest, body: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        services.lobby_action_count(user=request.user)
+        return view(request, body, *args, **kwargs)
+
+    return counted
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -196,6 +210,7 @@ def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
         return JsonResponse({"lobbies": services.lobby_list_public(game=request.GET.get("game"))})
     if not request.user.is_authenticated:
         raise LobbyError("AUTH_REQUIRED")
+    services.lobby_action_count(user=request.user)
     previous = services.membership_current(user=request.user)
     lobby = services.lobby_create(
         host=request.user,
@@ -216,6 +231,7 @@ def lobby_detail(request: HttpRequest, body: dict[str, Any], code: str) -> JsonR
 
 
 @api("POST")
+@_lobby_action
 def lobby_join(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     left = _left_code(request.user, lobby)
@@ -224,6 +240,7 @@ def lobby_join(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 
 
 @api("POST")
+@_lobby_action
 def lobby_leave(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     services.lobby_leave(lobby=lobby, user=request.user)
@@ -231,6 +248,7 @@ def lobby_leave(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRe
 
 
 @api("POST")
+@_lobby_action
 def lobby_ready(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     ready = _field(body, "ready", bool)
@@ -239,6 +257,7 @@ def lobby_ready(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRe
 
 
 @api("POST")
+@_lobby_action
 def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     services.lobby_update_settings(
@@ -254,6 +273,7 @@ def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> Jso
 
 
 @api("POST")
+@_lobby_action
 def lobby_kick(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     services.lobby_kick(lobby=lobby, user=request.user, target=_target(body))
@@ -261,6 +281,7 @@ def lobby_kick(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 
 
 @api("POST")
+@_lobby_action
 def lobby_host(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     services.lobby_transfer_host(lobby=lobby, user=request.user, target=_target(body))
@@ -268,6 +289,7 @@ def lobby_host(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 
 
 @api("POST")
+@_lobby_action
 def lobby_start(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     match = services.lobby_start(lobby=lobby, user=request.user)
@@ -283,6 +305,7 @@ def lobby_chat(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 
 
 @api("POST")
+@_lobby_action
 def lobby_close(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
     lobby = services.lobby_find(code=code)
     services.lobby_close(lobby=lobby, user=request.user)
@@ -290,6 +313,7 @@ def lobby_close(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRe
 
 
 @api("POST")
+@_lobby_action
 def quick_play(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     previous = services.membership_current(user=request.user)
     membership = services.lobby_quick_play(user=request.user, game=_required(body, "game", str))

@@ -55,8 +55,11 @@ def _target(content: dict[str, Any]) -> User:
 
 def _act(lobby_id: int, user: User, content: dict[str, Any]) -> None:
     """Runs one client action through the services (in a worker thread)."""
-    lobby = Lobby.objects.get(pk=lobby_id)
     action = content.get("type")
+    # Counted before anything is read. Chat has a budget of its own (LOBBY_CHAT_*).
+    if action != "chat":
+        services.lobby_action_count(user=user)
+    lobby = Lobby.objects.get(pk=lobby_id)
     if action == "chat":
         services.lobby_chat(lobby=lobby, user=user, text=content.get("text"))
     elif action == "ready":

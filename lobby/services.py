@@ -24,6 +24,7 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from game_server.limits import rate_allowed
 from games.rules import CATALOGUE
 from games.rules.base import GameDef, SettingsError
 from lobby.models import CODE_ALPHABET, CODE_LENGTH, ApiToken, Lobby, LobbyBan, Membership, User
@@ -63,10 +64,14 @@ MESSAGES = {
 class LobbyError(Exception):
     """A refused lobby action. `code` is stable; `message` is for people."""
 
-    def __init__(self, code: str, message: str = "", *, field: str = "") -> None:
+    def __init__(
+        self, code: str, message: str = "", *, field: str = "", retry_after: int = 0
+    ) -> None:
         self.code = code
         self.message = message or MESSAGES[code]
         self.field = field
+        # For RATE_LIMITED: seconds until the budget is full again.
+        self.retry_after = retry_after
         super().__init__(f"{code}: {self.message}")
 
 
@@ -631,18 +636,25 @@ def lobby_quick_play(*, user: User, game: str) -> Membership:
     return Membership.objects.get(lobby=lobby, user=user)
 
 
-def _chat_allowed(user: User) -> bool:
-    """A per-user budget of messages per window, shared by every server process."""
-    limit = django_settings.LOBBY_CHAT_MESSAGES_PER_WINDOW
-    window = django_settings.LOBBY_CHAT_WINDOW_SECONDS
-    key = f"lobby-chat:{user.pk}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+def _within_rate(key: str, *, limit: int, window: int, message: str = "") -> None:
+    """Counts one request under `key` (shared by every server process), or RATE_LIMITED."""
+    rate = rate_allowed(key, limit=limit, window=window)
+    if not rate.allowed:
+        raise LobbyError("RATE_LIMITED", message, retry_after=rate.retry_after)
+
+
+def lobby_action_count(*, user: User) -> None:
+    """Counts one lobby action of the user (socket, API or page), or RATE_LIMITED.
+
+    Every action is a locked transaction and a broadcast to the lobby, so a client
+    repeating them as fast as it can would load the database and every member.
+    """
+    _within_rate(
+        f"lobby-action:{user.pk}",
+        limit=django_settings.LOBBY_ACTIONS_PER_WINDOW,
+        window=django_settings.LOBBY_ACTION_WINDOW_SECONDS,
+        message="Too many lobby actions at once. Wait a few seconds.",
+    )
 
 
 @transaction.atomic
@@ -655,8 +667,11 @@ def lobby_chat(*, lobby: Lobby, user: User, text: str) -> dict[str, Any]:
         raise LobbyError("CHAT_TOO_LONG")
     lobby = Lobby.objects.get(pk=lobby.pk)
     _membership(lobby, user)
-    if not _chat_allowed(user):
-        raise LobbyError("RATE_LIMITED")
+    _within_rate(
+        f"lobby-chat:{user.pk}",
+        limit=django_settings.LOBBY_CHAT_MESSAGES_PER_WINDOW,
+        window=django_settings.LOBBY_CHAT_WINDOW_SECONDS,
+    )
     message = {
         "type": "chat",
         "user_id": user.pk,

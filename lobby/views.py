@@ -207,6 +207,7 @@ def lobby_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     lobby = _member_lobby(request, code)
     user = request.user
     try:
+        services.lobby_action_count(user=user)
         if action == "leave":
             services.lobby_leave(lobby=lobby, user=user)
             messages.success(request, f"You left the lobby “{lobby.name}”.")
