@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import unicodedata
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +43,10 @@ MESSAGES = {
     "AUTH_REQUIRED": "Log in or play as a guest first.",
     "BAD_REQUEST": "The request is not one this server understands.",
     "BAD_MAX_PLAYERS": "That number of players does not fit this game or this lobby.",
-    "BAD_NAME": "A lobby name has at most 60 characters.",
+    "BAD_NAME": "A lobby name has at most 60 characters and no control characters.",
     "BAD_SETTINGS": "A setting is outside what this game allows.",
     "CANNOT_KICK_SELF": "The host cannot kick themselves; leave the lobby instead.",
+    "CHAT_BAD_TEXT": "A chat message cannot contain control characters.",
     "CHAT_EMPTY": "Write something first.",
     "CHAT_TOO_LONG": f"A chat message has at most {CHAT_MAX_LENGTH} characters.",
     "KICKED": "You were removed from this lobby and cannot join it again.",
@@ -90,10 +92,23 @@ def play_url(match_id: object) -> str:
     return f"/play/{match_id}/"
 
 
+def has_control_characters(text: str) -> bool:
+    """NUL (which PostgreSQL cannot store) and the other C0 and C1 control characters."""
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
+def _code_shaped(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(character in CODE_ALPHABET for character in code)
+
+
 def lobby_find(*, code: str) -> Lobby:
     """The live (open or in game) lobby with this code, any case, or LOBBY_NOT_FOUND."""
+    code = code.strip().upper()
+    # A string that cannot be a code (a NUL in a URL, say) never reaches the database.
+    if not _code_shaped(code):
+        raise LobbyError("LOBBY_NOT_FOUND")
     lobby = (
-        Lobby.objects.filter(code=code.strip().upper())
+        Lobby.objects.filter(code=code)
         .exclude(state=Lobby.State.CLOSED)
         .select_related("host")
         .first()
@@ -295,8 +310,8 @@ def _clean_max_players(game: GameDef, max_players: int | None) -> int:
 
 def _clean_name(name: str | None, host: User, game: GameDef) -> str:
     name = (name or "").strip()
-    if len(name) > NAME_MAX_LENGTH:
-        raise LobbyError("BAD_NAME")
+    if len(name) > NAME_MAX_LENGTH or has_control_characters(name):
+        raise LobbyError("BAD_NAME", field="name")
     return name or f"{host}'s {game.name}"[:NAME_MAX_LENGTH]
 
 
@@ -665,6 +680,8 @@ def lobby_chat(*, lobby: Lobby, user: User, text: str) -> dict[str, Any]:
         raise LobbyError("CHAT_EMPTY")
     if len(text) > CHAT_MAX_LENGTH:
         raise LobbyError("CHAT_TOO_LONG")
+    if has_control_characters(text):
+        raise LobbyError("CHAT_BAD_TEXT")
     lobby = Lobby.objects.get(pk=lobby.pk)
     _membership(lobby, user)
     _within_rate(
