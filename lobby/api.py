@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
+from game_server.limits import client_address
 from games.rules import GAMES
 from lobby import accounts, services
 from lobby.auth import bearer_token, user_for_token
@@ -124,6 +125,12 @@ def _lobby_action(view: View) -> View:
     return counted
 
 
+def _lobby(request: HttpRequest, code: str) -> Lobby:
+    """The lobby of the URL's code; non-members' lookups are throttled per address."""
+    address = client_address(request.META)
+    return services.lobby_lookup(code=code, user=request.user, address=address)
+
+
 def _user_json(user: User) -> dict[str, Any]:
     return {"id": user.pk, "name": str(user), "guest": user.is_guest}
 
@@ -227,13 +234,13 @@ def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
 
 @api("GET")
 def lobby_detail(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    return _lobby_response(services.lobby_find(code=code))
+    return _lobby_response(_lobby(request, code))
 
 
 @api("POST")
 @_lobby_action
 def lobby_join(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     left = _left_code(request.user, lobby)
     services.lobby_join(code=code, user=request.user)
     return _lobby_response(lobby, left=left)
@@ -242,7 +249,7 @@ def lobby_join(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 @api("POST")
 @_lobby_action
 def lobby_leave(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_leave(lobby=lobby, user=request.user)
     return JsonResponse({"left": lobby.code})
 
@@ -250,7 +257,7 @@ def lobby_leave(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRe
 @api("POST")
 @_lobby_action
 def lobby_ready(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     ready = _field(body, "ready", bool)
     services.lobby_set_ready(lobby=lobby, user=request.user, ready=ready is not False)
     return _lobby_response(lobby)
@@ -259,7 +266,7 @@ def lobby_ready(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRe
 @api("POST")
 @_lobby_action
 def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_update_settings(
         lobby=lobby,
         user=request.user,
@@ -275,7 +282,7 @@ def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> Jso
 @api("POST")
 @_lobby_action
 def lobby_kick(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_kick(lobby=lobby, user=request.user, target=_target(body))
     return _lobby_response(lobby)
 
@@ -283,7 +290,7 @@ def lobby_kick(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 @api("POST")
 @_lobby_action
 def lobby_host(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_transfer_host(lobby=lobby, user=request.user, target=_target(body))
     return _lobby_response(lobby)
 
@@ -291,14 +298,14 @@ def lobby_host(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 @api("POST")
 @_lobby_action
 def lobby_start(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     match = services.lobby_start(lobby=lobby, user=request.user)
     return _lobby_response(lobby, match_id=str(match.id), play_url=services.play_url(match.id))
 
 
 @api("POST")
 def lobby_chat(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     text = _required(body, "text", str)
     message = services.lobby_chat(lobby=lobby, user=request.user, text=text)
     return JsonResponse({"message": message})
@@ -307,7 +314,7 @@ def lobby_chat(request: HttpRequest, body: dict[str, Any], code: str) -> JsonRes
 @api("POST")
 @_lobby_action
 def lobby_close(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_close(lobby=lobby, user=request.user)
     return JsonResponse({"closed": lobby.code})
 

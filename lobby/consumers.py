@@ -7,6 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from game_server.limits import socket_address
 from lobby import services
 from lobby.models import Lobby, Membership, User
 from lobby.services import LOBBY_LIST_GROUP, LobbyError
@@ -14,6 +15,8 @@ from lobby.services import LOBBY_LIST_GROUP, LobbyError
 # Close codes a client can tell apart: why the server ended the socket.
 CLOSE_REFUSED = 4003
 CLOSE_LEFT = 4000
+# Too many sockets, or too many lobby codes tried: the client may try again later.
+CLOSE_TOO_MANY = 4029
 
 
 class LobbyListConsumer(AsyncJsonWebsocketConsumer):
@@ -34,8 +37,8 @@ class LobbyListConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "lobby_list", "lobby": event["lobby"]})
 
 
-def _member_lobby(code: str, user: User) -> Lobby:
-    lobby = services.lobby_find(code=code)
+def _member_lobby(code: str, user: User, address: str) -> Lobby:
+    lobby = services.lobby_lookup(code=code, user=user, address=address)
     if not Membership.objects.filter(lobby=lobby, user=user).exists():
         raise LobbyError("NOT_MEMBER")
     return lobby
@@ -92,10 +95,12 @@ class LobbyConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse("AUTH_REQUIRED", services.MESSAGES["AUTH_REQUIRED"])
             return
         code = self.scope["url_route"]["kwargs"]["code"]
+        address = socket_address(self.scope)
         try:
-            lobby = await database_sync_to_async(_member_lobby)(code, self.user)
+            lobby = await database_sync_to_async(_member_lobby)(code, self.user, address)
         except LobbyError as error:
-            await self._refuse(error.code, error.message)
+            limited = error.code == "RATE_LIMITED"
+            await self._refuse(error.code, error.message, CLOSE_TOO_MANY if limited else None)
             return
         self.group = services.lobby_group(lobby.pk)
         # Joined before the snapshot is read, so no change falls between the two.
@@ -104,9 +109,9 @@ class LobbyConsumer(AsyncJsonWebsocketConsumer):
         snapshot = await database_sync_to_async(_snapshot)(lobby.pk)
         await self.send_json({"type": "lobby", "lobby": snapshot})
 
-    async def _refuse(self, code: str, message: str) -> None:
+    async def _refuse(self, code: str, message: str, close_code: int | None = None) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
-        await self.close(code=CLOSE_REFUSED)
+        await self.close(code=close_code or CLOSE_REFUSED)
 
     async def disconnect(self, code: int) -> None:
         if self.lobby_id is not None:

@@ -31,6 +31,8 @@ from games.rules.base import GameDef, SettingsError
 from lobby.models import CODE_ALPHABET, CODE_LENGTH, ApiToken, Lobby, LobbyBan, Membership, User
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from games.models import Match
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,31 @@ def lobby_find(*, code: str) -> Lobby:
         .exclude(state=Lobby.State.CLOSED)
         .select_related("host")
         .first()
+    )
+    if lobby is None:
+        raise LobbyError("LOBBY_NOT_FOUND")
+    return lobby
+
+
+def lobby_lookup(*, code: str, user: User | AnonymousUser, address: str) -> Lobby:
+    """`lobby_find` for a client: throttled per address for all but the lobby's members.
+
+    A private lobby's code is the only key to it, and whether a code exists shows in
+    every answer, so someone trying codes one after another is held to
+    LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE. Over it the answer is RATE_LIMITED whether
+    the code exists or not. Members looking at their own lobby are not counted.
+    """
+    try:
+        lobby: Lobby | None = lobby_find(code=code)
+    except LobbyError:
+        lobby = None
+    if lobby is not None and user.is_authenticated and lobby.memberships.filter(user=user).exists():
+        return lobby
+    _within_rate(
+        f"lobby-lookup:{address}",
+        limit=django_settings.LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE,
+        window=60,
+        message="Too many lobby codes tried from your address. Wait a minute and try again.",
     )
     if lobby is None:
         raise LobbyError("LOBBY_NOT_FOUND")
