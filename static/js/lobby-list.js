@@ -45,12 +45,16 @@ function apply(lobby) {
 function connect() {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${window.location.host}${table.dataset.socket}`);
-  socket.addEventListener("open", () => { attempts = 0; });
+  socket.addEventListener("open", () => {
+    attempts = 0;
+    table.dataset.live = "true";
+  });
   socket.addEventListener("message", (message) => {
     const event = JSON.parse(message.data);
     if (event.type === "lobby_list") apply(event.lobby);
   });
   socket.addEventListener("close", () => {
+    delete table.dataset.live;
     attempts += 1;
     window.setTimeout(connect, Math.min(10000, 500 * 2 ** attempts));
   });
