@@ -219,6 +219,9 @@ def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]
 
 
 def lobby_list_public(*, game: str | None = None) -> list[dict[str, Any]]:
+    if game and game not in CATALOGUE:
+        # No lobby has it, and a NUL in it would be a 500 on PostgreSQL.
+        return []
     lobbies = (
         Lobby.objects.filter(state=Lobby.State.OPEN, is_public=True)
         .select_related("host")

@@ -221,7 +221,10 @@ def lobby_state(request: HttpRequest, lobby: Lobby) -> HttpResponse:
 
 
 def _target(request: HttpRequest) -> User:
-    target = User.objects.filter(pk=request.POST.get("user_id") or 0).first()
+    user_id = request.POST.get("user_id", "")
+    # Only a plain number reaches the query: anything else would be a 500, not a refusal.
+    valid = user_id.isascii() and user_id.isdigit()
+    target = User.objects.filter(pk=int(user_id)).first() if valid else None
     if target is None:
         raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
     return target

@@ -131,6 +131,35 @@ def test_a_code_with_a_nul_or_of_no_code_shape_is_not_found(client, alice, api_f
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "game_settings", [{"move_seconds\x00": 1}, {"on_timeout": "skip\x00"}], ids=["name", "value"]
+)
+def test_a_nul_in_game_settings_is_bad_settings(alice, api_for, game_settings):
+    body = {"game": "connect_four", "settings": game_settings}
+
+    response = api_for(alice).post("/api/lobbies/", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BAD_SETTINGS"
+
+
+@pytest.mark.django_db
+def test_the_list_filtered_by_a_game_with_a_nul_is_empty(client, arena_lobby):
+    response = client.get("/api/lobbies/?game=arena%00")
+
+    assert response.json() == {"lobbies": []}
+
+
+@pytest.mark.django_db
+def test_a_kick_naming_no_number_is_refused_on_the_page(client, arena_lobby, alice):
+    client.force_login(alice)
+
+    response = client.post(f"/lobby/{arena_lobby.code}/kick/", {"user_id": "1\x00"}, follow=True)
+
+    assert "That player is not in this lobby." in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_join_form_with_a_nul_asks_for_a_code(client, alice):
     client.force_login(alice)
 
