@@ -274,3 +274,17 @@ LOBBY_IDLE_SECONDS = envint("LOBBY_IDLE_SECONDS", "1800", minimum=60)
 # Lobby chat: messages a user may send per window.
 LOBBY_CHAT_MESSAGES_PER_WINDOW = envint("LOBBY_CHAT_MESSAGES_PER_WINDOW", "5", minimum=1)
 LOBBY_CHAT_WINDOW_SECONDS = envint("LOBBY_CHAT_WINDOW_SECONDS", "10", minimum=1)
+# Lobby limits (docs/security.md, Lobbies). Actions (ready, settings, kick, ...) a user
+# may take per window over the lobby socket, the API and the pages.
+LOBBY_ACTIONS_PER_WINDOW = envint("LOBBY_ACTIONS_PER_WINDOW", "20", minimum=1)
+LOBBY_ACTION_WINDOW_SECONDS = envint("LOBBY_ACTION_WINDOW_SECONDS", "10", minimum=1)
+# Lobby codes one client address may look up per minute without being a member (invite
+# pages, joins, GET /api/lobbies/<code>/): guessing codes is slow.
+LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE = envint(
+    "LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE", "60", minimum=1
+)
+# Open sockets per server process: lobby sockets per user, list sockets per address.
+MAX_LOBBY_SOCKETS_PER_USER = envint("MAX_LOBBY_SOCKETS_PER_USER", "5", minimum=1)
+MAX_LOBBY_LIST_SOCKETS_PER_ADDRESS = envint("MAX_LOBBY_LIST_SOCKETS_PER_ADDRESS", "20", minimum=1)
+# The largest frame the lobby sockets read; a larger one is refused before it is parsed.
+LOBBY_SOCKET_MAX_FRAME_BYTES = envint("LOBBY_SOCKET_MAX_FRAME_BYTES", "4096", minimum=1024)

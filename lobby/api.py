@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
+from game_server.limits import client_address
 from games.rules import GAMES
 from lobby import accounts, services
 from lobby.auth import bearer_token, user_for_token
@@ -104,11 +105,31 @@ def api(*methods: str, login: bool = True) -> Callable[[View], View]:
                 return view(request, body, *args, **kwargs)
             except LobbyError as error:
                 extra = {"field": error.field} if error.field else {}
-                return error_response(error.code, error.message, **extra)
+                response = error_response(error.code, error.message, **extra)
+                if error.retry_after:
+                    response["Retry-After"] = str(error.retry_after)
+                return response
 
         return wrapper
 
     return decorate
+
+
+def _lobby_action(view: View) -> View:
+    """A lobby write, counted against the user's lobby action budget before it runs."""
+
+    @wraps(view)
+    def counted(request: HttpRequest, body: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        services.lobby_action_count(user=request.user)
+        return view(request, body, *args, **kwargs)
+
+    return counted
+
+
+def _lobby(request: HttpRequest, code: str) -> Lobby:
+    """The lobby of the URL's code; non-members' lookups are throttled per address."""
+    address = client_address(request.META)
+    return services.lobby_lookup(code=code, user=request.user, address=address)
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -197,6 +218,7 @@ def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
         return JsonResponse({"lobbies": services.lobby_list_public(game=request.GET.get("game"))})
     if not request.user.is_authenticated:
         raise LobbyError("AUTH_REQUIRED")
+    services.lobby_action_count(user=request.user)
     previous = services.membership_current(user=request.user)
     lobby = services.lobby_create(
         host=request.user,
@@ -213,35 +235,39 @@ def lobbies(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
 
 @api("GET")
 def lobby_detail(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    return _lobby_response(services.lobby_find(code=code))
+    return _lobby_response(_lobby(request, code))
 
 
 @api("POST")
+@_lobby_action
 def lobby_join(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     left = _left_code(request.user, lobby)
     services.lobby_join(code=code, user=request.user)
     return _lobby_response(lobby, left=left)
 
 
 @api("POST")
+@_lobby_action
 def lobby_leave(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_leave(lobby=lobby, user=request.user)
     return JsonResponse({"left": lobby.code})
 
 
 @api("POST")
+@_lobby_action
 def lobby_ready(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     ready = _field(body, "ready", bool)
     services.lobby_set_ready(lobby=lobby, user=request.user, ready=ready is not False)
     return _lobby_response(lobby)
 
 
 @api("POST")
+@_lobby_action
 def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_update_settings(
         lobby=lobby,
         user=request.user,
@@ -255,42 +281,47 @@ def lobby_settings(request: HttpRequest, body: dict[str, Any], code: str) -> Jso
 
 
 @api("POST")
+@_lobby_action
 def lobby_kick(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_kick(lobby=lobby, user=request.user, target=_target(body))
     return _lobby_response(lobby)
 
 
 @api("POST")
+@_lobby_action
 def lobby_host(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_transfer_host(lobby=lobby, user=request.user, target=_target(body))
     return _lobby_response(lobby)
 
 
 @api("POST")
+@_lobby_action
 def lobby_start(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     match = services.lobby_start(lobby=lobby, user=request.user)
     return _lobby_response(lobby, match_id=str(match.id), play_url=services.play_url(match.id))
 
 
 @api("POST")
 def lobby_chat(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     text = _required(body, "text", str)
     message = services.lobby_chat(lobby=lobby, user=request.user, text=text)
     return JsonResponse({"message": message})
 
 
 @api("POST")
+@_lobby_action
 def lobby_close(request: HttpRequest, body: dict[str, Any], code: str) -> JsonResponse:
-    lobby = services.lobby_find(code=code)
+    lobby = _lobby(request, code)
     services.lobby_close(lobby=lobby, user=request.user)
     return JsonResponse({"closed": lobby.code})
 
 
 @api("POST")
+@_lobby_action
 def quick_play(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     previous = services.membership_current(user=request.user)
     membership = services.lobby_quick_play(user=request.user, game=_required(body, "game", str))

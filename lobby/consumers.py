@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
+from game_server.limits import SocketSlots, socket_address
 from lobby import services
 from lobby.models import Lobby, Membership, User
 from lobby.services import LOBBY_LIST_GROUP, LobbyError
@@ -14,28 +17,101 @@ from lobby.services import LOBBY_LIST_GROUP, LobbyError
 # Close codes a client can tell apart: why the server ended the socket.
 CLOSE_REFUSED = 4003
 CLOSE_LEFT = 4000
+# A frame over LOBBY_SOCKET_MAX_FRAME_BYTES (as 1009 is for a server's own limit).
+CLOSE_FRAME_TOO_LARGE = 4009
+# Too many sockets, or too many lobby codes tried: the client may try again later.
+CLOSE_TOO_MANY = 4029
 
 
-class LobbyListConsumer(AsyncJsonWebsocketConsumer):
-    """Pushes changes of the public lobby list to whoever watches the list page."""
+class BoundedSocket(AsyncJsonWebsocketConsumer):
+    """What both lobby sockets share.
+
+    - A frame over LOBBY_SOCKET_MAX_FRAME_BYTES is refused before it is decoded: the
+      client gets FRAME_TOO_LARGE and the socket closes with 4009.
+    - A frame that is not JSON, or binary, reaches `receive_json` as None instead of
+      ending the consumer with an exception.
+    - Sockets hold a slot of `slots` (per process) under a key, an address or a user,
+      from `take_slot` until the socket ends.
+    """
+
+    slots: ClassVar[SocketSlots]
+    slot_key: str | None = None
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        text = message.get("text")
+        frame = text.encode() if text is not None else message.get("bytes") or b""
+        limit = settings.LOBBY_SOCKET_MAX_FRAME_BYTES
+        if len(frame) > limit:
+            explanation = f"Frames on this socket are limited to {limit} bytes."
+            await self.end_with_error("FRAME_TOO_LARGE", explanation, CLOSE_FRAME_TOO_LARGE)
+            return
+        try:
+            content = json.loads(text) if text is not None else None
+        except ValueError:
+            content = None
+        await self.receive_json(content)
+
+    async def take_slot(self, key: str, *, limit: int) -> bool:
+        """A slot under `key`, or TOO_MANY_SOCKETS and the socket closes with 4029."""
+        if not self.slots.take(key, limit=limit):
+            message = "Too many of these sockets are open. Close some tabs and try again."
+            await self.end_with_error("TOO_MANY_SOCKETS", message, CLOSE_TOO_MANY)
+            return False
+        self.slot_key = key
+        return True
+
+    async def end_with_error(self, code: str, message: str, close_code: int) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+        await self.close(code=close_code)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # A socket the server ends gives its slot back at once, not when the client
+        # gets round to answering the close.
+        self._give_slot_back()
+        await super().close(code=code, reason=reason)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self._give_slot_back()
+        await super().websocket_disconnect(message)
+
+    def _give_slot_back(self) -> None:
+        if self.slot_key is not None:
+            self.slots.give_back(self.slot_key)
+            self.slot_key = None
+
+
+class LobbyListConsumer(BoundedSocket):
+    """Pushes changes of the public lobby list to whoever watches the list page.
+
+    Anyone may listen, up to MAX_LOBBY_LIST_SOCKETS_PER_ADDRESS sockets per address.
+    """
+
+    slots = SocketSlots()
+    listening = False
 
     async def connect(self) -> None:
-        await self.channel_layer.group_add(LOBBY_LIST_GROUP, self.channel_name)
         await self.accept()
+        address = socket_address(self.scope)
+        limit = settings.MAX_LOBBY_LIST_SOCKETS_PER_ADDRESS
+        if not await self.take_slot(address, limit=limit):
+            return
+        await self.channel_layer.group_add(LOBBY_LIST_GROUP, self.channel_name)
+        self.listening = True
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(LOBBY_LIST_GROUP, self.channel_name)
+        if self.listening:
+            await self.channel_layer.group_discard(LOBBY_LIST_GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # The list is read-only: clients only listen.
-        await self.send_json({"type": "error", "code": "READ_ONLY"})
+        message = "The lobby list socket only sends; it takes no actions."
+        await self.send_json({"type": "error", "code": "READ_ONLY", "message": message})
 
     async def lobby_list_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "lobby_list", "lobby": event["lobby"]})
 
 
-def _member_lobby(code: str, user: User) -> Lobby:
-    lobby = services.lobby_find(code=code)
+def _member_lobby(code: str, user: User, address: str) -> Lobby:
+    lobby = services.lobby_lookup(code=code, user=user, address=address)
     if not Membership.objects.filter(lobby=lobby, user=user).exists():
         raise LobbyError("NOT_MEMBER")
     return lobby
@@ -55,8 +131,11 @@ def _target(content: dict[str, Any]) -> User:
 
 def _act(lobby_id: int, user: User, content: dict[str, Any]) -> None:
     """Runs one client action through the services (in a worker thread)."""
-    lobby = Lobby.objects.get(pk=lobby_id)
     action = content.get("type")
+    # Counted before anything is read. Chat has a budget of its own (LOBBY_CHAT_*).
+    if action != "chat":
+        services.lobby_action_count(user=user)
+    lobby = Lobby.objects.get(pk=lobby_id)
     if action == "chat":
         services.lobby_chat(lobby=lobby, user=user, text=content.get("text"))
     elif action == "ready":
@@ -70,16 +149,21 @@ def _act(lobby_id: int, user: User, content: dict[str, Any]) -> None:
     elif action == "leave":
         services.lobby_leave(lobby=lobby, user=user)
     else:
-        raise LobbyError("BAD_REQUEST", "Unknown action.")
+        raise LobbyError(
+            "BAD_REQUEST",
+            "Send a JSON object whose type is chat, ready, kick, host, start or leave.",
+        )
 
 
-class LobbyConsumer(AsyncJsonWebsocketConsumer):
+class LobbyConsumer(BoundedSocket):
     """One member's socket on one lobby: lobby events out, actions in.
 
-    Only members get in. A member who leaves, is kicked or whose lobby closes gets that
-    last event and the socket closes.
+    Only members get in, with up to MAX_LOBBY_SOCKETS_PER_USER sockets each. A member
+    who leaves, is kicked or whose lobby closes gets that last event and the socket
+    closes.
     """
 
+    slots = SocketSlots()
     lobby_id: int | None = None
 
     async def connect(self) -> None:
@@ -89,10 +173,14 @@ class LobbyConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse("AUTH_REQUIRED", services.MESSAGES["AUTH_REQUIRED"])
             return
         code = self.scope["url_route"]["kwargs"]["code"]
+        address = socket_address(self.scope)
         try:
-            lobby = await database_sync_to_async(_member_lobby)(code, self.user)
+            lobby = await database_sync_to_async(_member_lobby)(code, self.user, address)
         except LobbyError as error:
-            await self._refuse(error.code, error.message)
+            limited = error.code == "RATE_LIMITED"
+            await self._refuse(error.code, error.message, CLOSE_TOO_MANY if limited else None)
+            return
+        if not await self.take_slot(str(self.user.pk), limit=settings.MAX_LOBBY_SOCKETS_PER_USER):
             return
         self.group = services.lobby_group(lobby.pk)
         # Joined before the snapshot is read, so no change falls between the two.
@@ -101,9 +189,9 @@ class LobbyConsumer(AsyncJsonWebsocketConsumer):
         snapshot = await database_sync_to_async(_snapshot)(lobby.pk)
         await self.send_json({"type": "lobby", "lobby": snapshot})
 
-    async def _refuse(self, code: str, message: str) -> None:
+    async def _refuse(self, code: str, message: str, close_code: int | None = None) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
-        await self.close(code=CLOSE_REFUSED)
+        await self.close(code=close_code or CLOSE_REFUSED)
 
     async def disconnect(self, code: int) -> None:
         if self.lobby_id is not None:

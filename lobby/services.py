@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,12 +24,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from game_server.limits import rate_allowed
 from games.rules import CATALOGUE
 from games.rules.base import GameDef, SettingsError
 from lobby.models import CODE_ALPHABET, CODE_LENGTH, ApiToken, Lobby, LobbyBan, Membership, User
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from games.models import Match
 
 logger = logging.getLogger(__name__)
@@ -41,9 +46,10 @@ MESSAGES = {
     "AUTH_REQUIRED": "Log in or play as a guest first.",
     "BAD_REQUEST": "The request is not one this server understands.",
     "BAD_MAX_PLAYERS": "That number of players does not fit this game or this lobby.",
-    "BAD_NAME": "A lobby name has at most 60 characters.",
+    "BAD_NAME": "A lobby name has at most 60 characters and no control characters.",
     "BAD_SETTINGS": "A setting is outside what this game allows.",
     "CANNOT_KICK_SELF": "The host cannot kick themselves; leave the lobby instead.",
+    "CHAT_BAD_TEXT": "A chat message cannot contain control characters.",
     "CHAT_EMPTY": "Write something first.",
     "CHAT_TOO_LONG": f"A chat message has at most {CHAT_MAX_LENGTH} characters.",
     "IN_ANOTHER_MATCH": "You are still playing another match; finish it first.",
@@ -64,10 +70,14 @@ MESSAGES = {
 class LobbyError(Exception):
     """A refused lobby action. `code` is stable; `message` is for people."""
 
-    def __init__(self, code: str, message: str = "", *, field: str = "") -> None:
+    def __init__(
+        self, code: str, message: str = "", *, field: str = "", retry_after: int = 0
+    ) -> None:
         self.code = code
         self.message = message or MESSAGES[code]
         self.field = field
+        # For RATE_LIMITED: seconds until the budget is full again.
+        self.retry_after = retry_after
         super().__init__(f"{code}: {self.message}")
 
 
@@ -86,13 +96,51 @@ def play_url(match_id: object) -> str:
     return f"/play/{match_id}/"
 
 
+def has_control_characters(text: str) -> bool:
+    """NUL (which PostgreSQL cannot store) and the other C0 and C1 control characters."""
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
+def _code_shaped(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(character in CODE_ALPHABET for character in code)
+
+
 def lobby_find(*, code: str) -> Lobby:
     """The live (open or in game) lobby with this code, any case, or LOBBY_NOT_FOUND."""
+    code = code.strip().upper()
+    # A string that cannot be a code (a NUL in a URL, say) never reaches the database.
+    if not _code_shaped(code):
+        raise LobbyError("LOBBY_NOT_FOUND")
     lobby = (
-        Lobby.objects.filter(code=code.strip().upper())
+        Lobby.objects.filter(code=code)
         .exclude(state=Lobby.State.CLOSED)
         .select_related("host")
         .first()
+    )
+    if lobby is None:
+        raise LobbyError("LOBBY_NOT_FOUND")
+    return lobby
+
+
+def lobby_lookup(*, code: str, user: User | AnonymousUser, address: str) -> Lobby:
+    """`lobby_find` for a client: throttled per address for all but the lobby's members.
+
+    A private lobby's code is the only key to it, and whether a code exists shows in
+    every answer, so someone trying codes one after another is held to
+    LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE. Over it the answer is RATE_LIMITED whether
+    the code exists or not. Members looking at their own lobby are not counted.
+    """
+    try:
+        lobby: Lobby | None = lobby_find(code=code)
+    except LobbyError:
+        lobby = None
+    if lobby is not None and user.is_authenticated and lobby.memberships.filter(user=user).exists():
+        return lobby
+    _within_rate(
+        f"lobby-lookup:{address}",
+        limit=django_settings.LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE,
+        window=60,
+        message="Too many lobby codes tried from your address. Wait a minute and try again.",
     )
     if lobby is None:
         raise LobbyError("LOBBY_NOT_FOUND")
@@ -144,11 +192,22 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
     }
 
 
+def _listed(lobby: Lobby) -> bool:
+    """Whether the lobby belongs in the public list: public and open."""
+    return lobby.is_public and lobby.state == Lobby.State.OPEN
+
+
+def list_row_id(lobby: Lobby) -> str:
+    """The list row's key: stable, and telling nothing of the lobby's code."""
+    return salted_hmac("lobby.list-row", str(lobby.pk)).hexdigest()[:16]
+
+
 def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]:
     """A row of the public lobby list. `visible` is false once it should leave the list."""
     if players is None:
         players = lobby.memberships.count()
     return {
+        "id": list_row_id(lobby),
         "code": lobby.code,
         "name": lobby.name,
         "game": lobby.game,
@@ -157,11 +216,14 @@ def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]
         "max_players": lobby.max_players,
         "host": str(lobby.host) if lobby.host else "",
         "state": lobby.state,
-        "visible": lobby.is_public and lobby.state == Lobby.State.OPEN,
+        "visible": _listed(lobby),
     }
 
 
 def lobby_list_public(*, game: str | None = None) -> list[dict[str, Any]]:
+    if game and game not in CATALOGUE:
+        # No lobby has it, and a NUL in it would be a 500 on PostgreSQL.
+        return []
     lobbies = (
         Lobby.objects.filter(state=Lobby.State.OPEN, is_public=True)
         .select_related("host")
@@ -187,15 +249,33 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
         logger.exception("could not send %s to %s", message.get("type"), group)
 
 
-def _announce(lobby: Lobby, event: str, **extra: Any) -> None:
-    """After commit: the event with the lobby as it is now, to members and the list page."""
+def _list_change(lobby: Lobby, *, was_listed: bool) -> dict[str, Any] | None:
+    """What the list socket hears of a change, which anyone may listen to.
+
+    A listed lobby sends its row. One that leaves the list (it started, closed or went
+    private) sends only its row's id, so a watcher drops the row without learning the
+    code of a lobby that is private now. A lobby that was never listed sends nothing.
+    """
+    if _listed(lobby):
+        return lobby_summary(lobby)
+    if was_listed or lobby.is_public:
+        return {"id": list_row_id(lobby), "visible": False}
+    return None
+
+
+def _announce(lobby: Lobby, event: str, *, was_listed: bool = False, **extra: Any) -> None:
+    """After commit: the event with the lobby as it is now, to members and the list page.
+
+    `was_listed`: the lobby was in the public list before this change.
+    """
     payload = {"type": event, "lobby": lobby_snapshot(lobby), **extra}
-    summary = lobby_summary(lobby)
+    row = _list_change(lobby, was_listed=was_listed)
     lobby_id = lobby.id
 
     def send() -> None:
         _group_send(lobby_group(lobby_id), {"type": "lobby.event", "event": payload})
-        _group_send(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": summary})
+        if row is not None:
+            _group_send(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": row})
 
     transaction.on_commit(send)
 
@@ -262,8 +342,8 @@ def _clean_max_players(game: GameDef, max_players: int | None) -> int:
 
 def _clean_name(name: str | None, host: User, game: GameDef) -> str:
     name = (name or "").strip()
-    if len(name) > NAME_MAX_LENGTH:
-        raise LobbyError("BAD_NAME")
+    if len(name) > NAME_MAX_LENGTH or has_control_characters(name):
+        raise LobbyError("BAD_NAME", field="name")
     return name or f"{host}'s {game.name}"[:NAME_MAX_LENGTH]
 
 
@@ -424,6 +504,7 @@ def lobby_update_settings(
     lobby = _lock(lobby.pk)
     _require_host(lobby, user)
     _require_open(lobby)
+    was_listed = _listed(lobby)
     definition = game_of(lobby)
     if settings is not None:
         lobby.settings = _clean_settings(definition, {**lobby.settings, **settings})
@@ -439,7 +520,7 @@ def lobby_update_settings(
         lobby.allow_spectators = bool(allow_spectators)
     lobby.memberships.update(is_ready=False)
     _touch(lobby, "settings", "max_players", "name", "is_public", "allow_spectators")
-    _announce(lobby, "settings")
+    _announce(lobby, "settings", was_listed=was_listed)
     return lobby
 
 
@@ -660,18 +741,25 @@ def lobby_quick_play(*, user: User, game: str) -> Membership:
     return Membership.objects.get(lobby=lobby, user=user)
 
 
-def _chat_allowed(user: User) -> bool:
-    """A per-user budget of messages per window, shared by every server process."""
-    limit = django_settings.LOBBY_CHAT_MESSAGES_PER_WINDOW
-    window = django_settings.LOBBY_CHAT_WINDOW_SECONDS
-    key = f"lobby-chat:{user.pk}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+def _within_rate(key: str, *, limit: int, window: int, message: str = "") -> None:
+    """Counts one request under `key` (shared by every server process), or RATE_LIMITED."""
+    rate = rate_allowed(key, limit=limit, window=window)
+    if not rate.allowed:
+        raise LobbyError("RATE_LIMITED", message, retry_after=rate.retry_after)
+
+
+def lobby_action_count(*, user: User) -> None:
+    """Counts one lobby action of the user (socket, API or page), or RATE_LIMITED.
+
+    Every action is a locked transaction and a broadcast to the lobby, so a client
+    repeating them as fast as it can would load the database and every member.
+    """
+    _within_rate(
+        f"lobby-action:{user.pk}",
+        limit=django_settings.LOBBY_ACTIONS_PER_WINDOW,
+        window=django_settings.LOBBY_ACTION_WINDOW_SECONDS,
+        message="Too many lobby actions at once. Wait a few seconds.",
+    )
 
 
 @transaction.atomic
@@ -682,10 +770,15 @@ def lobby_chat(*, lobby: Lobby, user: User, text: str) -> dict[str, Any]:
         raise LobbyError("CHAT_EMPTY")
     if len(text) > CHAT_MAX_LENGTH:
         raise LobbyError("CHAT_TOO_LONG")
+    if has_control_characters(text):
+        raise LobbyError("CHAT_BAD_TEXT")
     lobby = Lobby.objects.get(pk=lobby.pk)
     _membership(lobby, user)
-    if not _chat_allowed(user):
-        raise LobbyError("RATE_LIMITED")
+    _within_rate(
+        f"lobby-chat:{user.pk}",
+        limit=django_settings.LOBBY_CHAT_MESSAGES_PER_WINDOW,
+        window=django_settings.LOBBY_CHAT_WINDOW_SECONDS,
+    )
     message = {
         "type": "chat",
         "user_id": user.pk,

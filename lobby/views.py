@@ -6,6 +6,10 @@ message that says why. The lobby page's script keeps it live over /ws/lobby/<cod
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from game_server.limits import client_address
 from games.rules import CATALOGUE, GAMES
 from games.services import match_may_watch
 from lobby import services
@@ -34,11 +39,33 @@ def _say_left(request: HttpRequest, previous: Membership | None, lobby: Lobby) -
         )
 
 
-def _member_lobby(request: HttpRequest, code: str) -> Lobby:
-    try:
-        return services.lobby_find(code=code)
-    except LobbyError:
-        raise Http404("No open lobby with that code") from None
+def _refusal_page(request: HttpRequest, error: LobbyError) -> HttpResponse:
+    """No such lobby (404), or too many codes tried from this address (429)."""
+    limited = error.code == "RATE_LIMITED"
+    context = {"error": error.message, "title": "Wait a minute" if limited else "Lobby not found"}
+    response = render(request, "lobby/invite.html", context, status=429 if limited else 404)
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _lookup(request: HttpRequest, code: str) -> Lobby:
+    address = client_address(request.META)
+    return services.lobby_lookup(code=code, user=request.user, address=address)
+
+
+def _with_lobby(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Passes the lobby of the URL's code to the view, or answers with `_refusal_page`."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            lobby = _lookup(request, code)
+        except LobbyError as error:
+            return _refusal_page(request, error)
+        return view(request, lobby, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
@@ -93,8 +120,11 @@ def join_by_code(request: HttpRequest) -> HttpResponse:
 def _join(request: HttpRequest, code: str, *, failure_url: str) -> HttpResponse:
     previous = services.membership_current(user=request.user)
     try:
+        _lookup(request, code)
         membership = services.lobby_join(code=code, user=request.user)
     except LobbyError as error:
+        if error.code == "RATE_LIMITED":
+            return _refusal_page(request, error)
         messages.error(request, error.message)
         return redirect(failure_url)
     _say_left(request, previous, membership.lobby)
@@ -102,12 +132,9 @@ def _join(request: HttpRequest, code: str, *, failure_url: str) -> HttpResponse:
 
 
 @require_GET
-def invite(request: HttpRequest, code: str) -> HttpResponse:
+@_with_lobby
+def invite(request: HttpRequest, lobby: Lobby) -> HttpResponse:
     """An invite link: members go to the lobby; others see what they are joining."""
-    try:
-        lobby = services.lobby_find(code=code)
-    except LobbyError as error:
-        return render(request, "lobby/invite.html", {"error": error.message}, status=404)
     current = None
     if request.user.is_authenticated:
         current = services.membership_current(user=request.user)
@@ -176,8 +203,8 @@ def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
 
 @login_required
 @require_GET
-def lobby_page(request: HttpRequest, code: str) -> HttpResponse:
-    lobby = _member_lobby(request, code)
+@_with_lobby
+def lobby_page(request: HttpRequest, lobby: Lobby) -> HttpResponse:
     if not lobby.memberships.filter(user=request.user).exists():
         return redirect("invite", code=lobby.code)
     return render(request, "lobby/lobby.html", _page_context(request, lobby))
@@ -185,16 +212,19 @@ def lobby_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def lobby_state(request: HttpRequest, code: str) -> HttpResponse:
+@_with_lobby
+def lobby_state(request: HttpRequest, lobby: Lobby) -> HttpResponse:
     """The live part of the lobby page, which its script fetches again on every event."""
-    lobby = _member_lobby(request, code)
     if not lobby.memberships.filter(user=request.user).exists():
         return HttpResponse(status=403)
     return render(request, "lobby/_state.html", _page_context(request, lobby))
 
 
 def _target(request: HttpRequest) -> User:
-    target = User.objects.filter(pk=request.POST.get("user_id") or 0).first()
+    user_id = request.POST.get("user_id", "")
+    # Only a plain number reaches the query: anything else would be a 500, not a refusal.
+    valid = user_id.isascii() and user_id.isdigit()
+    target = User.objects.filter(pk=int(user_id)).first() if valid else None
     if target is None:
         raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
     return target
@@ -202,11 +232,12 @@ def _target(request: HttpRequest) -> User:
 
 @require_POST
 @login_required
-def lobby_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+@_with_lobby
+def lobby_action(request: HttpRequest, lobby: Lobby, action: str) -> HttpResponse:
     """One host or member action from the lobby page's forms."""
-    lobby = _member_lobby(request, code)
     user = request.user
     try:
+        services.lobby_action_count(user=user)
         if action == "leave":
             services.lobby_leave(lobby=lobby, user=user)
             messages.success(request, f"You left the lobby “{lobby.name}”.")

@@ -75,7 +75,8 @@ class LiveDatabase:
 
 class ServerProcess:
     """One server process serving the project on 127.0.0.1: `daphne`, `uvicorn` (uvloop
-    and websockets-sansio) or `daphne-uvloop` (bench/daphne_uvloop.py)."""
+    and websockets-sansio) or `daphne-uvloop` (bench/daphne_uvloop.py). `arguments` go
+    to the server's command line as well."""
 
     def __init__(
         self,
@@ -84,8 +85,10 @@ class ServerProcess:
         server: str = "daphne",
         log: Path,
         cpus: str = "",
+        arguments: tuple[str, ...] = (),
         **environment: str,
     ) -> None:
+        self.server = server
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -106,7 +109,7 @@ class ServerProcess:
         # `cpus` pins the process to those cores, as the benchmark does.
         pin = ["taskset", "-c", cpus] if cpus else []
         self.process = subprocess.Popen(
-            [*pin, sys.executable, *command, "game_server.asgi:application"],
+            [*pin, sys.executable, *command, *arguments, "game_server.asgi:application"],
             cwd=ROOT,
             env=self.environment,
             stdout=self._log_file,

@@ -1,4 +1,5 @@
 // The lobby list page: rows change live from /ws/lobbies/ events, built with textContent.
+// Rows are keyed by the opaque `id`: a lobby leaving the list sends only that.
 
 const table = document.getElementById("lobby-list");
 const body = table.querySelector("tbody");
@@ -13,7 +14,7 @@ function cell(text) {
 
 function row(lobby) {
   const tr = document.createElement("tr");
-  tr.dataset.code = lobby.code;
+  tr.dataset.id = lobby.id;
   const link = document.createElement("a");
   link.href = `/l/${encodeURIComponent(lobby.code)}/`;
   link.textContent = "Join";
@@ -30,7 +31,7 @@ function row(lobby) {
 }
 
 function apply(lobby) {
-  const existing = [...body.children].find((tr) => tr.dataset.code === lobby.code);
+  const existing = [...body.children].find((tr) => tr.dataset.id === lobby.id);
   if (!lobby.visible) {
     existing?.remove();
   } else if (existing) {
@@ -44,12 +45,16 @@ function apply(lobby) {
 function connect() {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${window.location.host}${table.dataset.socket}`);
-  socket.addEventListener("open", () => { attempts = 0; });
+  socket.addEventListener("open", () => {
+    attempts = 0;
+    table.dataset.live = "true";
+  });
   socket.addEventListener("message", (message) => {
     const event = JSON.parse(message.data);
     if (event.type === "lobby_list") apply(event.lobby);
   });
   socket.addEventListener("close", () => {
+    delete table.dataset.live;
     attempts += 1;
     window.setTimeout(connect, Math.min(10000, 500 * 2 ** attempts));
   });
