@@ -100,4 +100,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens", permissions=("delete",))
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         revoked, _ = queryset.delete()
-        self.message_user(request, f"Revoked {revoked} tokens.", messages.SUCCESS)
+        noun = "token" if revoked == 1 else "tokens"
+        self.message_user(request, f"Revoked {revoked} {noun}.", messages.SUCCESS)
