@@ -7,7 +7,7 @@ from lobby.models import User
 
 pytestmark = pytest.mark.django_db
 
-# "alice" (or "dana") in full-width letters, which NFKC turns into the usual ones.
+# "alice" in full-width letters, which NFKC turns into the usual ones.
 FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
 
 

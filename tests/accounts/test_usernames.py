@@ -11,9 +11,10 @@ from lobby.models import User
 
 pytestmark = pytest.mark.django_db
 
-# "alice" (or "dana") in full-width letters, which NFKC turns into the usual ones.
+# "alice", "ALICE" and "dana" in full-width letters, which NFKC turns into the usual ones.
 FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
 FULL_WIDTH_ALICE_CAPITALS = "\uff21\uff2c\uff29\uff23\uff25"
+FULL_WIDTH_DANA = "\uff44\uff41\uff4e\uff41"
 
 
 PASSWORD = "a sturdy passphrase"
@@ -53,7 +54,7 @@ def test_keeping_a_guest_refuses_another_spelling_of_a_taken_name(
 
 
 def test_a_kept_username_is_stored_as_log_ins_spell_it() -> None:
-    _keep(" \uff44\uff41\uff4e\uff41 ")
+    _keep(f" {FULL_WIDTH_DANA} ")
     kept = User.objects.get()
     assert (kept.username, kept.is_guest) == ("dana", False)
     assert Client().login(username="Dana", password=PASSWORD)

@@ -14,7 +14,7 @@ from lobby.models import ApiToken, User
 
 pytestmark = pytest.mark.django_db
 
-# "alice" (or "dana") in full-width letters, which NFKC turns into the usual ones.
+# "ALICE" in full-width letters, which NFKC turns into the usual ones.
 FULL_WIDTH_ALICE_CAPITALS = "\uff21\uff2c\uff29\uff23\uff25"
 
 
