@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -90,8 +91,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     elif request.method == "POST" and user.is_guest:
         keep_form = KeepAccountForm(request.POST, user=user)
-        if keep_form.is_valid():
-            accounts.guest_keep(user=user, **keep_form.cleaned_data)
+        if keep_form.is_valid() and _kept(keep_form, user):
             # A new password changes the session hash; keep this session logged in.
             update_session_auth_hash(request, user)
             messages.success(request, "Your account is saved. Log in with it from anywhere.")
@@ -102,6 +102,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         "history": _match_history(user),
     }
     return render(request, "lobby/profile.html", context)
+
+
+def _kept(form: KeepAccountForm, user: User) -> bool:
+    try:
+        accounts.guest_keep(user=user, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from game_server.limits import Rate, rate_allowed
@@ -62,6 +63,9 @@ _ANIMALS = [
 ]
 
 
+USERNAME_TAKEN = "That username is taken."
+
+
 def _guest_display_name() -> str:
     adjective = secrets.choice(_ADJECTIVES)
     animal = secrets.choice(_ANIMALS)
@@ -85,14 +89,20 @@ def guest_create() -> User:
 def guest_keep(*, user: User, username: str, password: str) -> User:
     """Turns a guest into a full account, keeping their identity and history.
 
-    Raises `django.core.exceptions.ValidationError` for a weak password; the caller's
-    form checks that the username is free.
+    Raises `django.core.exceptions.ValidationError` for a weak password, and for a
+    username taken in any case (the caller's form checks that first, but another
+    account may take it in between).
     """
     validate_password(password, user)
     user.username = User.normalize_username(username)
     user.set_password(password)
     user.is_guest = False
-    user.save(update_fields=["username", "password", "is_guest"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["username", "password", "is_guest"])
+    except IntegrityError:
+        user.refresh_from_db(fields=["username", "password", "is_guest"])
+        raise ValidationError({"username": USERNAME_TAKEN}) from None
     return user
 
 

@@ -105,7 +105,7 @@ class KeepAccountForm(forms.Form):
         username = self.cleaned_data["username"]
         User.username_validator(username)
         if User.objects.named(username).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError("That username is taken.")
+            raise forms.ValidationError(accounts.USERNAME_TAKEN)
         return username
 
     def clean(self) -> dict[str, object]:

@@ -4,9 +4,11 @@ characters. A refusal is a form or API error, never a 500, on SQLite and Postgre
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from lobby import accounts
 from lobby.models import User
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +128,12 @@ def test_a_nul_in_a_display_name_or_a_kept_username_is_a_form_error_on_postgres(
     assert "Null characters are not allowed." in page
     page = client.post("/accounts/profile/", {"username": "a\x00b", "password": PASSWORD})
     assert "Null characters are not allowed." in page.content.decode()
+
+
+def test_a_name_taken_after_the_form_checked_it_is_refused_not_a_500(alice: User) -> None:
+    guest = accounts.guest_create()
+    with pytest.raises(ValidationError) as refused:
+        accounts.guest_keep(user=guest, username="ALICE", password=PASSWORD)
+    assert refused.value.message_dict == {"username": ["That username is taken."]}
+    assert guest.is_guest
+    assert User.objects.get(pk=guest.pk).is_guest
