@@ -17,7 +17,7 @@ from games.rules.base import GameDef, Setting
 from lobby import accounts
 from lobby.models import Lobby, User
 
-THROTTLED_MESSAGE = "Too many failed log-ins. Wait {minutes} minutes, then try again."
+THROTTLED_MESSAGE = "Too many log-in attempts. Wait {wait}, then try again."
 # Joins emoji into one picture (a family, a flag); every other format character is
 # invisible and only good for look-alike names.
 _EMOJI_JOINER = "\u200d"
@@ -53,9 +53,8 @@ class LogInForm(AuthenticationForm):
             if not rate.allowed:
                 self.retry_after = rate.retry_after
                 minutes = math.ceil(rate.retry_after / 60)
-                raise forms.ValidationError(
-                    THROTTLED_MESSAGE.format(minutes=minutes), code="throttled"
-                )
+                wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+                raise forms.ValidationError(THROTTLED_MESSAGE.format(wait=wait), code="throttled")
         cleaned = super().clean()
         if self.get_user() is not None:
             accounts.login_succeeded(username=username)

@@ -37,7 +37,7 @@ def test_it_throttles_failed_log_ins_per_username(client: Client, alice: User, s
     response = _log_in(client, "alice", "correct horse battery", address="10.9.9.9")
     assert response.status_code == 429
     assert int(response["Retry-After"]) <= settings.LOGIN_FAILURE_WINDOW_SECONDS
-    assert "Too many failed log-ins. Wait" in response.content.decode()
+    assert "Too many log-in attempts. Wait" in response.content.decode()
     assert not client.get("/").context["user"].is_authenticated
 
 
@@ -117,7 +117,7 @@ def test_the_admin_log_in_shares_the_budget_of_the_page(client: Client, settings
         log_in = _admin_log_in if attempt % 2 else _log_in
         log_in(client, "Root", "wrong", address=f"10.0.2.{attempt}")
     response = _admin_log_in(client, "root", "correct horse battery", address="10.9.9.9")
-    assert "Too many failed log-ins. Wait" in response.content.decode()
+    assert "Too many log-in attempts. Wait" in response.content.decode()
     assert not client.get("/").context["user"].is_authenticated
 
 

@@ -197,7 +197,7 @@ def test_api_log_ins_share_the_throttle_of_the_page(client, alice, settings):
     assert response.status_code == 429
     error = response.json()["error"]
     assert error["code"] == "RATE_LIMITED"
-    assert error["message"].startswith("Too many failed log-ins. Wait")
+    assert error["message"].startswith("Too many log-in attempts. Wait")
     assert int(response["Retry-After"]) == error["retry_after"] > 0
     assert not ApiToken.objects.exists()
 
