@@ -1,6 +1,7 @@
 """The one ASGI application: HTTP to Django, WebSocket through origin checks and auth.
 
-WebSocket users come from the session cookie, or from an API token in `?token=`.
+WebSocket users come from the session cookie, or from a one-use ticket in `?ticket=`
+(`POST /api/socket-ticket/`); a `?token=` on a socket URL is refused.
 """
 
 from __future__ import annotations

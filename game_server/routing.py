@@ -6,13 +6,13 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import path
 
 from games.routing import websocket_urlpatterns as games_urlpatterns
-from lobby.auth import SocketUserMiddleware, TokenAuthMiddleware
+from lobby.auth import SocketUserMiddleware, TicketAuthMiddleware
 from lobby.routing import websocket_urlpatterns as lobby_urlpatterns
 
 websocket_urlpatterns = [
-    # Lobby sockets get Channels' session middleware (a token wins over the cookie).
+    # Lobby sockets get Channels' session middleware (a ticket wins over the cookie).
     *(
-        path(str(pattern.pattern), AuthMiddlewareStack(TokenAuthMiddleware(pattern.callback)))
+        path(str(pattern.pattern), AuthMiddlewareStack(TicketAuthMiddleware(pattern.callback)))
         for pattern in lobby_urlpatterns
     ),
     # Play sockets carry every frame of every game: identity once, nothing per frame.

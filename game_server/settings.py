@@ -193,6 +193,12 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_FAILURES_ALLOWED = envint("LOGIN_FAILURES_ALLOWED", "5", minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", "20", minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", "300", minimum=1)
+# Guests one client address may create per hour, on the page and over the API.
+GUESTS_PER_ADDRESS_PER_HOUR = envint("GUESTS_PER_ADDRESS_PER_HOUR", "30", minimum=1)
+# `manage.py purge_guests` deletes guests with no match who were not seen for this long.
+GUEST_IDLE_DAYS = envint("GUEST_IDLE_DAYS", "30", minimum=1)
+# API tokens expire after this many days without use.
+TOKEN_TTL_DAYS = envint("TOKEN_TTL_DAYS", "30", minimum=1)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:

@@ -1,9 +1,11 @@
 """The load generator: bot players over the documented HTTP and WebSocket protocol.
 
 Each room gets its own guests, a private lobby, ready-ups and a start, all through the
-JSON API (docs/api.md); then every bot opens its play socket (docs/protocol.md) and
-sends an input every 50 ms with a sequence number, timing each input until a frame acks
-it. The result is one JSON line; progress goes to stderr once a second.
+JSON API (docs/api.md); then every bot takes a one-use socket ticket, opens its play
+socket with it (docs/protocol.md) and sends an input every 50 ms with a sequence number,
+timing each input until a frame acks it. The result is one JSON line; progress goes to
+stderr once a second. The server must allow that many guests from this machine's
+address (`GUESTS_PER_ADDRESS_PER_HOUR`).
 """
 
 from __future__ import annotations
@@ -114,15 +116,22 @@ def start_match(
     return started["match_id"], tokens
 
 
-async def _bot(url: str, origin: str, room: str, token: str, stats: Stats) -> None:
+def socket_ticket(base: str, token: str) -> str:
+    """A one-use ticket that opens one socket within 60 s: long-lived tokens stay out of
+    socket URLs (docs/api.md)."""
+    return api_call(base, "/api/socket-ticket/", token, {})["ticket"]
+
+
+async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: Stats) -> None:
     sent: dict[int, float] = {}
     acked = 0
     seq = 0
     rng = random.Random()
     arrived = False
     try:
+        ticket = await asyncio.to_thread(socket_ticket, base, token)
         async with websockets.connect(
-            f"{url}/ws/play/{room}/?token={token}", origin=origin, max_size=2**20
+            f"{url}/ws/play/{room}/?ticket={ticket}", origin=origin, max_size=2**20
         ) as socket:
             stats.connected += 1
             stats.arrived()
@@ -229,8 +238,8 @@ async def run(
     bots = []
     for room, tokens in prepared:
         for token in tokens:
-            _, origin, ws_url = servers[len(bots) % len(servers)]
-            bots.append(asyncio.create_task(_bot(ws_url, origin, room, token, stats)))
+            base, origin, ws_url = servers[len(bots) % len(servers)]
+            bots.append(asyncio.create_task(_bot(base, ws_url, origin, room, token, stats)))
             if len(bots) % CONNECT_BATCH == 0:
                 await asyncio.sleep(0.05)
     progress = asyncio.create_task(_progress(stats, started))

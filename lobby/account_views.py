@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,20 +10,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from game_server.limits import client_address
 from games.models import Match, MatchPlayer
 from games.rules import CATALOGUE
 from lobby import accounts
-from lobby.forms import DisplayNameForm, KeepAccountForm, SignUpForm
+from lobby.forms import DisplayNameForm, KeepAccountForm, LogInForm, SignUpForm
 from lobby.models import User
 
-THROTTLED_MESSAGE = "Too many failed log-ins. Wait {minutes} minutes, then try again."
 MATCH_HISTORY_ROWS = 20
 
 
@@ -49,29 +50,29 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def log_in(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
-    status = 200
-    if request.method == "POST":
-        username = request.POST.get("username", "")
-        address = request.META.get("REMOTE_ADDR", "")
-        if accounts.login_throttled(username=username, address=address):
-            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
-            form.errors.clear()
-            form.add_error(None, THROTTLED_MESSAGE.format(minutes=minutes))
-            status = 429
-        elif form.is_valid():
-            accounts.login_succeeded(username=username)
-            login(request, form.get_user())
-            return redirect(_next_url(request))
-        else:
-            accounts.login_failed(username=username, address=address)
+    form = LogInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.get_user())
+        return redirect(_next_url(request))
     context = {"form": form, "next": _next_url(request)}
-    return render(request, "registration/login.html", context, status=status)
+    response = render(request, "registration/login.html", context)
+    if form.throttled:
+        response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
+    return response
 
 
 @require_POST
 def play_as_guest(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
+        rate = accounts.guest_creation_allowed(address=client_address(request.META))
+        if not rate.allowed:
+            minutes = math.ceil(rate.retry_after / 60)
+            response = render(
+                request, "registration/guest_wait.html", {"minutes": minutes}, status=429
+            )
+            response["Retry-After"] = str(rate.retry_after)
+            return response
         user = accounts.guest_create()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(_next_url(request))
@@ -90,8 +91,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     elif request.method == "POST" and user.is_guest:
         keep_form = KeepAccountForm(request.POST, user=user)
-        if keep_form.is_valid():
-            accounts.guest_keep(user=user, **keep_form.cleaned_data)
+        if keep_form.is_valid() and _kept(keep_form, user):
             # A new password changes the session hash; keep this session logged in.
             update_session_auth_hash(request, user)
             messages.success(request, "Your account is saved. Log in with it from anywhere.")
@@ -102,6 +102,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         "history": _match_history(user),
     }
     return render(request, "lobby/profile.html", context)
+
+
+def _kept(form: KeepAccountForm, user: User) -> bool:
+    try:
+        accounts.guest_keep(user=user, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

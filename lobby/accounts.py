@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from game_server.limits import Rate, rate_allowed
 from lobby.models import User
 
 _ADJECTIVES = [
@@ -57,6 +63,9 @@ _ANIMALS = [
 ]
 
 
+USERNAME_TAKEN = "That username is taken."
+
+
 def _guest_display_name() -> str:
     adjective = secrets.choice(_ADJECTIVES)
     animal = secrets.choice(_ANIMALS)
@@ -80,14 +89,20 @@ def guest_create() -> User:
 def guest_keep(*, user: User, username: str, password: str) -> User:
     """Turns a guest into a full account, keeping their identity and history.
 
-    Raises `django.core.exceptions.ValidationError` for a weak password; the caller's
-    form checks that the username is free.
+    Raises `django.core.exceptions.ValidationError` for a weak password, and for a
+    username taken in any case (the caller's form checks that first, but another
+    account may take it in between).
     """
     validate_password(password, user)
-    user.username = username
+    user.username = User.normalize_username(username)
     user.set_password(password)
     user.is_guest = False
-    user.save(update_fields=["username", "password", "is_guest"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["username", "password", "is_guest"])
+    except IntegrityError:
+        user.refresh_from_db(fields=["username", "password", "is_guest"])
+        raise ValidationError({"username": USERNAME_TAKEN}) from None
     return user
 
 
@@ -98,30 +113,67 @@ def user_rename(*, user: User, display_name: str) -> User:
     return user
 
 
-def _failure_keys(username: str, address: str) -> tuple[str, str]:
-    return f"login-failures:user:{username.casefold()}", f"login-failures:address:{address}"
+def username_key(username: str) -> str:
+    """The name a log-in attempt counts under: what Django's log-in form authenticates
+    (stripped, NFKC) case-folded, so that " alice", "ALICE" and a full-width "alice" are
+    one."""
+    return unicodedata.normalize("NFKC", username.strip()).casefold()
 
 
-def login_throttled(*, username: str, address: str) -> bool:
-    """True while this username or this client address has failed too often."""
-    user_key, address_key = _failure_keys(username, address)
-    counts = cache.get_many([user_key, address_key])
-    return (
-        counts.get(user_key, 0) >= settings.LOGIN_FAILURES_ALLOWED
-        or counts.get(address_key, 0) >= settings.LOGIN_FAILURES_PER_ADDRESS
+def _generation_key(username: str) -> str:
+    return "login-generation:" + hashlib.sha256(username_key(username).encode()).hexdigest()
+
+
+def _username_budget(username: str) -> str:
+    # A successful log-in gives the username a fresh budget: a new name for its count.
+    generation_key = _generation_key(username)
+    return f"login:user:{generation_key}:{cache.get(generation_key, '')}"
+
+
+def login_attempt(*, username: str, address: str) -> Rate:
+    """Counts one log-in attempt against the username's and the client address's
+    budgets; not allowed once either is spent.
+
+    Attempts count before the password is checked, so that guesses sent in parallel
+    cannot all pass a check made before any of them failed.
+    """
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    by_name = rate_allowed(
+        _username_budget(username), limit=settings.LOGIN_FAILURES_ALLOWED, window=window
     )
-
-
-def login_failed(*, username: str, address: str) -> None:
-    for key in _failure_keys(username, address):
-        # The window starts at the first failure and is not extended by later ones.
-        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            # The key expired between add and incr: this failure starts a new window.
-            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    by_address = rate_allowed(
+        f"login:address:{address}", limit=settings.LOGIN_FAILURES_PER_ADDRESS, window=window
+    )
+    refused = [rate for rate in (by_name, by_address) if not rate.allowed]
+    return max(refused, key=lambda rate: rate.retry_after) if refused else by_name
 
 
 def login_succeeded(*, username: str) -> None:
-    cache.delete(_failure_keys(username, "")[0])
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    cache.set(_generation_key(username), secrets.token_hex(4), timeout=2 * window)
+
+
+def guest_creation_allowed(*, address: str) -> Rate:
+    """Counts one guest created from this client address against its hourly budget."""
+    return rate_allowed(
+        f"guests:{address}", limit=settings.GUESTS_PER_ADDRESS_PER_HOUR, window=3600
+    )
+
+
+@transaction.atomic
+def guest_purge(*, idle_days: int) -> int:
+    """Deletes guests that never kept their account, have no match, sit in no lobby and
+    were not seen (logged in, or used a token) for `idle_days`; returns how many."""
+    cutoff = timezone.now() - timedelta(days=idle_days)
+    idle = (
+        User.objects.filter(
+            is_guest=True,
+            date_joined__lt=cutoff,
+            memberships__isnull=True,
+            match_players__isnull=True,
+        )
+        .exclude(last_login__gte=cutoff)
+        .exclude(api_tokens__last_used_at__gte=cutoff)
+    )
+    _, deleted = User.objects.filter(pk__in=idle.values("pk")).delete()
+    return deleted.get(User._meta.label, 0)

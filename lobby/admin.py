@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from lobby import services
+from lobby.auth import token_expires_at
+from lobby.forms import AdminLogInForm
 from lobby.models import ApiToken, Lobby, LobbyBan, Membership, User
+
+# The admin's log-in counts against the same budgets as every other log-in.
+admin.site.login_form = AdminLogInForm
 
 
 @admin.register(User)
@@ -73,7 +80,25 @@ class LobbyAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "created_at")
+    """Tokens are listed and revoked here; they are made only by the API, which shows
+    each once (only its hash is stored)."""
+
+    list_display = ("user", "created_at", "last_used_at", "expires_at")
+    list_filter = ("user__is_guest",)
     search_fields = ("user__username", "user__display_name")
-    raw_id_fields = ("user",)
-    readonly_fields = ("key_hash", "created_at")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "key_hash", "created_at", "last_used_at", "expires_at")
+    actions = ("revoke_tokens",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="expires")
+    def expires_at(self, token: ApiToken) -> datetime:
+        return token_expires_at(token)
+
+    @admin.action(description="Revoke the selected tokens", permissions=("delete",))
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked, _ = queryset.delete()
+        noun = "token" if revoked == 1 else "tokens"
+        self.message_user(request, f"Revoked {revoked} {noun}.", messages.SUCCESS)

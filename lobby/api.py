@@ -1,9 +1,9 @@
 """The JSON API for non-browser clients: bots, the load generator, game engines.
 
 Documented in docs/api.md. Requests authenticate with `Authorization: Bearer <token>`
-(from `POST /api/guest/`) or with the browser session. Token requests carry no ambient
-authority, so they skip CSRF; session requests that change anything keep Django's CSRF
-check, exactly as the pages do.
+(from `POST /api/guest/` or `POST /api/login/`) or with the browser session. Token
+requests carry no ambient authority, so they skip CSRF; session requests that change
+anything keep Django's CSRF check, exactly as the pages do.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -20,13 +22,21 @@ from django.views.decorators.csrf import csrf_exempt
 from game_server.limits import client_address
 from games.rules import GAMES
 from lobby import accounts, services
-from lobby.auth import bearer_token, user_for_token
+from lobby.auth import (
+    SOCKET_TICKET_SECONDS,
+    bearer_token,
+    socket_ticket_create,
+    token_revoke,
+    user_for_token,
+)
+from lobby.forms import DisplayNameForm, LogInForm
 from lobby.models import Lobby, User
 from lobby.services import LobbyError
 
 STATUS = {
     "AUTH_REQUIRED": 401,
     "BAD_TOKEN": 401,
+    "LOGIN_FAILED": 401,
     "CSRF_FAILED": 403,
     "KICKED": 403,
     "NOT_HOST": 403,
@@ -44,9 +54,12 @@ STATUS = {
 MESSAGES = {
     "BAD_JSON": "The body must be a JSON object sent as application/json.",
     "BAD_TOKEN": "That token is not valid.",
+    "LOGIN_FAILED": "Please enter a correct username and password of a registered account.",
     "CSRF_FAILED": "Session requests need the CSRF token (X-CSRFToken header).",
     "METHOD_NOT_ALLOWED": "This URL does not take that method.",
 }
+
+GUESTS_LIMITED = "Too many guests were made from your network. Wait, then try again."
 
 View = Callable[..., JsonResponse]
 
@@ -171,16 +184,63 @@ def _left_code(user: User, joined: Lobby) -> str | None:
     return current.lobby.code if current and current.lobby_id != joined.pk else None
 
 
+def rate_limited_response(retry_after: int, message: str) -> JsonResponse:
+    """RATE_LIMITED, saying in `Retry-After` (and the body) how many seconds to wait."""
+    response = error_response("RATE_LIMITED", message, retry_after=retry_after)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @api("POST", login=False)
 def guest(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     name = _field(body, "name", str)
-    if name is not None and not 0 < len(name.strip()) <= 32:
-        raise LobbyError("BAD_REQUEST", "A name has 1 to 32 characters.", field="name")
+    if name is not None:
+        form = DisplayNameForm({"display_name": name})
+        if not form.is_valid():
+            message = form.errors["display_name"][0]
+            raise LobbyError("BAD_REQUEST", f"name: {message}", field="name")
+        name = form.cleaned_data["display_name"]
+    rate = accounts.guest_creation_allowed(address=client_address(request.META))
+    if not rate.allowed:
+        return rate_limited_response(rate.retry_after, GUESTS_LIMITED)
     user = accounts.guest_create()
     if name:
-        accounts.user_rename(user=user, display_name=name.strip())
+        accounts.user_rename(user=user, display_name=name)
     token = services.api_token_create(user=user)
     return JsonResponse({"token": token, "user": _user_json(user)}, status=201)
+
+
+@api("POST", login=False)
+def log_in(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
+    credentials = {name: _required(body, name, str) for name in ("username", "password")}
+    form = LogInForm(request, data=credentials)
+    if form.throttled:
+        return rate_limited_response(form.retry_after, form.non_field_errors()[0])
+    for name in credentials:
+        if name in form.errors:
+            raise LobbyError("BAD_REQUEST", f"{name}: {form.errors[name][0]}", field=name)
+    user = form.get_user() if form.is_valid() else None
+    if user is None or user.is_guest:
+        return error_response("LOGIN_FAILED")
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    token = services.api_token_create(user=user)
+    return JsonResponse({"token": token, "user": _user_json(user)}, status=201)
+
+
+@api("POST")
+def log_out(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if token:
+        token_revoke(token)
+    else:
+        logout(request)
+    return JsonResponse({"logged_out": True})
+
+
+@api("POST")
+def socket_ticket(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
+    ticket = socket_ticket_create(user=request.user)
+    return JsonResponse({"ticket": ticket, "expires_in": SOCKET_TICKET_SECONDS}, status=201)
 
 
 @api("GET")

@@ -2,20 +2,79 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
+from django.core.exceptions import NON_FIELD_ERRORS
 
+from game_server.limits import client_address
 from games.rules.base import GameDef, Setting
+from lobby import accounts
 from lobby.models import Lobby, User
+
+THROTTLED_MESSAGE = "Too many log-in attempts. Wait {wait}, then try again."
+# Joins emoji into one picture (a family, a flag); every other format character is
+# invisible and only good for look-alike names.
+_EMOJI_JOINER = "\u200d"
+
+
+def refuse_control_characters(value: str) -> None:
+    """Names may not hold control characters (a NUL, a bell, a line break) nor invisible
+    formatting ones (bidirectional overrides, zero-width spaces)."""
+    for character in value:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Cs") or (category == "Cf" and character != _EMOJI_JOINER):
+            raise forms.ValidationError(
+                "Names cannot contain control or invisible characters.",
+                code="control_characters",
+            )
+
+
+class LogInForm(AuthenticationForm):
+    """Django's log-in form, throttled: every attempt counts against the username as the
+    form authenticates it and the client's address before the password is checked.
+
+    The page, the admin and `POST /api/login/` all log in through it.
+    """
+
+    # Seconds until a throttled attempt may be tried again.
+    retry_after = 0
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username is not None and self.cleaned_data.get("password"):
+            meta = self.request.META if self.request else {}
+            rate = accounts.login_attempt(username=username, address=client_address(meta))
+            if not rate.allowed:
+                self.retry_after = rate.retry_after
+                minutes = math.ceil(rate.retry_after / 60)
+                wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+                raise forms.ValidationError(THROTTLED_MESSAGE.format(wait=wait), code="throttled")
+        cleaned = super().clean()
+        if self.get_user() is not None:
+            accounts.login_succeeded(username=username)
+        return cleaned
+
+    @property
+    def throttled(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, code="throttled")
+
+
+class AdminLogInForm(LogInForm, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), under the same throttle."""
 
 
 class SignUpForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("username",)
+        # Stripped and NFKC-normalised before the check for a taken name in any case.
+        field_classes = {"username": UsernameField}
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
@@ -26,13 +85,15 @@ class SignUpForm(UserCreationForm):
 
 
 class DisplayNameForm(forms.Form):
-    display_name = forms.CharField(max_length=32, strip=True)
+    display_name = forms.CharField(
+        max_length=32, strip=True, validators=[refuse_control_characters]
+    )
 
 
 class KeepAccountForm(forms.Form):
     """A guest chooses a username and password to keep their account."""
 
-    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    username = UsernameField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
@@ -42,8 +103,8 @@ class KeepAccountForm(forms.Form):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         User.username_validator(username)
-        if User.objects.filter(username__iexact=username).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError("That username is taken.")
+        if User.objects.named(username).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError(accounts.USERNAME_TAKEN)
         return username
 
     def clean(self) -> dict[str, object]:

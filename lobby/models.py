@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+class UserManager(DjangoUserManager):
+    def named(self, username: str) -> QuerySet[User]:
+        """Users whose username is this one in any case (at most one: see the constraint)."""
+        return self.alias(username_lower=Lower("username")).filter(
+            username_lower=Lower(Value(username))
+        )
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log-ins find "Alice" whether typed "alice" or "ALICE".
+        return self.named(username or "").get()
 
 
 class User(AbstractUser):
@@ -13,6 +27,17 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=32)
     is_guest = models.BooleanField(default=False, db_index=True)
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = (
+            models.UniqueConstraint(
+                Lower("username"),
+                name="unique_username_in_any_case",
+                violation_error_message="A user with that username already exists.",
+            ),
+        )
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -106,6 +131,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Renewed by use at most once a day; the token expires TOKEN_TTL_DAYS after it.
+    last_used_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"token of {self.user}"

@@ -26,6 +26,9 @@ urlpatterns = [
     path(f"lobby/{CODE}/<slug:action>/", views.lobby_action, name="lobby_action"),
     # JSON API (docs/api.md)
     path("api/guest/", api.guest, name="api_guest"),
+    path("api/login/", api.log_in, name="api_login"),
+    path("api/logout/", api.log_out, name="api_logout"),
+    path("api/socket-ticket/", api.socket_ticket, name="api_socket_ticket"),
     path("api/me/", api.me, name="api_me"),
     path("api/games/", api.games, name="api_games"),
     path("api/lobbies/", api.lobbies, name="api_lobbies"),

@@ -1,4 +1,4 @@
-"""Who a play socket belongs to: the API token, else the session cookie, checked once."""
+"""Who a play socket belongs to: a one-use ticket, else the session cookie, checked once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from game_server.asgi import application
 from games.services import match_create
+from lobby.auth import socket_ticket_create
 from lobby.services import api_token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,24 +32,30 @@ async def _first_frame(path: str, cookie: bytes = b"") -> dict:
     return frame
 
 
-async def test_a_token_identifies_the_player(rooms, match, bob) -> None:
-    token = await sync_to_async(api_token_create)(user=bob)
-    frame = await _first_frame(f"/ws/play/{match.pk}/?token={token}")
+async def test_a_ticket_identifies_the_player(rooms, match, bob) -> None:
+    ticket = await sync_to_async(socket_ticket_create)(user=bob)
+    frame = await _first_frame(f"/ws/play/{match.pk}/?ticket={ticket}")
     assert (frame["type"], frame["room"]["you"]) == ("snapshot", str(bob.pk))
 
 
-async def test_a_token_wins_over_the_cookie(rooms, match, alice, bob, session_cookie) -> None:
-    token = await sync_to_async(api_token_create)(user=bob)
+async def test_a_ticket_wins_over_the_cookie(rooms, match, alice, bob, session_cookie) -> None:
+    ticket = await sync_to_async(socket_ticket_create)(user=bob)
     cookie = await sync_to_async(session_cookie)(alice)
-    frame = await _first_frame(f"/ws/play/{match.pk}/?token={token}", cookie)
+    frame = await _first_frame(f"/ws/play/{match.pk}/?ticket={ticket}", cookie)
     assert frame["room"]["you"] == str(bob.pk)
 
 
-async def test_a_wrong_token_is_anonymous_even_with_a_cookie(
+async def test_a_wrong_ticket_is_anonymous_even_with_a_cookie(
     rooms, match, alice, session_cookie
 ) -> None:
     cookie = await sync_to_async(session_cookie)(alice)
-    frame = await _first_frame(f"/ws/play/{match.pk}/?token=nope", cookie)
+    frame = await _first_frame(f"/ws/play/{match.pk}/?ticket=nope", cookie)
+    assert frame["code"] == "not_authenticated"
+
+
+async def test_a_token_in_the_url_is_refused(rooms, match, bob) -> None:
+    token = await sync_to_async(api_token_create)(user=bob)
+    frame = await _first_frame(f"/ws/play/{match.pk}/?token={token}")
     assert frame["code"] == "not_authenticated"
 
 

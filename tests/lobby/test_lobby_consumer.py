@@ -14,7 +14,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from lobby import services
-from lobby.auth import TokenAuthMiddleware
+from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.consumers import CLOSE_LEFT, CLOSE_REFUSED
 from lobby.models import Lobby, User
 from lobby.routing import websocket_urlpatterns
@@ -22,7 +22,7 @@ from lobby.routing import websocket_urlpatterns
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What game_server/asgi.py wraps the router in, minus the origin check.
-application = AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -49,12 +49,12 @@ async def layer(request: pytest.FixtureRequest, settings: Any) -> AsyncIterator[
 
 create_lobby = database_sync_to_async(services.lobby_create)
 join = database_sync_to_async(services.lobby_join)
-token_for = database_sync_to_async(services.api_token_create)
+ticket_for = database_sync_to_async(socket_ticket_create)
 
 
 async def _socket(user: User, code: str) -> WebsocketCommunicator:
-    token = await token_for(user=user)
-    return WebsocketCommunicator(application, f"/ws/lobby/{code}/?token={token}")
+    ticket = await ticket_for(user=user)
+    return WebsocketCommunicator(application, f"/ws/lobby/{code}/?ticket={ticket}")
 
 
 async def _connected(user: User, code: str) -> WebsocketCommunicator:
@@ -105,8 +105,8 @@ async def test_an_anonymous_socket_is_refused(layer, lobby):
     assert (await communicator.receive_output())["code"] == CLOSE_REFUSED
 
 
-async def test_a_wrong_token_is_anonymous(layer, lobby):
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/{lobby.code}/?token=nope")
+async def test_a_wrong_ticket_is_anonymous(layer, lobby):
+    communicator = WebsocketCommunicator(application, f"/ws/lobby/{lobby.code}/?ticket=nope")
     await communicator.connect()
     assert (await communicator.receive_json_from())["code"] == "AUTH_REQUIRED"
     await communicator.disconnect()

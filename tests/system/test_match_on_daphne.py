@@ -13,7 +13,7 @@ import orjson
 import pytest
 import websockets
 
-from games.loadtest import api_call, start_match
+from games.loadtest import api_call, socket_ticket, start_match
 
 pytestmark = pytest.mark.system
 
@@ -39,7 +39,8 @@ async def _play(socket: websockets.ClientConnection, player: str, seq: int, colu
 
 def _socket(server, match_id: str, token: str):
     origin = f"http://{urlsplit(server.url).netloc}"
-    return websockets.connect(f"{server.ws_url}/ws/play/{match_id}/?token={token}", origin=origin)
+    ticket = socket_ticket(server.url, token)
+    return websockets.connect(f"{server.ws_url}/ws/play/{match_id}/?ticket={ticket}", origin=origin)
 
 
 @pytest.mark.timeout(60)

@@ -20,7 +20,7 @@ import pytest
 import redis
 import websockets
 
-from games.loadtest import start_match
+from games.loadtest import socket_ticket, start_match
 from tests.servers import LiveDatabase, ServerProcess
 
 # Two processes share rooms through Redis and results through PostgreSQL.
@@ -65,7 +65,8 @@ class Player:
 
     async def connect(self, server: ServerProcess, match_id: str) -> dict:
         origin = f"http://{urlsplit(server.url).netloc}"
-        url = f"{server.ws_url}/ws/play/{match_id}/?token={self.token}"
+        ticket = socket_ticket(server.url, self.token)
+        url = f"{server.ws_url}/ws/play/{match_id}/?ticket={ticket}"
         self.socket = await websockets.connect(url, origin=origin)
         snapshot = await self.next("snapshot")
         self.me = snapshot["room"]["you"]
