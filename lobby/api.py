@@ -117,7 +117,9 @@ def api(*methods: str, login: bool = True) -> Callable[[View], View]:
             try:
                 return view(request, body, *args, **kwargs)
             except LobbyError as error:
-                extra = {"field": error.field} if error.field else {}
+                extra: dict[str, Any] = {"field": error.field} if error.field else {}
+                if error.retry_after:
+                    extra["retry_after"] = error.retry_after
                 response = error_response(error.code, error.message, **extra)
                 if error.retry_after:
                     response["Retry-After"] = str(error.retry_after)
@@ -184,13 +186,6 @@ def _left_code(user: User, joined: Lobby) -> str | None:
     return current.lobby.code if current and current.lobby_id != joined.pk else None
 
 
-def rate_limited_response(retry_after: int, message: str) -> JsonResponse:
-    """RATE_LIMITED, saying in `Retry-After` (and the body) how many seconds to wait."""
-    response = error_response("RATE_LIMITED", message, retry_after=retry_after)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 @api("POST", login=False)
 def guest(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     name = _field(body, "name", str)
@@ -202,7 +197,7 @@ def guest(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
         name = form.cleaned_data["display_name"]
     rate = accounts.guest_creation_allowed(address=client_address(request.META))
     if not rate.allowed:
-        return rate_limited_response(rate.retry_after, GUESTS_LIMITED)
+        raise LobbyError("RATE_LIMITED", GUESTS_LIMITED, retry_after=rate.retry_after)
     user = accounts.guest_create()
     if name:
         accounts.user_rename(user=user, display_name=name)
@@ -215,7 +210,7 @@ def log_in(request: HttpRequest, body: dict[str, Any]) -> JsonResponse:
     credentials = {name: _required(body, name, str) for name in ("username", "password")}
     form = LogInForm(request, data=credentials)
     if form.throttled:
-        return rate_limited_response(form.retry_after, form.non_field_errors()[0])
+        raise LobbyError("RATE_LIMITED", form.non_field_errors()[0], retry_after=form.retry_after)
     for name in credentials:
         if name in form.errors:
             raise LobbyError("BAD_REQUEST", f"{name}: {form.errors[name][0]}", field=name)

@@ -16,11 +16,11 @@ from channels.testing import WebsocketCommunicator
 
 from games.rules import CATALOGUE
 from lobby import services
-from lobby.auth import TokenAuthMiddleware
+from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.models import Lobby
 from lobby.routing import websocket_urlpatterns
 
-application = AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 
 @pytest.fixture(autouse=True)
@@ -98,8 +98,8 @@ def test_api_chat_with_a_nul_is_refused(arena_lobby, alice, api_for):
 @pytest.mark.django_db(transaction=True)
 async def test_socket_chat_with_a_nul_is_refused(alice):
     lobby = await database_sync_to_async(services.lobby_create)(host=alice, game="arena")
-    token = await database_sync_to_async(services.api_token_create)(user=alice)
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/{lobby.code}/?token={token}")
+    ticket = await database_sync_to_async(socket_ticket_create)(user=alice)
+    communicator = WebsocketCommunicator(application, f"/ws/lobby/{lobby.code}/?ticket={ticket}")
     await communicator.connect()
     await communicator.receive_json_from()
 
@@ -170,8 +170,8 @@ def test_the_join_form_with_a_nul_asks_for_a_code(client, alice):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_lobby_socket_url_with_a_nul_is_not_found(alice):
-    token = await database_sync_to_async(services.api_token_create)(user=alice)
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/AB%00CD/?token={token}")
+    ticket = await database_sync_to_async(socket_ticket_create)(user=alice)
+    communicator = WebsocketCommunicator(application, f"/ws/lobby/AB%00CD/?ticket={ticket}")
     await communicator.connect()
 
     assert (await communicator.receive_json_from(timeout=5))["code"] == "LOBBY_NOT_FOUND"

@@ -11,11 +11,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from lobby import services
-from lobby.auth import TokenAuthMiddleware
+from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.models import Lobby, User
 from lobby.routing import websocket_urlpatterns
 
-application = AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +33,8 @@ def lobby(alice: User, bob: User) -> Lobby:
 
 
 async def _connected(user: User, code: str) -> WebsocketCommunicator:
-    token = await database_sync_to_async(services.api_token_create)(user=user)
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/{code}/?token={token}")
+    ticket = await database_sync_to_async(socket_ticket_create)(user=user)
+    communicator = WebsocketCommunicator(application, f"/ws/lobby/{code}/?ticket={ticket}")
     assert (await communicator.connect())[0]
     assert (await communicator.receive_json_from())["type"] == "lobby"
     return communicator

@@ -12,12 +12,12 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from lobby import services
-from lobby.auth import TokenAuthMiddleware
+from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.consumers import CLOSE_FRAME_TOO_LARGE, CLOSE_TOO_MANY
 from lobby.models import Lobby, User
 from lobby.routing import websocket_urlpatterns
 
-router = AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+router = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,8 +46,8 @@ async def _list_socket(address: str) -> WebsocketCommunicator:
 
 
 async def _lobby_socket(user: User, lobby: Lobby, address: str = "192.0.2.1") -> Any:
-    token = await database_sync_to_async(services.api_token_create)(user=user)
-    path = f"/ws/lobby/{lobby.code}/?token={token}"
+    ticket = await database_sync_to_async(socket_ticket_create)(user=user)
+    path = f"/ws/lobby/{lobby.code}/?ticket={ticket}"
     communicator = WebsocketCommunicator(_from(address), path)
     assert (await communicator.connect())[0]
     return communicator

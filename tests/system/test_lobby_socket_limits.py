@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import websockets
 
-from games.loadtest import api_call
+from games.loadtest import api_call, socket_ticket
 from tests.servers import LiveDatabase, ServerProcess
 
 pytestmark = pytest.mark.system
@@ -51,7 +51,7 @@ def _connect(server: ServerProcess, path: str) -> websockets.connect:
 def _lobby_path(server: ServerProcess) -> str:
     token = api_call(server.url, "/api/guest/", body={})["token"]
     lobby = api_call(server.url, "/api/lobbies/", token, {"game": "arena", "public": False})
-    return f"/ws/lobby/{lobby['lobby']['code']}/?token={token}"
+    return f"/ws/lobby/{lobby['lobby']['code']}/?ticket={socket_ticket(server.url, token)}"
 
 
 @pytest.mark.timeout(60)
