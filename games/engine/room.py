@@ -221,6 +221,14 @@ class Room:
         if not seat.gone:
             seat.leaves_at_tick = self.ctx.tick + self.seat_window_ticks
 
+    def remove(self, player: str) -> None:
+        """The lobby's host removed the player: their seat window ends now, so the next
+        tick treats them as gone, as any dropped player whose window ran out."""
+        seat = self.seats[player]
+        seat.connected = False
+        if not seat.gone:
+            seat.leaves_at_tick = self.ctx.tick + 1
+
     def export(self) -> dict[str, Any]:
         """Everything a room needs to go on in another process, as JSON-ready data.
 
