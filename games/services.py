@@ -44,8 +44,8 @@ class RoomSpec:
     settings: dict[str, Any]
     seed: int
     players: list[tuple[str, str]]
-    # Whether users without a seat may watch: the match's lobby allows spectators.
-    spectators: bool
+    # Seated players the lobby's host kicked: gone from the room's first tick.
+    removed: list[str]
 
 
 def match_room_spec(*, match_id: str) -> RoomSpec | None:
@@ -56,13 +56,14 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
     if match is None:
         return None
     seated = match.players.select_related("user").order_by("seat")
+    banned = set(match.lobby.bans.values_list("user_id", flat=True)) if match.lobby else set()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
         settings=match.settings,
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
-        spectators=match.lobby is not None and match.lobby.allow_spectators,
+        removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
     )
 
 

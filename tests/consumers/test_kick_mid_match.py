@@ -98,6 +98,16 @@ async def test_a_player_kicked_while_dropped_loses_the_seat_without_waiting_for_
         pass
 
 
+async def test_a_player_kicked_before_the_room_opened_is_gone_from_its_first_tick(
+    receive, connect, lobby, match, alice, bob
+):
+    await sync_to_async(_kick)(lobby, alice, bob)
+    alice_socket = await connect(match.pk, alice)
+    assert (await receive(alice_socket, "snapshot"))["tick"] == 0
+    diff = await receive(alice_socket, "diff")
+    assert (diff["tick"], str(bob.pk) in diff["diff"]["departed"]) == (1, True)
+
+
 async def test_the_host_sees_who_watches_and_removes_a_spectator_over_the_api(
     closed_with, receive, connect, lobby, match, alice, carol
 ):
