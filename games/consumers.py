@@ -40,7 +40,7 @@ REFUSALS = {
     "no_such_room": (protocol.CLOSE_NO_SUCH_ROOM, "There is no such game."),
     "room_over": (protocol.CLOSE_ROOM_OVER, "This game is over."),
     "not_a_player": (protocol.CLOSE_NOT_A_PLAYER, "You do not have a seat in this game."),
-    "removed": (protocol.CLOSE_NOT_A_PLAYER, "The host removed you from this game."),
+    "kicked": (protocol.CLOSE_NOT_A_PLAYER, "The host removed you from this game."),
     "spectators_full": (
         protocol.CLOSE_SPECTATORS_FULL,
         "This game has as many spectators as it takes. Try again later.",
@@ -262,7 +262,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     async def room_removed(self, event: dict[str, Any]) -> None:
         """The lobby's host kicked this user: the room lets go of them (the kick tells it
         too, wherever it runs), and they may not come back."""
-        await self._leave_and_close("removed")
+        await self._leave_and_close("kicked")
 
     async def room_spectators_full(self, event: dict[str, Any]) -> None:
         """The room has `MAX_SPECTATORS` spectators already: this one is refused."""

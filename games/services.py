@@ -83,7 +83,7 @@ def match_may_watch(*, match_id: object, user_id: int) -> bool:
 
 def match_access(*, match_id: str, user_id: int) -> str:
     """What a user may do in a match's room: "player" (a seat) or "spectator" (may watch),
-    or why neither: "no_such_room", "room_over", "removed" (seated, but the lobby's host
+    or why neither: "no_such_room", "room_over", "kicked" (seated, but the lobby's host
     kicked them) or "not_a_player" (docs/protocol.md, Who may connect)."""
     match = Match.objects.filter(pk=match_id).select_related("lobby").first()
     if match is None:
@@ -92,7 +92,7 @@ def match_access(*, match_id: str, user_id: int) -> str:
         return "room_over"
     banned = match.lobby is not None and match.lobby.bans.filter(user_id=user_id).exists()
     if match.players.filter(user_id=user_id).exists():
-        return "removed" if banned else "player"
+        return "kicked" if banned else "player"
     if match.lobby is not None and match.lobby.allow_spectators and not banned:
         return "spectator"
     return "not_a_player"

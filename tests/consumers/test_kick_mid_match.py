@@ -65,7 +65,7 @@ async def test_a_player_kicked_mid_match_is_gone_at_once_and_closed_with_4403(
     await receive(bob_socket, "snapshot")
     await sync_to_async(_kick)(lobby, alice, bob)
     error = await receive(bob_socket, "error")
-    assert (error["code"], error["message"]) == ("removed", "The host removed you from this game.")
+    assert (error["code"], error["message"]) == ("kicked", "The host removed you from this game.")
     assert await closed_with(bob_socket) == protocol.CLOSE_NOT_A_PLAYER
     # The next tick takes Bob off the field, as when a seat window runs out: with Alice
     # alone the arena goes on without him.
@@ -84,7 +84,7 @@ async def test_a_kicked_player_cannot_connect_to_the_match_again(
     await sync_to_async(_kick)(lobby, alice, bob)
     assert await closed_with(bob_socket) == protocol.CLOSE_NOT_A_PLAYER
     again = await connect(match.pk, bob)
-    assert (await receive(again, "error"))["code"] == "removed"
+    assert (await receive(again, "error"))["code"] == "kicked"
     assert await closed_with(again) == protocol.CLOSE_NOT_A_PLAYER
 
 
@@ -120,7 +120,7 @@ async def test_the_host_sees_who_watches_and_removes_a_spectator_over_the_api(
     answer = await sync_to_async(_kick_over_the_api)(lobby, alice, carol)
     assert answer["lobby"]["state"] == "in_game"
     error = await receive(carol_socket, "error")
-    assert (error["code"], error["message"]) == ("removed", "The host removed you from this game.")
+    assert (error["code"], error["message"]) == ("kicked", "The host removed you from this game.")
     assert await closed_with(carol_socket) == protocol.CLOSE_NOT_A_PLAYER
     assert (await receive(alice_socket, "spectators"))["spectators"] == []
     again = await connect(match.pk, carol)
@@ -150,7 +150,7 @@ async def test_a_kick_reaches_the_room_and_the_socket_when_another_process_runs_
         await sync_to_async(_kick)(lobby, alice, bob)
         await sync_to_async(_kick)(lobby, alice, carol)
         for socket in (bob_socket, carol_socket):
-            assert (await receive(socket, "error"))["code"] == "removed"
+            assert (await receive(socket, "error"))["code"] == "kicked"
             assert await closed_with(socket) == protocol.CLOSE_NOT_A_PLAYER
         room = owner.runners[str(match.pk)].room
         while not room.seats[str(bob.pk)].gone:

@@ -46,7 +46,7 @@ async def test_a_seated_player_kicked_from_the_lobby_does_not_open_the_room(
 ):
     await sync_to_async(LobbyBan.objects.create)(lobby_id=match.lobby_id, user=bob)
     socket = await connect(match.pk, bob)
-    assert (await receive(socket, "error"))["code"] == "removed"
+    assert (await receive(socket, "error"))["code"] == "kicked"
     assert await closed_with(socket) == protocol.CLOSE_NOT_A_PLAYER
     assert await _running_rooms() == []
 
