@@ -186,10 +186,6 @@ class RoomRunner:
     # What a player's socket uses: the same on a RoomLink (shared.py) in Redis mode.
 
     @property
-    def seats(self) -> dict[str, Any]:
-        return self.room.seats
-
-    @property
     def tick(self) -> int:
         return self.room.ctx.tick
 

@@ -99,7 +99,6 @@ class RoomLink:
         self.group = group_name(spec.match_id)
         self.spectators_group = spectators_group_name(spec.match_id)
         self.engine_channel = engine_channel(spec.match_id)
-        self.seats = frozenset(player for player, _name in spec.players)
         self.runner: RoomRunner | None = None
         self.ended = False
         # Sockets on this process: player -> consumer channel, and spectators' channels.
