@@ -275,6 +275,8 @@ SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
 MATCH_OPEN_SECONDS = envint("MATCH_OPEN_SECONDS", "60", minimum=10)
 # Inputs a player's socket may send per second, with a burst of as many again.
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
+# Spectator sockets a running room takes at once (every process counted, one per user).
+MAX_SPECTATORS = envint("MAX_SPECTATORS", "50", minimum=0)
 # Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.
 LOBBY_IDLE_SECONDS = envint("LOBBY_IDLE_SECONDS", "1800", minimum=60)
 # Lobby chat: messages a user may send per window.

@@ -12,6 +12,7 @@ this consumer only reads the database while connecting) and `await_many_dispatch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import Awaitable, Callable
@@ -26,13 +27,25 @@ from django.conf import settings
 from games import protocol, services
 from games.engine.registry import registry
 from games.engine.room import dumps, error_frame
-from games.engine.runner import LAYER_ERRORS, RoomRunner
+from games.engine.runner import LAYER_ERRORS, RoomRunner, user_group_name
 from games.engine.shared import RoomLink
 from games.engine.tasks import cancel_and_wait
 
-# A socket that sends this many times its allowed rate in one second is closed.
+# A socket that sends more than this many times its input rate in frames of any kind
+# (inputs, snapshot requests, pings, bad frames) within one second is closed.
 FLOOD_FACTOR = 5
 UNAVAILABLE = "The game server is reconnecting: that did not reach the game. Try again."
+REFUSALS = {
+    "not_authenticated": (protocol.CLOSE_NOT_AUTHENTICATED, "Sign in or play as a guest first."),
+    "no_such_room": (protocol.CLOSE_NO_SUCH_ROOM, "There is no such game."),
+    "room_over": (protocol.CLOSE_ROOM_OVER, "This game is over."),
+    "not_a_player": (protocol.CLOSE_NOT_A_PLAYER, "You do not have a seat in this game."),
+    "kicked": (protocol.CLOSE_NOT_A_PLAYER, "The host removed you from this game."),
+    "spectators_full": (
+        protocol.CLOSE_SPECTATORS_FULL,
+        "This game has as many spectators as it takes. Try again later.",
+    ),
+}
 
 
 class PlayerConsumer(AsyncWebsocketConsumer):
@@ -41,6 +54,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     player = ""
     # A user without a seat, watching: gets every frame, and an error for each input.
     spectator = False
+    # The user's id, as the room names players and spectators.
+    user_id = ""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
@@ -84,7 +99,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         await self.accept()
         if not user.is_authenticated:
-            await self._refuse(protocol.CLOSE_NOT_AUTHENTICATED, "not_authenticated")
+            await self._refuse("not_authenticated")
             return
         try:
             await self._take_seat(user)
@@ -93,27 +108,33 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def _take_seat(self, user: Any) -> None:
         room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
+        # Who may come in is settled before the room is opened: a stranger who knows a
+        # match's id must not start its clock.
+        access = await sync_to_async(services.match_access)(match_id=room_id, user_id=user.pk)
+        if access not in ("player", "spectator"):
+            await self._refuse(access)
+            return
         runner = await registry().open(room_id)
         if runner is None:
-            if await sync_to_async(services.match_is_over)(match_id=room_id):
-                await self._refuse(protocol.CLOSE_ROOM_OVER, "room_over")
-            else:
-                await self._refuse(protocol.CLOSE_NO_SUCH_ROOM, "no_such_room")
+            # It ended in between.
+            await self._refuse("room_over")
             return
-        if str(user.pk) in runner.seats:
-            self.player = str(user.pk)
-        elif runner.spectators and await sync_to_async(services.match_may_watch)(
-            match_id=room_id, user_id=user.pk
-        ):
-            self.spectator = True
+        self.user_id = str(user.pk)
+        self.viewer_name = str(user)
+        self.user_group = user_group_name(room_id, user.pk)
+        if access == "player":
+            self.player = self.user_id
         else:
-            await self._refuse(protocol.CLOSE_NOT_A_PLAYER, "not_a_player")
-            return
+            self.spectator = True
         self.runner = runner
         self._allowance = float(settings.INPUT_RATE_PER_SECOND)
         self._refilled_at = time.monotonic()
-        self._refused_this_second = 0
+        self._flood_limit = settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR
+        self._second = int(self._refilled_at)
+        self._frames_this_second = 0
+        self._rate_limited_second = -1
         await self.channel_layer.group_add(runner.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         if self.spectator:
             await self.channel_layer.group_add(runner.spectators_group, self.channel_name)
         await self._join()
@@ -122,18 +143,13 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         """Tells the room this socket is here, and gets its snapshot."""
         assert self.runner is not None
         if self.spectator:
-            await self.runner.watch(self.channel_name)
+            await self.runner.watch(self.user_id, self.viewer_name, self.channel_name)
         else:
             await self.runner.join(self.player, self.channel_name)
 
-    async def _refuse(self, code: int, error: str) -> None:
-        messages = {
-            "not_authenticated": "Sign in or play as a guest first.",
-            "no_such_room": "There is no such game.",
-            "room_over": "This game is over.",
-            "not_a_player": "You do not have a seat in this game.",
-        }
-        await self._send_error(error, messages[error])
+    async def _refuse(self, error: str) -> None:
+        code, message = REFUSALS[error]
+        await self._send_error(error, message)
         await self.close(code)
 
     async def _unavailable(self) -> None:
@@ -144,46 +160,53 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.runner is None:
             return
-        try:
-            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
-            if self.spectator:
-                # Not a player: the room hears nothing of it.
-                await self.channel_layer.group_discard(
-                    self.runner.spectators_group, self.channel_name
-                )
-                await self.runner.unwatch(self.channel_name)
-            else:
-                await self.runner.leave(self.player, self.channel_name)
-        except LAYER_ERRORS:
-            # The seat window runs out for a room that does not hear of the leave.
-            pass
+        # The seat window runs out for a room that does not hear of the leave.
+        with contextlib.suppress(LAYER_ERRORS):
+            await self._leave_room(self.runner)
+
+    async def _leave_room(self, runner: RoomRunner | RoomLink) -> None:
+        layer, channel = self.channel_layer, self.channel_name
+        await layer.group_discard(runner.group, channel)
+        await layer.group_discard(self.user_group, channel)
+        if self.spectator:
+            # Not a player: the room's players only hear who watches now.
+            await layer.group_discard(runner.spectators_group, channel)
+            await runner.unwatch(self.user_id, channel)
+        else:
+            await runner.leave(self.player, channel)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.runner is None:
+            return
+        # Every frame counts toward the flood limit, whatever it is and before it is read.
+        now = time.monotonic()
+        if int(now) != self._second:
+            self._second, self._frames_this_second = int(now), 0
+        self._frames_this_second += 1
+        if self._frames_this_second > self._flood_limit:
+            if self._frames_this_second == self._flood_limit + 1:
+                await self._send_error("flooding", "Too many frames: the connection is closed.")
+                await self.close(protocol.CLOSE_FLOODING)
             return
         try:
             frame = protocol.parse_client_frame(text_data)
         except protocol.ProtocolError as error:
             await self._send_error(error.code, error.message)
             return
-        if isinstance(frame, protocol.InputFrame):
-            if self._within_rate():
-                if self.spectator:
-                    await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
-                else:
-                    await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
-            elif self._refused_this_second > settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR:
-                await self._send_error("flooding", "Too many inputs: the connection is closed.")
-                await self.close(protocol.CLOSE_FLOODING)
-            elif self._refused_this_second == 1:
+        if isinstance(frame, protocol.Ping):
+            pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
+            await self.send(text_data=dumps(pong))
+        elif not self._within_rate(now):
+            if self._rate_limited_second != self._second:
+                self._rate_limited_second = self._second
                 await self._send_error("rate_limited", "Too many inputs: some were dropped.")
         elif isinstance(frame, protocol.SnapshotRequest):
             # A snapshot serializes the whole state: it counts against the input rate.
-            if self._within_rate():
-                await self._to_room(self._snapshot())
+            await self._to_room(self._snapshot())
+        elif self.spectator:
+            await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
         else:
-            pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
-            await self.send(text_data=dumps(pong))
+            await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
 
     async def _to_room(self, call: Awaitable[None]) -> None:
         """An input or request that cannot reach the room costs itself, not the socket."""
@@ -192,24 +215,20 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         except LAYER_ERRORS:
             await self._send_error("unavailable", UNAVAILABLE)
 
-    def _within_rate(self) -> bool:
+    def _within_rate(self, now: float) -> bool:
         """A token bucket: `INPUT_RATE_PER_SECOND` a second, in bursts of up to as many."""
         rate = settings.INPUT_RATE_PER_SECOND
-        now = time.monotonic()
-        if int(now) != int(self._refilled_at):
-            self._refused_this_second = 0
         self._allowance = min(float(rate), self._allowance + (now - self._refilled_at) * rate)
         self._refilled_at = now
         if self._allowance >= 1.0:
             self._allowance -= 1.0
             return True
-        self._refused_this_second += 1
         return False
 
     async def _snapshot(self) -> None:
         assert self.runner is not None
         if self.spectator:
-            await self.runner.watch(self.channel_name)
+            await self.runner.watch(self.user_id, self.viewer_name, self.channel_name)
         else:
             await self.runner.resync(self.player, self.channel_name)
 
@@ -228,12 +247,33 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def room_replaced(self, event: dict[str, Any]) -> None:
         # The newer socket holds the seat now: leave without telling the room.
-        if self.runner is not None:
-            await self.channel_layer.group_discard(self.runner.group, self.channel_name)
-            self.runner.detach(self.player, self.channel_name)
+        if (runner := self.runner) is not None:
+            self.runner = None
+            if self.spectator:
+                # The room counts the newer socket: this one's leaving changes nothing there.
+                await self._leave_room(runner)
+            else:
+                await self.channel_layer.group_discard(runner.group, self.channel_name)
+                await self.channel_layer.group_discard(self.user_group, self.channel_name)
+                runner.detach(self.player, self.channel_name)
         await self._send_error("replaced", "You opened this game in another tab or device.")
-        self.runner = None
         await self.close(protocol.CLOSE_REPLACED)
+
+    async def room_removed(self, event: dict[str, Any]) -> None:
+        """The lobby's host kicked this user: the room lets go of them (the kick tells it
+        too, wherever it runs), and they may not come back."""
+        await self._leave_and_close("kicked")
+
+    async def room_spectators_full(self, event: dict[str, Any]) -> None:
+        """The room has `MAX_SPECTATORS` spectators already: this one is refused."""
+        await self._leave_and_close("spectators_full")
+
+    async def _leave_and_close(self, error: str) -> None:
+        if (runner := self.runner) is not None:
+            self.runner = None
+            with contextlib.suppress(LAYER_ERRORS):
+                await self._leave_room(runner)
+        await self._refuse(error)
 
     async def room_rejoin(self, event: dict[str, Any]) -> None:
         """Another process runs the room now (Redis mode): join it there for a snapshot."""

@@ -20,11 +20,13 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # Close codes (4000-4999 are for applications; 1013 is the standard "try again later").
 CLOSE_TRY_AGAIN = 1013
 CLOSE_NOT_AUTHENTICATED = 4401
+# Also for a player or spectator the lobby's host removed from the running match.
 CLOSE_NOT_A_PLAYER = 4403
 CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_REPLACED = 4409
 CLOSE_ROOM_OVER = 4410
 CLOSE_FLOODING = 4429
+CLOSE_SPECTATORS_FULL = 4430
 
 
 class ProtocolError(Exception):

@@ -47,8 +47,8 @@ class RoomSpec:
     settings: dict[str, Any]
     seed: int
     players: list[tuple[str, str]]
-    # Whether users without a seat may watch: the match's lobby allows spectators.
-    spectators: bool
+    # Seated players the lobby's host kicked: gone from the room's first tick.
+    removed: list[str]
 
 
 def match_players_busy(*, users: Sequence[User]) -> list[User]:
@@ -77,13 +77,14 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
     if match is None:
         return None
     seated = match.players.select_related("user").order_by("seat")
+    banned = set(match.lobby.bans.values_list("user_id", flat=True)) if match.lobby else set()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
         settings=match.settings,
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
-        spectators=match.lobby is not None and match.lobby.allow_spectators,
+        removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
     )
 
 
@@ -101,8 +102,21 @@ def match_may_watch(*, match_id: object, user_id: int) -> bool:
     )
 
 
-def match_is_over(*, match_id: str) -> bool:
-    return Match.objects.filter(pk=match_id).exclude(state=Match.State.RUNNING).exists()
+def match_access(*, match_id: str, user_id: int) -> str:
+    """What a user may do in a match's room: "player" (a seat) or "spectator" (may watch),
+    or why neither: "no_such_room", "room_over", "kicked" (seated, but the lobby's host
+    kicked them) or "not_a_player" (docs/protocol.md, Who may connect)."""
+    match = Match.objects.filter(pk=match_id).select_related("lobby").first()
+    if match is None:
+        return "no_such_room"
+    if match.state != Match.State.RUNNING:
+        return "room_over"
+    banned = match.lobby is not None and match.lobby.bans.filter(user_id=user_id).exists()
+    if match.players.filter(user_id=user_id).exists():
+        return "kicked" if banned else "player"
+    if match.lobby is not None and match.lobby.allow_spectators and not banned:
+        return "spectator"
+    return "not_a_player"
 
 
 def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> bool:

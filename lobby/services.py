@@ -9,6 +9,7 @@ changes over the channel layer, after the transaction commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from game_server.limits import rate_allowed
+from games.removal import match_remove_user
 from games.rules import CATALOGUE
 from games.rules.base import GameDef, SettingsError
 from lobby.models import CODE_ALPHABET, CODE_LENGTH, ApiToken, Lobby, LobbyBan, Membership, User
@@ -526,16 +528,28 @@ def lobby_update_settings(
 
 @transaction.atomic
 def lobby_kick(*, lobby: Lobby, user: User, target: User) -> None:
-    """The host removes a member, who may not join this lobby again."""
+    """The host removes a member, who may not join this lobby again.
+
+    While the lobby is in a game the kick holds in its match too: the target loses their
+    seat or their place as a spectator at once, so the host may also name a user who only
+    watches (docs/api.md).
+    """
     lobby = _lock(lobby.pk)
     _require_host(lobby, user)
     if target.pk == user.pk:
         raise LobbyError("CANNOT_KICK_SELF")
     membership = Membership.objects.filter(lobby=lobby, user=target).first()
-    if membership is None:
+    match = current_match(lobby) if lobby.state == Lobby.State.IN_GAME else None
+    if membership is None and match is None:
         raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
     LobbyBan.objects.get_or_create(lobby=lobby, user=target)
-    _remove_member(lobby, membership, event="kicked")
+    if membership is not None:
+        _remove_member(lobby, membership, event="kicked")
+    if match is not None:
+        # After commit, so that a socket connecting again meets the ban.
+        transaction.on_commit(
+            functools.partial(match_remove_user, match_id=str(match.pk), user_id=target.pk)
+        )
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ def room_from_spec(spec: services.RoomSpec) -> Room:
         players=spec.players,
         seed=spec.seed,
         seat_window_seconds=settings.SEAT_WINDOW_SECONDS,
-        spectators=spec.spectators,
+        removed=spec.removed,
     )
 
 

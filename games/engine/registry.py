@@ -67,6 +67,11 @@ class LocalRegistry:
         runner.end()
         return True
 
+    async def remove(self, room_id: str, user: str) -> None:
+        """Takes a user the lobby's host kicked out of a running room, if it runs."""
+        if (runner := self.runners.get(room_id)) is not None:
+            await runner.remove(user)
+
     async def close(self) -> None:
         runners, self.runners = list(self.runners.values()), {}
         for runner in runners:

@@ -60,7 +60,7 @@ class Room:
         players: Sequence[tuple[str, str]],
         seed: int,
         seat_window_seconds: float = 30.0,
-        spectators: bool = False,
+        removed: Sequence[str] = (),
     ) -> None:
         self.room_id = room_id
         self.game = game
@@ -82,12 +82,13 @@ class Room:
         self.aborted = False
         # The tick of the last frame sent: the base of the next diff.
         self.sent_tick = 0
-        # Whether users without a seat may watch: the lobby's choice, checked by the socket.
-        self.spectators = spectators
         # A game that hides information diffs its public view only once someone watched.
         self._watched = False
         self._inputs: list[tuple[str, int, Input]] = []
         self._views = {key: copy_state(state) for key, state in self._current_views().items()}
+        # Players kicked before the room started: gone at its first tick.
+        for player in removed:
+            self.remove(player)
 
     def _current_views(self) -> dict[str | None, Any]:
         if not self.game.hides_information:
@@ -220,6 +221,14 @@ class Room:
         seat.connected = False
         if not seat.gone:
             seat.leaves_at_tick = self.ctx.tick + self.seat_window_ticks
+
+    def remove(self, player: str) -> None:
+        """The lobby's host removed the player: their seat window ends now, so the next
+        tick treats them as gone, as any dropped player whose window ran out."""
+        seat = self.seats[player]
+        seat.connected = False
+        if not seat.gone:
+            seat.leaves_at_tick = self.ctx.tick + 1
 
     def export(self) -> dict[str, Any]:
         """Everything a room needs to go on in another process, as JSON-ready data.

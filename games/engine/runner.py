@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 import redis
 from channels.exceptions import ChannelFull
+from django.conf import settings
 
 from games.engine.clock import Clock, Schedule, monotonic
-from games.engine.room import SPECTATORS, Frame, Room
+from games.engine.room import SPECTATORS, Frame, Room, dumps
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,12 @@ def spectators_group_name(room_id: str) -> str:
     """Spectators are in the room's group and this one: in a game that hides information,
     the public view's frames go here."""
     return f"{group_name(room_id)}.spectators"
+
+
+def user_group_name(room_id: str, user_id: object) -> str:
+    """Every socket one user has on a room, player's or spectator's, on any process: where
+    a kick reaches them (PlayerConsumer.room_removed)."""
+    return f"{group_name(room_id)}.user.{user_id}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class RoomRunner:
         self.tick_seconds_max = 0.0
         # The socket (consumer channel) of each connected player.
         self.channels: dict[str, str] = {}
+        # Each spectator's (user id's) socket and name, wherever the socket is.
+        self.watchers: dict[str, tuple[str, str]] = {}
         # Frames the layer could not take; players resync on the gap they leave.
         self.frames_lost = 0
         self._losing = False
@@ -177,16 +186,8 @@ class RoomRunner:
     # What a player's socket uses: the same on a RoomLink (shared.py) in Redis mode.
 
     @property
-    def seats(self) -> dict[str, Any]:
-        return self.room.seats
-
-    @property
     def tick(self) -> int:
         return self.room.ctx.tick
-
-    @property
-    def spectators(self) -> bool:
-        return self.room.spectators
 
     async def submit(self, player: str, seq: int, data: dict[str, Any]) -> None:
         self.room.submit(player, seq, data)
@@ -206,6 +207,8 @@ class RoomRunner:
         self.room.connected(player)
         await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(player)))
         await self.send([(None, self.room.presence_frame())])
+        if self.watchers:
+            await self._deliver(self.layer.send, channel, frame_message(self._spectators_frame()))
 
     async def leave(self, player: str, channel: str) -> None:
         if self.channels.get(player) != channel:
@@ -217,13 +220,42 @@ class RoomRunner:
     async def resync(self, player: str, channel: str) -> None:
         await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(player)))
 
-    async def watch(self, channel: str) -> None:
+    async def watch(self, viewer: str, name: str, channel: str) -> None:
         """A spectator's socket connected or asks again: a snapshot of what they may see.
 
-        The room keeps no list of spectators: their frames come through the groups, and
-        they take no seat and count for no player.
+        The room counts its spectators, whichever process their sockets are on: one socket
+        per user (a newer one replaces the older, as a player's does), and at most
+        `MAX_SPECTATORS`; one over it is refused. They take no seat and count for no
+        player; everyone hears who watches, so that the lobby's host can remove one.
         """
+        watching = self.watchers.get(viewer)
+        if watching is None and len(self.watchers) >= settings.MAX_SPECTATORS:
+            await self._deliver(self.layer.send, channel, {"type": "room.spectators.full"})
+            return
+        self.watchers[viewer] = (channel, name)
+        if watching is not None and watching[0] != channel:
+            await self._deliver(self.layer.send, watching[0], {"type": "room.replaced"})
         await self._deliver(self.layer.send, channel, frame_message(self.room.snapshot(None)))
+        if watching is None:
+            await self.send([(None, self._spectators_frame())])
 
-    async def unwatch(self, channel: str) -> None:
-        """A spectator's socket closed: nothing to tell the room (Redis mode keeps count)."""
+    async def unwatch(self, viewer: str, channel: str) -> None:
+        """A spectator's socket closed (not one a newer socket replaced)."""
+        if self.watchers.get(viewer, ("", ""))[0] == channel:
+            del self.watchers[viewer]
+            await self.send([(None, self._spectators_frame())])
+
+    async def remove(self, user: str) -> None:
+        """The lobby's host removed the user from the match: their seat goes at the next
+        tick, or they stop being counted as a spectator. Their sockets are told by the
+        kick itself (`user_group_name`)."""
+        if user in self.room.seats:
+            self.channels.pop(user, None)
+            self.room.remove(user)
+            await self.send([(None, self.room.presence_frame())])
+        elif (watching := self.watchers.get(user)) is not None:
+            await self.unwatch(user, watching[0])
+
+    def _spectators_frame(self) -> str:
+        watchers = [{"id": viewer, "name": name} for viewer, (_, name) in self.watchers.items()]
+        return dumps({"type": "spectators", "tick": self.room.sent_tick, "spectators": watchers})

@@ -99,8 +99,6 @@ class RoomLink:
         self.group = group_name(spec.match_id)
         self.spectators_group = spectators_group_name(spec.match_id)
         self.engine_channel = engine_channel(spec.match_id)
-        self.seats = frozenset(player for player, _name in spec.players)
-        self.spectators = spec.spectators
         self.runner: RoomRunner | None = None
         self.ended = False
         # Sockets on this process: player -> consumer channel, and spectators' channels.
@@ -146,17 +144,23 @@ class RoomLink:
     async def resync(self, player: str, channel: str) -> None:
         await self._forward("resync", player, channel)
 
-    async def watch(self, channel: str) -> None:
-        """A spectator's socket here: its snapshot comes from wherever the room runs."""
+    async def watch(self, viewer: str, name: str, channel: str) -> None:
+        """A spectator's socket here: its snapshot comes from wherever the room runs, which
+        counts the room's spectators."""
         self.watchers.add(channel)
         if (runner := self.runner) is not None:
-            await runner.watch(channel)
+            await runner.watch(viewer, name, channel)
         else:
-            message = {"type": "engine.watch", "channel": channel}
+            message = {"type": "engine.watch", "viewer": viewer, "name": name, "channel": channel}
             await self.registry.layer.send(self.engine_channel, message)
 
-    async def unwatch(self, channel: str) -> None:
+    async def unwatch(self, viewer: str, channel: str) -> None:
         self.watchers.discard(channel)
+        if (runner := self.runner) is not None:
+            await runner.unwatch(viewer, channel)
+        else:
+            message = {"type": "engine.unwatch", "viewer": viewer, "channel": channel}
+            await self.registry.layer.send(self.engine_channel, message)
         await self.registry.forget_if_unused(self)
 
     def detach(self, player: str, channel: str) -> None:
@@ -222,7 +226,13 @@ class RoomLink:
             message = await layer.receive(self.engine_channel)
             kind = message["type"]
             if kind == "engine.watch":
-                await runner.watch(message["channel"])
+                await runner.watch(message["viewer"], message["name"], message["channel"])
+                continue
+            if kind == "engine.unwatch":
+                await runner.unwatch(message["viewer"], message["channel"])
+                continue
+            if kind == "engine.remove":
+                await runner.remove(message["user"])
                 continue
             if kind == "engine.end":
                 runner.end()
@@ -410,6 +420,13 @@ class RedisRegistry:
             return False
         await self.layer.send(engine_channel(room_id), {"type": "engine.end"})
         return True
+
+    async def remove(self, room_id: str, user: str) -> None:
+        """Takes a user the lobby's host kicked out of a running room, wherever it runs."""
+        if (runner := self.runners.get(room_id)) is not None:
+            await runner.remove(user)
+        elif await self.redis.exists(f"room:{room_id}:lease"):
+            await self.layer.send(engine_channel(room_id), {"type": "engine.remove", "user": user})
 
     def wake(self) -> None:
         """Checks the owners now rather than at the next round (one let go of a room)."""

@@ -7,6 +7,7 @@ REDIS_URL is set), and with the room run by another registry on the same Redis.
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -77,14 +78,22 @@ async def test_a_spectators_input_is_refused_and_never_reaches_the_room(
     assert diff["diff"]["cells"] == {"0,3": str(alice.pk)}
 
 
-async def test_a_spectator_coming_and_going_is_no_player(receive, connect, match, alice, carol):
+async def test_a_spectator_coming_and_going_is_no_player_but_is_named(
+    receive, connect, match, alice, carol
+):
     alice_socket = await connect(match.pk, alice)
     await receive(alice_socket, "presence")
     carol_socket = await connect(match.pk, carol)
     await receive(carol_socket, "snapshot")
-    assert await alice_socket.receive_nothing(timeout=0.2)
+    watching = orjson.loads(await alice_socket.receive_from(timeout=5))
+    assert (watching["type"], watching["spectators"]) == (
+        "spectators",
+        [{"id": str(carol.pk), "name": "Carol"}],
+    )
     assert set(registry().runners[str(match.pk)].channels) == {str(alice.pk)}
     await carol_socket.disconnect()
+    gone = orjson.loads(await alice_socket.receive_from(timeout=5))
+    assert (gone["type"], gone["spectators"]) == ("spectators", [])
     assert await alice_socket.receive_nothing(timeout=0.2)
 
 

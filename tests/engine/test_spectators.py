@@ -24,7 +24,6 @@ def _room(game: GameDef) -> Room:
         settings=game.clean_settings({}),
         players=PLAYERS,
         seed=7,
-        spectators=True,
     )
 
 
