@@ -4,8 +4,9 @@ Each room gets its own guests, a private lobby, ready-ups and a start, all throu
 JSON API (docs/api.md); then every bot takes a one-use socket ticket, opens its play
 socket with it (docs/protocol.md) and sends an input every 50 ms with a sequence number,
 timing each input until a frame acks it. The result is one JSON line; progress goes to
-stderr once a second. The server must allow that many guests from this machine's
-address (`GUESTS_PER_ADDRESS_PER_HOUR`).
+stderr once a second. The server must allow that many guests, and lookups of the lobby
+codes they join, from this machine's address (`GUESTS_PER_ADDRESS_PER_HOUR`,
+`LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE`).
 """
 
 from __future__ import annotations

@@ -94,8 +94,10 @@ class ServerProcess:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.environment = {**os.environ, **database.environment, **environment}
         self.environment.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-        # Every bot and browser of a test run makes its guests from 127.0.0.1.
+        # Every bot and browser of a test run makes its guests, and looks up the lobby
+        # codes it joins, from 127.0.0.1.
         self.environment.setdefault("GUESTS_PER_ADDRESS_PER_HOUR", "100000")
+        self.environment.setdefault("LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE", "100000")
         if server == "daphne":
             command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
         elif server == "daphne-uvloop":
