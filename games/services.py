@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from games.models import Match, MatchPlayer
+from games.models import Match, MatchPlayer, RoomSave
 from games.rules import CATALOGUE
 from games.rules.base import Result
 
@@ -46,6 +46,8 @@ class RoomSpec:
     players: list[tuple[str, str]]
     # Whether users without a seat may watch: the match's lobby allows spectators.
     spectators: bool
+    # The room as last saved (`Room.save`), to resume from; None before the first save.
+    saved: bytes | None = None
 
 
 def match_room_spec(*, match_id: str) -> RoomSpec | None:
@@ -56,6 +58,7 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
     if match is None:
         return None
     seated = match.players.select_related("user").order_by("seat")
+    saved = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
@@ -63,6 +66,32 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
         spectators=match.lobby is not None and match.lobby.allow_spectators,
+        saved=bytes(saved) if saved is not None else None,
+    )
+
+
+@transaction.atomic
+def match_rooms_save(*, saves: dict[str, tuple[int, bytes]]) -> None:
+    """Writes the save (tick, data) of each room whose match is still running.
+
+    The matches are locked first, in id order: a match ending meanwhile (`match_finish`
+    removes its save) waits for this write, so no save outlives its match.
+    """
+    running = (
+        Match.objects.select_for_update()
+        .filter(pk__in=saves, state=Match.State.RUNNING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        RoomSave(match_id=match_id, tick=saves[str(match_id)][0], data=saves[str(match_id)][1])
+        for match_id in running
+    ]
+    RoomSave.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["match"],
+        update_fields=["tick", "data", "saved_at"],
     )
 
 
@@ -100,6 +129,7 @@ def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> boo
             seat.placement = result.placements.get(player)
             seat.score = result.scores.get(player)
         MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
+        RoomSave.objects.filter(match=match).delete()
     if match.lobby_id is not None:
         # Imported here: lobby.services imports this module to create matches.
         from lobby.services import lobby_match_ended
