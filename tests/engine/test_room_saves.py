@@ -7,9 +7,11 @@ import asyncio
 
 import orjson
 import pytest
+import redis.asyncio as redis
 from asgiref.sync import sync_to_async
 
 from games.engine.registry import LocalRegistry
+from games.engine.shared import RedisRegistry
 from games.models import Match, RoomSave
 from games.rules.base import Result
 from games.services import match_create, match_finish, match_rooms_save
@@ -76,3 +78,33 @@ def test_a_match_that_ended_keeps_no_save_and_takes_no_new_one(match) -> None:
     # A save written as the match ended (the rooms are saved from another thread).
     match_rooms_save(saves={str(match.pk): (81, b'{"tick": 81}')})
     assert _save_of(match) is None
+
+
+async def test_with_redis_a_room_whose_redis_save_is_lost_resumes_from_the_database(
+    settings, redis_url: str, match
+) -> None:
+    settings.ROOM_SAVE_SECONDS = 1
+    settings.REDIS_URL = redis_url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "game_server.redis_layer.RedisPubSubLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+    owner = RedisRegistry()
+    link = await owner.open(str(match.pk))
+    assert link is not None
+    assert link.runner is not None
+    saved = await _first_save(match)
+    # Every process stops, and Redis comes back without the room's save.
+    await owner.close()
+    client = redis.Redis.from_url(redis_url)
+    await client.delete(f"room:{match.pk}:save")
+    await client.aclose()
+
+    restarted = RedisRegistry()
+    resumed = await restarted.open(str(match.pk))
+    assert resumed is not None
+    assert resumed.runner is not None
+    assert resumed.runner.room.ctx.tick >= saved.tick > 0
+    await restarted.close()
