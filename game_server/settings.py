@@ -141,7 +141,7 @@ REDIS_SOCKET_TIMEOUT = envint("REDIS_SOCKET_TIMEOUT", "30", minimum=6)
 # A Redis that stops answering without closing (paused, or its host gone): after this
 # long without a reply the pipelined layer and the rooms' leases give up on the
 # connection and open another, and the layer's subscriber pings while idle.
-REDIS_TIMEOUT_SECONDS = envint("REDIS_TIMEOUT_SECONDS", "2", minimum=1)
+REDIS_TIMEOUT_SECONDS = envint("REDIS_TIMEOUT_SECONDS", "1", minimum=1)
 if REDIS_URL:
     if urlparse(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL")
