@@ -177,3 +177,13 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: Redis goes silent without closing a connection (its kernel still
+        accepts new ones), as a frozen host or a lost network does."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)

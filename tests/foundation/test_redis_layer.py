@@ -118,3 +118,40 @@ async def test_across_a_redis_restart_sends_fail_fast_then_every_subscription_is
     assert (await _next(there, member))["type"] == "after"
     await here.flush()
     await there.flush()
+
+
+async def test_a_paused_redis_fails_sends_instead_of_hanging_and_is_used_again_after(
+    own_redis,
+) -> None:
+    here, there = (RedisPubSubLayer(hosts=[own_redis.url], timeout=1) for _ in range(2))
+    channel = await there.new_channel()
+    member = await here.new_channel()
+    await here.group_add("room.c3", member)
+    await here.send(channel, {"type": "before"})
+    assert (await _next(there, channel))["type"] == "before"
+
+    own_redis.pause()
+    try:
+        # No answer: the send fails within the timeout (and later ones at once).
+        with pytest.raises(redis.RedisError):
+            await asyncio.wait_for(here.send(channel, {"type": "during"}), 5)
+        with pytest.raises(redis.ConnectionError):
+            await asyncio.wait_for(here.send(channel, {"type": "during"}), 5)
+        # A member in the sending process gets a group message all the same.
+        with contextlib.suppress(redis.ConnectionError):
+            await here.group_send("room.c3", {"type": "local"})
+        assert (await _next(here, member))["type"] == "local"
+    finally:
+        own_redis.resume()
+
+    # Both connections are opened again once Redis answers.
+    receiving = asyncio.ensure_future(there.receive(channel))
+    for _ in range(100):
+        with contextlib.suppress(redis.RedisError):
+            await here.send(channel, {"type": "after"})
+        await asyncio.wait({receiving}, timeout=0.1)
+        if receiving.done():
+            break
+    assert receiving.result()["type"] in ("during", "after")
+    await here.flush()
+    await there.flush()
