@@ -5,15 +5,11 @@ started again: each running match goes on from its last database save, not from 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from urllib.parse import urlsplit
 
-import orjson
 import pytest
-import websockets
 
 from games.loadtest import start_match
-from tests.servers import LiveDatabase, ServerProcess
+from tests.servers import LiveDatabase, ServerProcess, SteeringPlayer
 
 pytestmark = pytest.mark.system
 
@@ -26,53 +22,6 @@ RESULT_QUERY = (
     "print(m.state, m.reason, sorted(p.placement for p in m.players.all()), "
     "RoomSave.objects.filter(match=m).count())"
 )
-
-
-class Player:
-    """One socket that steers (so that every tick sends a frame) and notes the last tick
-    it saw."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.socket: websockets.ClientConnection | None = None
-        self.seq = 0
-        self.tick = 0
-        self.ends: list[dict] = []
-
-    async def connect(self, server: ServerProcess, match_id: str) -> dict:
-        origin = f"http://{urlsplit(server.url).netloc}"
-        url = f"{server.ws_url}/ws/play/{match_id}/?token={self.token}"
-        self.socket = await websockets.connect(url, origin=origin)
-        while (frame := orjson.loads(await self.socket.recv()))["type"] != "snapshot":
-            pass
-        self.tick = frame["tick"]
-        return frame
-
-    async def play(self) -> None:
-        """Steers and reads frames until the socket closes (the server died or the match
-        is over)."""
-        assert self.socket is not None
-        steering = asyncio.get_running_loop().create_task(self._steer(self.socket))
-        try:
-            async for text in self.socket:
-                frame = orjson.loads(text)
-                if frame["type"] in ("diff", "snapshot"):
-                    self.tick = frame["tick"]
-                elif frame["type"] == "end":
-                    self.ends.append(frame)
-        except websockets.ConnectionClosedError:
-            pass
-        finally:
-            steering.cancel()
-
-    async def _steer(self, socket: websockets.ClientConnection) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            while True:
-                self.seq += 1
-                direction = [1, 0] if self.seq // 10 % 2 else [-1, 0]
-                frame = {"type": "input", "seq": self.seq, "data": {"dir": direction}}
-                await socket.send(orjson.dumps(frame).decode())
-                await asyncio.sleep(0.1)
 
 
 def _ended_lines(*servers: ServerProcess, match_id: str) -> int:
@@ -90,7 +39,7 @@ async def test_a_killed_server_started_again_resumes_the_match_from_its_last_sav
     # The embedded default: no Redis, whatever the test run has.
     first = ServerProcess(live_database, log=tmp_path / "first.log", REDIS_URL="")
     match_id, tokens = start_match(first.url, "arena", 2, {"duration": 15})
-    players = [Player(token) for token in tokens]
+    players = [SteeringPlayer(token) for token in tokens]
     for player in players:
         await player.connect(first, match_id)
     reading = [asyncio.ensure_future(player.play()) for player in players]
