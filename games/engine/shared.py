@@ -363,6 +363,8 @@ class RedisRegistry:
         # The rooms run here, as LocalRegistry.runners (the admin lists them).
         self.runners: dict[str, RoomRunner] = {}
         self.closing = False
+        # When Redis last failed to answer this process (monotonic).
+        self.unanswered_at = float("-inf")
         self._opening: dict[str, asyncio.Future[RoomLink | None]] = {}
         self._wake = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
@@ -458,6 +460,7 @@ class RedisRegistry:
             try:
                 await self._watch_all()
             except redis.RedisError as error:
+                self.unanswered_at = time.monotonic()
                 logger.warning("cannot reach Redis for the rooms' leases: %s", error)
 
     async def _keep_all(self) -> None:
@@ -475,6 +478,7 @@ class RedisRegistry:
         try:
             answers = await pipeline.execute(raise_on_error=False)
         except redis.RedisError as error:
+            self.unanswered_at = time.monotonic()
             answers = [error] * len(kept)
         for link, answer in zip(kept, answers, strict=True):
             if link.runner is not None:
@@ -489,6 +493,11 @@ class RedisRegistry:
         for link in watched:
             pipeline.exists(*link.keys[:2])
         found = await pipeline.execute()
+        if time.monotonic() - self.unanswered_at < LEASE_SECONDS:
+            # Redis was silent or away for this process, so surely for the owners too:
+            # their leases ran out meanwhile, and they take them again at their next
+            # renewal. A room is taken over only once they had time for it.
+            return
         taken = [self._take_orphan(link, keys) for link, keys in zip(watched, found, strict=True)]
         outcomes = await asyncio.gather(*taken, return_exceptions=True)
         for link, outcome in zip(watched, outcomes, strict=True):
