@@ -491,25 +491,28 @@ class RedisRegistry:
             return
         pipeline = self.redis.pipeline(transaction=False)
         for link in watched:
-            pipeline.exists(*link.keys[:2])
+            pipeline.exists(link.keys[0])
+            pipeline.exists(link.keys[1])
         found = await pipeline.execute()
         if time.monotonic() - self.unanswered_at < LEASE_SECONDS:
             # Redis was silent or away for this process, so surely for the owners too:
             # their leases ran out meanwhile, and they take them again at their next
             # renewal. A room is taken over only once they had time for it.
             return
-        taken = [self._take_orphan(link, keys) for link, keys in zip(watched, found, strict=True)]
+        held = zip(watched, found[::2], found[1::2], strict=True)
+        taken = [self._take_orphan(link, lease, save) for link, lease, save in held]
         outcomes = await asyncio.gather(*taken, return_exceptions=True)
         for link, outcome in zip(watched, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
 
-    async def _take_orphan(self, link: RoomLink, keys: int) -> None:
-        """Takes the room if its owner is gone (`keys`: how many of its lease and its
-        save Redis holds)."""
-        if keys:
+    async def _take_orphan(self, link: RoomLink, lease: int, save: int) -> None:
+        """Takes the room if its owner is gone (`lease`, `save`: whether Redis holds
+        them)."""
+        if lease or save:
             link.unsaved_since = None
-            await link.take(need_save=True)
+            if not lease:
+                await link.take(need_save=True)
             return
         # Redis lost the room's keys (it restarted empty). A live owner takes its lease
         # again at its next renewal; past a lease's time, the owner is gone too, and the
