@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from games import services
 from games.engine.room import Room
@@ -89,9 +90,8 @@ class DatabaseSaver:
                 self._writing = asyncio.get_running_loop().create_task(self._write(saves))
 
     async def _write(self, saves: dict[str, tuple[int, bytes]]) -> None:
-        write = sync_to_async(services.match_rooms_save, thread_sensitive=False)
         try:
-            await write(saves=saves)
+            await sync_to_async(_write_saves, thread_sensitive=False)(saves)
         except Exception:
             logger.exception("cannot save %d rooms to the database", len(saves))
 
@@ -101,3 +101,12 @@ class DatabaseSaver:
             await cancel_and_wait(self._task)
         if self._writing is not None:
             await asyncio.wait({self._writing})
+
+
+def _write_saves(saves: dict[str, tuple[int, bytes]]) -> None:
+    """Writes from a worker thread, and lets go of its database connection after, as
+    Channels' `database_sync_to_async` does."""
+    try:
+        services.match_rooms_save(saves=saves)
+    finally:
+        close_old_connections()
