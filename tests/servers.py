@@ -205,6 +205,8 @@ class SteeringPlayer:
         self.seq = 0
         self.tick = 0
         self.frames_at: list[float] = []
+        # The tick of each snapshot that came while playing (a room moved, a resync).
+        self.snapshots: list[int] = []
         self.resyncs = 0
         self.ends: list[dict] = []
 
@@ -234,6 +236,8 @@ class SteeringPlayer:
                 elif frame["type"] in ("diff", "snapshot"):
                     self.frames_at.append(time.monotonic())
                     self.tick = frame["tick"]
+                    if frame["type"] == "snapshot":
+                        self.snapshots.append(frame["tick"])
         except websockets.ConnectionClosedError:
             pass
         finally:
