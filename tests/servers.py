@@ -26,6 +26,8 @@ import psycopg
 import redis
 import websockets
 
+from games.loadtest import start_match
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -251,3 +253,15 @@ class SteeringPlayer:
                 frame = {"type": "input", "seq": self.seq, "data": {"dir": direction}}
                 await socket.send(orjson.dumps(frame).decode())
                 await asyncio.sleep(0.1)
+
+
+async def arena_on_two(
+    servers: list[ServerProcess], *, duration: int
+) -> tuple[str, SteeringPlayer, SteeringPlayer]:
+    """An arena match started on the first process: the host's socket on it (so it runs
+    the room in Redis mode) and the guest's on the second."""
+    match_id, tokens = start_match(servers[0].url, "arena", 2, {"duration": duration})
+    host, guest = SteeringPlayer(tokens[0]), SteeringPlayer(tokens[1])
+    await host.connect(servers[0], match_id)
+    await guest.connect(servers[1], match_id)
+    return match_id, host, guest

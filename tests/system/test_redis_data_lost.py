@@ -7,8 +7,7 @@ import asyncio
 
 import pytest
 
-from games.loadtest import start_match
-from tests.servers import LiveDatabase, RedisServer, ServerProcess, SteeringPlayer
+from tests.servers import LiveDatabase, RedisServer, ServerProcess, arena_on_two
 
 # Two processes share the room through Redis and the result through PostgreSQL.
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
@@ -34,42 +33,30 @@ async def _until(check, seconds: float) -> None:
 
 @pytest.mark.timeout(120)
 async def test_a_room_whose_owner_died_while_redis_lost_its_data_goes_on_from_the_database(
-    live_database: LiveDatabase, own_redis: RedisServer, tmp_path
+    servers_on_own_redis: list[ServerProcess], live_database: LiveDatabase, own_redis: RedisServer
 ) -> None:
-    servers = [
-        ServerProcess(live_database, log=tmp_path / f"daphne-{n}.log", REDIS_URL=own_redis.url)
-        for n in range(2)
-    ]
-    try:
-        match_id, tokens = start_match(servers[0].url, "arena", 2, {"duration": 25})
-        host, guest = SteeringPlayer(tokens[0]), SteeringPlayer(tokens[1])
-        await host.connect(servers[0], match_id)
-        await guest.connect(servers[1], match_id)
-        hosting = asyncio.ensure_future(host.play())
-        guesting = asyncio.ensure_future(guest.play())
-        await asyncio.sleep(4)
+    servers = servers_on_own_redis
+    match_id, host, guest = await arena_on_two(servers, duration=25)
+    hosting = asyncio.ensure_future(host.play())
+    guesting = asyncio.ensure_future(guest.play())
+    await asyncio.sleep(4)
 
-        own_redis.stop()
-        servers[0].kill()
-        own_redis.start()
-        await asyncio.wait_for(hosting, 10)
-        killed_tick = max(host.tick, guest.tick)
-        snapshots_before = len(guest.snapshots)
-        # The other process takes the room: the guest gets a snapshot from it.
-        await _until(lambda: len(guest.snapshots) > snapshots_before, 20)
-        resumed_tick = guest.snapshots[snapshots_before]
-        print(f"\nowner killed at tick {killed_tick}, resumed at tick {resumed_tick}")
-        assert killed_tick - SAVE_TICKS - SLACK_TICKS <= resumed_tick <= killed_tick
+    own_redis.stop()
+    servers[0].kill()
+    own_redis.start()
+    await asyncio.wait_for(hosting, 10)
+    killed_tick = max(host.tick, guest.tick)
+    snapshots_before = len(guest.snapshots)
+    # The other process takes the room: the guest gets a snapshot from it.
+    await _until(lambda: len(guest.snapshots) > snapshots_before, 20)
+    resumed_tick = guest.snapshots[snapshots_before]
+    print(f"\nowner killed at tick {killed_tick}, resumed at tick {resumed_tick}")
+    assert killed_tick - SAVE_TICKS - SLACK_TICKS <= resumed_tick <= killed_tick
 
-        await host.connect(servers[1], match_id)
-        await asyncio.wait_for(asyncio.gather(host.play(), guesting), 40)
-        for player in (host, guest):
-            assert [end["result"]["reason"] for end in player.ends] == ["time_up"]
-        recorded = live_database.manage(
-            "shell", "--no-imports", "-c", RESULT_QUERY.format(match_id)
-        )
-        assert recorded.strip() == "finished time_up True 0"
-        assert servers[1].log.read_text().count(f"room {match_id} ended") == 1
-    finally:
-        for server in servers:
-            server.stop()
+    await host.connect(servers[1], match_id)
+    await asyncio.wait_for(asyncio.gather(host.play(), guesting), 40)
+    for player in (host, guest):
+        assert [end["result"]["reason"] for end in player.ends] == ["time_up"]
+    recorded = live_database.manage("shell", "--no-imports", "-c", RESULT_QUERY.format(match_id))
+    assert recorded.strip() == "finished time_up True 0"
+    assert servers[1].log.read_text().count(f"room {match_id} ended") == 1
