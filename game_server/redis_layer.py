@@ -8,15 +8,22 @@ what a game server's load needs:
   replies come back in one read: twenty rooms ticking together cost one round trip.
 - One subscriber connection per Redis host reads every message as it arrives (an
   asyncio protocol fed to hiredis), with no task, timeout or poll per message.
-- A group message is decoded once and handed to each local member as the same dict:
-  receivers must not change a message.
-- When Redis goes away, publishes fail at once with `redis.ConnectionError`
-  (reconnecting at most every `RECONNECT_SECONDS`), and the subscriber reconnects in the
-  background and subscribes again to everything it listened to. Messages published
-  meanwhile are lost, as with any pub/sub.
+- Messages for channels and group members in this process are handed to them at once,
+  without a round trip through Redis (a group message is still published, for the other
+  processes, and skipped when it comes back). A group message is decoded once and handed
+  to each local member as the same dict: senders and receivers must not change a message.
+- When Redis goes away, publishes fail at once with `redis.ConnectionError`, and both
+  connections reconnect in the background (the subscriber subscribing again to
+  everything it listened to). Messages published meanwhile are lost, as with any
+  pub/sub.
+- A Redis that goes silent without closing (paused, or its host gone) counts as gone: a
+  connection that owes a reply and gets nothing for `timeout` seconds is dropped (the
+  subscriber pings while idle, so that it notices too), and a new connection is used
+  only once Redis answered its PING. A publish never waits longer than `timeout`.
 
-Configured like channels_redis: `{"hosts": ["redis://...", ...], "prefix": "asgi"}`;
-channels and groups are spread over the hosts by a hash of their name.
+Configured like channels_redis: `{"hosts": ["redis://...", ...], "prefix": "asgi"}`,
+plus `"timeout"` (seconds, default 1); channels and groups are spread over the hosts by
+a hash of their name.
 """
 
 from __future__ import annotations
@@ -39,11 +46,14 @@ from channels.layers import BaseChannelLayer
 
 logger = logging.getLogger(__name__)
 
-# After a failed connection attempt, publishes fail at once for this long.
+# After a failed first connection attempt, publishes fail at once for this long.
 RECONNECT_SECONDS = 0.2
-# The subscriber's background reconnection: first and longest wait between attempts.
-RESUBSCRIBE_SECONDS = (0.05, 1.0)
-CONNECT_TIMEOUT_SECONDS = 5.0
+# The background reconnection after a loss: first and longest wait between attempts.
+REOPEN_SECONDS = (0.05, 1.0)
+TIMEOUT_SECONDS = 1.0
+PING = hiredis.pack_command(("PING",))
+# Every message published starts with the publishing loop layer's id, this long.
+ORIGIN_BYTES = 8
 
 
 class _Protocol(asyncio.Protocol):
@@ -55,11 +65,14 @@ class _Protocol(asyncio.Protocol):
         self.reader = hiredis.Reader(replyError=redis.ResponseError)
         # asyncio's or uvloop's, which does not derive from asyncio.Transport.
         self.transport: Any = None
+        # Reads so far: the watchdog's sign of life.
+        self.reads = 0
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        self.reads += 1
         reader = self.reader
         reader.feed(data)
         on_reply = self.on_reply
@@ -86,14 +99,11 @@ class _Host:
     async def connect(self, protocol: _Protocol) -> None:
         loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
-                if self.unix_path:
-                    await loop.create_unix_connection(lambda: protocol, self.unix_path)
-                else:
-                    await loop.create_connection(
-                        lambda: protocol, self.host, self.port, ssl=self.ssl
-                    )
-        except (OSError, TimeoutError) as error:
+            if self.unix_path:
+                await loop.create_unix_connection(lambda: protocol, self.unix_path)
+            else:
+                await loop.create_connection(lambda: protocol, self.host, self.port, ssl=self.ssl)
+        except OSError as error:
             raise redis.ConnectionError(f"cannot connect to Redis: {error}") from error
 
     def auth_command(self) -> bytes:
@@ -105,12 +115,17 @@ class _Host:
 
 
 class _Connection:
-    """One connection to a host, opened on demand: one attempt at a time."""
+    """One connection to a host, opened on demand: one attempt at a time, and after a
+    loss, again and again in the background."""
 
-    def __init__(self, host: _Host) -> None:
+    def __init__(self, host: _Host, timeout: float) -> None:
         self.host = host
+        self.timeout = timeout
+        # Set once the connection answered its first PING.
         self.protocol: _Protocol | None = None
         self._opening: asyncio.Task[None] | None = None
+        self._reopening: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def connect(self) -> None:
         if self._opening is None:
@@ -123,22 +138,97 @@ class _Connection:
                 self._opening = None
 
     async def _open(self) -> None:
-        protocol = _Protocol(self._on_reply, self._on_lost)
-        await self.host.connect(protocol)
+        answered: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        replies: list[Any] = []
+        expected = 1 if self.host.password is None else 2
+
+        def on_reply(reply: Any) -> None:
+            replies.append(reply)
+            if len(replies) == expected and not answered.done():
+                answered.set_result(None)
+
+        def on_lost() -> None:
+            if not answered.done():
+                answered.set_exception(_lost())
+
+        protocol = _Protocol(on_reply, on_lost)
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.host.connect(protocol)
+                # A paused Redis accepts connections (its kernel does) but answers
+                # nothing: the connection counts once PING is answered.
+                protocol.transport.write(self.host.auth_command() + PING)
+                await answered
+        except TimeoutError:
+            if protocol.transport is not None:
+                protocol.transport.abort()
+            raise redis.TimeoutError(f"Redis did not answer in {self.timeout} s") from None
+        if isinstance(replies[0], redis.ResponseError):
+            logger.error("Redis refused to sign in: %s", replies[0])
+            protocol.transport.close()
+            raise redis.AuthenticationError(str(replies[0]))
+        protocol.on_reply, protocol.on_lost = self._on_reply, self._lost
         self.protocol = protocol
-        self.write(self.host.auth_command())
+        self._watch(protocol)
         self._opened()
+
+    def _watch(self, protocol: _Protocol) -> None:
+        """Drops the connection when it owed a reply and read nothing for a while."""
+        loop = asyncio.get_running_loop()
+        interval = self.timeout / 2
+        owed, reads, due = False, protocol.reads, loop.time() + interval
+
+        def check() -> None:
+            nonlocal owed, reads, due
+            if self.protocol is not protocol:
+                return
+            # A check that comes late judges nothing: the event loop itself was held up,
+            # and (uvloop runs timers before reading) what Redis sent may not be read yet.
+            on_time = loop.time() < due + interval / 2
+            if on_time and owed and protocol.reads == reads:
+                logger.warning("Redis did not answer in %s s; reconnecting", self.timeout)
+                protocol.transport.abort()
+                return
+            owed, reads, due = self._owes(), protocol.reads, loop.time() + interval
+            loop.call_later(interval, check)
+
+        loop.call_later(interval, check)
 
     def write(self, command: bytes) -> None:
         if self.protocol is not None and self.protocol.transport is not None:
             self.protocol.transport.write(command)
 
     def close(self) -> None:
+        self._closed = True
         if self.protocol is not None and self.protocol.transport is not None:
             self.protocol.transport.close()
 
+    def _lost(self) -> None:
+        self.protocol = None
+        self._on_lost()
+        if not self._closed and self._reopening is None:
+            self._reopening = asyncio.get_running_loop().create_task(self._reopen())
+
+    async def _reopen(self) -> None:
+        wait, longest = REOPEN_SECONDS
+        try:
+            while not self._closed and self.protocol is None:
+                try:
+                    await self.connect()
+                except redis.RedisError:
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, longest)
+        finally:
+            self._reopening = None
+        if self.protocol is not None:
+            logger.warning("the Redis connection is back")
+
     def _opened(self) -> None:
-        """Called on a new connection, after AUTH is written."""
+        """Called on a new connection, once Redis answered."""
+
+    def _owes(self) -> bool:
+        """Whether a reply is due (the watchdog's question, every `timeout` / 2)."""
+        raise NotImplementedError
 
     def _on_reply(self, reply: Any) -> None:
         raise NotImplementedError
@@ -154,11 +244,11 @@ def _lost() -> redis.ConnectionError:
 class _Publisher(_Connection):
     """Publishes to one host, a turn of the event loop at a time."""
 
-    def __init__(self, host: _Host) -> None:
-        super().__init__(host)
+    def __init__(self, host: _Host, timeout: float) -> None:
+        super().__init__(host, timeout)
         self._retry_at = 0.0
-        # Replies still to come, in command order; None for one nobody waits for (AUTH).
-        self._waiting: collections.deque[asyncio.Future[Any] | None] = collections.deque()
+        # Replies still to come, in command order.
+        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self._buffer: list[bytes] = []
 
     async def publish(self, channel: str, data: bytes) -> None:
@@ -177,27 +267,25 @@ class _Publisher(_Connection):
         self.write(b"".join(buffer))
 
     async def _reconnect(self) -> None:
+        """The first connection is awaited; after a loss, publishes fail at once while
+        the connection is opened again in the background."""
         loop = asyncio.get_running_loop()
+        if self._reopening is not None:
+            raise redis.ConnectionError("Redis is unreachable; reconnecting")
         if self._opening is None and loop.time() < self._retry_at:
             raise redis.ConnectionError("Redis is unreachable; retrying shortly")
         try:
             await self.connect()
-        except redis.ConnectionError:
+        except redis.RedisError:
             self._retry_at = loop.time() + RECONNECT_SECONDS
             raise
 
-    def _opened(self) -> None:
-        if self.host.password is not None:
-            # AUTH's reply comes first, and nobody waits for it.
-            self._waiting.append(None)
+    def _owes(self) -> bool:
+        return bool(self._waiting)
 
     def _on_reply(self, reply: Any) -> None:
         waiting = self._waiting.popleft()
-        if waiting is None:
-            if isinstance(reply, redis.ResponseError):
-                logger.error("Redis refused to sign in: %s", reply)
-                self.close()
-        elif not waiting.done():
+        if not waiting.done():
             if isinstance(reply, redis.ResponseError):
                 waiting.set_exception(reply)
             else:
@@ -208,21 +296,21 @@ class _Publisher(_Connection):
         self._buffer = []
         waiting, self._waiting = self._waiting, collections.deque()
         for reply in waiting:
-            if reply is not None and not reply.done():
+            if not reply.done():
                 reply.set_exception(_lost())
 
 
 class _Subscriber(_Connection):
     """Listens on one host for this process's channels and groups."""
 
-    def __init__(self, host: _Host, deliver: Callable[[bytes, bytes], None]) -> None:
-        super().__init__(host)
+    def __init__(
+        self, host: _Host, timeout: float, deliver: Callable[[bytes, bytes], None]
+    ) -> None:
+        super().__init__(host, timeout)
         self.deliver = deliver
         # What this process listens to, kept across reconnections.
         self.names: set[str] = set()
         self._confirming: dict[bytes, list[asyncio.Future[None]]] = {}
-        self._closed = False
-        self._resubscribing: asyncio.Task[None] | None = None
 
     async def subscribe(self, name: str) -> None:
         if name in self.names:
@@ -249,9 +337,17 @@ class _Subscriber(_Connection):
         if self.names:
             self.write(hiredis.pack_command(("SUBSCRIBE", *self.names)))
 
+    def _owes(self) -> bool:
+        # Quiet or not, the subscriber asks for a sign of life every round.
+        self.write(PING)
+        return True
+
     def _on_reply(self, reply: Any) -> None:
         if isinstance(reply, redis.ResponseError):
             logger.error("Redis refused this subscriber: %s", reply)
+            return
+        if not isinstance(reply, list):
+            # PING's answer while subscribed to nothing.
             return
         kind = reply[0]
         if kind == b"message":
@@ -270,22 +366,6 @@ class _Subscriber(_Connection):
                     confirmed.set_exception(_lost())
         if not self._closed:
             logger.warning("lost the Redis subscriber connection; reconnecting")
-            self._resubscribing = asyncio.get_running_loop().create_task(self._resubscribe())
-
-    async def _resubscribe(self) -> None:
-        wait, longest = RESUBSCRIBE_SECONDS
-        while not self._closed and self.protocol is None:
-            try:
-                await self.connect()
-            except redis.ConnectionError:
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, longest)
-        if self.protocol is not None:
-            logger.warning("the Redis subscriber connection is back")
-
-    def close(self) -> None:
-        self._closed = True
-        super().close()
 
 
 class _LoopLayer:
@@ -294,8 +374,10 @@ class _LoopLayer:
     def __init__(self, layer: RedisPubSubLayer) -> None:
         self.prefix = layer.prefix
         hosts = [_Host(address) for address in layer.hosts]
-        self.publishers = [_Publisher(host) for host in hosts]
-        self.subscribers = [_Subscriber(host, self._deliver) for host in hosts]
+        self.publishers = [_Publisher(host, layer.timeout) for host in hosts]
+        self.subscribers = [_Subscriber(host, layer.timeout, self._deliver) for host in hosts]
+        # What this loop publishes starts with this: its own group messages come back.
+        self.origin = uuid.uuid4().bytes[:ORIGIN_BYTES]
         # Consumer channel -> its messages; group's Redis channel -> local channels in it.
         self.channels: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self.groups: dict[str, set[str]] = {}
@@ -306,12 +388,18 @@ class _LoopLayer:
     def _deliver(self, name: bytes, data: bytes) -> None:
         key = name.decode()
         if (queue := self.channels.get(key)) is not None:
-            queue.put_nowait(msgpack.unpackb(data))
-        elif members := self.groups.get(key):
-            message = msgpack.unpackb(data)
-            for channel in members:
-                if (queue := self.channels.get(channel)) is not None:
-                    queue.put_nowait(message)
+            queue.put_nowait(msgpack.unpackb(data[ORIGIN_BYTES:]))
+        elif (members := self.groups.get(key)) and data[:ORIGIN_BYTES] != self.origin:
+            self._hand_to(members, msgpack.unpackb(data[ORIGIN_BYTES:]))
+
+    def _hand_to(self, members: set[str], message: dict[str, Any]) -> None:
+        for channel in members:
+            if (queue := self.channels.get(channel)) is not None:
+                queue.put_nowait(message)
+
+    async def _publish(self, name: str, message: dict[str, Any]) -> None:
+        data = self.origin + msgpack.packb(message)
+        await self.publishers[self._shard(name)].publish(name, data)
 
     async def _listen(self, channel: str) -> asyncio.Queue[dict[str, Any]]:
         queue = self.channels[channel] = asyncio.Queue()
@@ -339,7 +427,10 @@ class _LoopLayer:
             raise
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
-        await self.publishers[self._shard(channel)].publish(channel, msgpack.packb(message))
+        if (queue := self.channels.get(channel)) is not None:
+            queue.put_nowait(message)
+        else:
+            await self._publish(channel, message)
 
     def group_channel(self, group: str) -> str:
         return f"{self.prefix}__group__{group}"
@@ -366,8 +457,12 @@ class _LoopLayer:
                 self.subscribers[self._shard(name)].unsubscribe(name)
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        """Hands the message to this loop's members now, and publishes it for the others
+        (whether there are any only Redis knows)."""
         name = self.group_channel(group)
-        await self.publishers[self._shard(name)].publish(name, msgpack.packb(message))
+        if members := self.groups.get(name):
+            self._hand_to(members, message)
+        await self._publish(name, message)
 
     def close(self) -> None:
         for connection in (*self.publishers, *self.subscribers):
@@ -377,11 +472,18 @@ class _LoopLayer:
 class RedisPubSubLayer(BaseChannelLayer):
     extensions = ["groups", "flush"]
 
-    def __init__(self, hosts: list[str | dict[str, Any]], prefix: str = "asgi", **_: Any) -> None:
+    def __init__(
+        self,
+        hosts: list[str | dict[str, Any]],
+        prefix: str = "asgi",
+        timeout: float = TIMEOUT_SECONDS,
+        **_: Any,
+    ) -> None:
         super().__init__()
         # Hosts as URLs, or channels_redis's {"address": URL, ...} (other keys ignored).
         self.hosts = [host if isinstance(host, str) else host["address"] for host in hosts]
         self.prefix = prefix
+        self.timeout = timeout
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopLayer] = (
             weakref.WeakKeyDictionary()
         )

@@ -154,6 +154,10 @@ CHANNEL_LAYER = envchoice("CHANNEL_LAYER", "pipelined", ("pipelined", "pubsub", 
 # redis-py 8 would cut that read at its own 5 s default and close every idle socket with
 # 1011. (The pipelined layer has no read timeout; the cache uses this one too.)
 REDIS_SOCKET_TIMEOUT = envint("REDIS_SOCKET_TIMEOUT", "30", minimum=6)
+# A Redis that stops answering without closing (paused, or its host gone): after this
+# long without a reply the pipelined layer and the rooms' leases give up on the
+# connection and open another, and the layer's subscriber pings while idle.
+REDIS_TIMEOUT_SECONDS = envint("REDIS_TIMEOUT_SECONDS", "1", minimum=1)
 if REDIS_URL:
     if urlparse(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL")
@@ -175,6 +179,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [_redis_host]},
         }
     }
+    if CHANNEL_LAYER == "pipelined":
+        CHANNEL_LAYERS["default"]["CONFIG"]["timeout"] = REDIS_TIMEOUT_SECONDS
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "game_server.local_layer.LocalChannelLayer"}}
 
@@ -273,6 +279,9 @@ SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
 # A started match whose room no socket opens in this long is aborted by the idle sweep,
 # and its lobby opens again.
 MATCH_OPEN_SECONDS = envint("MATCH_OPEN_SECONDS", "60", minimum=10)
+# Running rooms are saved to the database at most this often, off the tick path; a
+# restarted process resumes each running match from its last save.
+ROOM_SAVE_SECONDS = envint("ROOM_SAVE_SECONDS", "2", minimum=1)
 # Inputs a player's socket may send per second, with a burst of as many again.
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
 # Spectator sockets a running room takes at once (every process counted, one per user).

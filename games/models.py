@@ -68,3 +68,19 @@ class MatchPlayer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.match}"
+
+
+class RoomSave(models.Model):
+    """A running match's room as last saved (`Room.save`), for a restarted process to
+    resume it from. Written at most every ROOM_SAVE_SECONDS, never on the tick path;
+    removed when the match ends."""
+
+    match = models.OneToOneField(
+        Match, primary_key=True, on_delete=models.CASCADE, related_name="room_save"
+    )
+    tick = models.PositiveIntegerField()
+    data = models.BinaryField()
+    saved_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.match} at tick {self.tick}"

@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
-from games.models import Match, MatchPlayer
+from games.models import Match, MatchPlayer, RoomSave
 from games.rules import CATALOGUE
 from games.rules.base import Result
 
@@ -49,6 +49,8 @@ class RoomSpec:
     players: list[tuple[str, str]]
     # Seated players the lobby's host kicked: gone from the room's first tick.
     removed: list[str]
+    # The room as last saved (`Room.save`), to resume from; None before the first save.
+    saved: bytes | None = None
 
 
 def match_players_busy(*, users: Sequence[User]) -> list[User]:
@@ -78,6 +80,7 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         return None
     seated = match.players.select_related("user").order_by("seat")
     banned = set(match.lobby.bans.values_list("user_id", flat=True)) if match.lobby else set()
+    saved = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
@@ -85,6 +88,32 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
         removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
+        saved=bytes(saved) if saved is not None else None,
+    )
+
+
+@transaction.atomic
+def match_rooms_save(*, saves: dict[str, tuple[int, bytes]]) -> None:
+    """Writes the save (tick, data) of each room whose match is still running.
+
+    The matches are locked first, in id order: a match ending meanwhile (`match_finish`
+    removes its save) waits for this write, so no save outlives its match.
+    """
+    running = (
+        Match.objects.select_for_update()
+        .filter(pk__in=saves, state=Match.State.RUNNING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        RoomSave(match_id=match_id, tick=saves[str(match_id)][0], data=saves[str(match_id)][1])
+        for match_id in running
+    ]
+    RoomSave.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["match"],
+        update_fields=["tick", "data", "saved_at"],
     )
 
 
@@ -165,6 +194,7 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
         seat.placement = result.placements.get(player)
         seat.score = result.scores.get(player)
     MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
+    RoomSave.objects.filter(match=match).delete()
 
 
 def _tell_lobby(match: Match, result: Result) -> None:

@@ -3,10 +3,12 @@
 `LiveDatabase` makes a database of its own for the servers (a SQLite file, or a fresh
 PostgreSQL database when DATABASE_URL is set) and migrates it; `ServerProcess` runs
 daphne (or uvicorn) on it on a free port and waits until /health/ answers.
+`SteeringPlayer` plays an arena match on one of them as a browser does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -17,9 +19,14 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import orjson
 import psycopg
 import redis
+import websockets
+
+from games.loadtest import start_match
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,3 +191,84 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: Redis goes silent without closing a connection (its kernel still
+        accepts new ones), as a frozen host or a lost network does."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+class SteeringPlayer:
+    """An arena player's socket: steers ten times a second (so that every tick sends a
+    frame), notes when each state frame came and its tick, asks for a snapshot when a
+    diff does not follow the last state, as a browser does, and keeps the end frames."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.socket: websockets.ClientConnection | None = None
+        self.seq = 0
+        self.tick = 0
+        self.frames_at: list[float] = []
+        # The tick of each snapshot that came while playing (a room moved, a resync).
+        self.snapshots: list[int] = []
+        self.resyncs = 0
+        self.ends: list[dict] = []
+
+    async def connect(self, server: ServerProcess, match_id: str) -> dict:
+        """Opens the socket; returns the snapshot it gets first."""
+        origin = f"http://{urlsplit(server.url).netloc}"
+        url = f"{server.ws_url}/ws/play/{match_id}/?token={self.token}"
+        self.socket = await websockets.connect(url, origin=origin)
+        while (frame := orjson.loads(await self.socket.recv()))["type"] != "snapshot":
+            pass
+        self.tick = frame["tick"]
+        return frame
+
+    async def play(self) -> None:
+        """Steers and reads until the socket closes (its server died, or the match is
+        over)."""
+        assert self.socket is not None
+        steering = asyncio.get_running_loop().create_task(self._steer(self.socket))
+        try:
+            async for text in self.socket:
+                frame = orjson.loads(text)
+                if frame["type"] == "end":
+                    self.ends.append(frame)
+                elif frame["type"] == "diff" and frame["base"] != self.tick:
+                    self.resyncs += 1
+                    await self.socket.send('{"type":"snapshot"}')
+                elif frame["type"] in ("diff", "snapshot"):
+                    self.frames_at.append(time.monotonic())
+                    self.tick = frame["tick"]
+                    if frame["type"] == "snapshot":
+                        self.snapshots.append(frame["tick"])
+        except websockets.ConnectionClosedError:
+            pass
+        finally:
+            steering.cancel()
+
+    async def _steer(self, socket: websockets.ClientConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                self.seq += 1
+                direction = [1, 0] if self.seq // 10 % 2 else [-1, 0]
+                frame = {"type": "input", "seq": self.seq, "data": {"dir": direction}}
+                await socket.send(orjson.dumps(frame).decode())
+                await asyncio.sleep(0.1)
+
+
+async def arena_on_two(
+    servers: list[ServerProcess], *, duration: int
+) -> tuple[str, SteeringPlayer, SteeringPlayer]:
+    """An arena match started on the first process: the host's socket on it (so it runs
+    the room in Redis mode) and the guest's on the second."""
+    match_id, tokens = start_match(servers[0].url, "arena", 2, {"duration": duration})
+    host, guest = SteeringPlayer(tokens[0]), SteeringPlayer(tokens[1])
+    await host.connect(servers[0], match_id)
+    await guest.connect(servers[1], match_id)
+    return match_id, host, guest

@@ -1,7 +1,9 @@
 """Which rooms this process runs, and starting a match's room on first use.
 
 On the embedded default every room runs in this one process. Rooms start when the first
-player's socket asks for them and leave the registry when their match ends.
+player's socket asks for them and leave the registry when their match ends. Running
+rooms are saved to the database every ROOM_SAVE_SECONDS: a process started again after
+a crash resumes each running match from its last save.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
-from games.engine.opening import open_once, room_from_spec
+from games.engine.opening import DatabaseSaver, open_once, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import LiveRoom, RoomRunner
 from games.engine.shared import RedisRegistry
@@ -30,6 +32,7 @@ class LocalRegistry:
         self.process = f"{os.uname().nodename}-{os.getpid()}"
         self.runners: dict[str, RoomRunner] = {}
         self._opening: dict[str, asyncio.Future[RoomRunner | None]] = {}
+        self._saver = DatabaseSaver(lambda: [runner.room for runner in self.runners.values()])
 
     async def open(self, room_id: str) -> RoomRunner | None:
         """The room's runner, started from its match if need be; None if it is over."""
@@ -41,10 +44,18 @@ class LocalRegistry:
         spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
         if spec is None:
             return None
-        runner = RoomRunner(room_from_spec(spec), layer=get_channel_layer(), on_end=self._ended)
+        room = room_from_spec(spec, spec.saved)
+        runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
         self.runners[room_id] = runner
         runner.start()
-        logger.info("room %s started: %s for %d players", room_id, spec.game, len(spec.players))
+        self._saver.start()
+        logger.info(
+            "room %s started at tick %d: %s for %d players",
+            room_id,
+            room.ctx.tick,
+            spec.game,
+            len(spec.players),
+        )
         return runner
 
     async def _ended(self, room: Room) -> None:
@@ -73,6 +84,7 @@ class LocalRegistry:
             await runner.remove(user)
 
     async def close(self) -> None:
+        await self._saver.close()
         runners, self.runners = list(self.runners.values()), {}
         for runner in runners:
             await runner.stop()

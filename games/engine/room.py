@@ -250,8 +250,13 @@ class Room:
             "inputs": self._inputs,
         }
 
-    def restore(self, saved: dict[str, Any]) -> None:
-        """Continues from `export`'s data; every seat waits for its socket to join again."""
+    def save(self) -> bytes:
+        """`export` serialized: what the registries store, in Redis and the database."""
+        return orjson.dumps(self.export())
+
+    def restore(self, data: bytes) -> None:
+        """Continues from a `save`; every seat waits for its socket to join again."""
+        saved = orjson.loads(data)
         version, internal, gauss = saved["random"]
         self.ctx.random.setstate((version, tuple(internal), gauss))
         self.ctx.tick = saved["tick"]
@@ -276,6 +281,27 @@ class Room:
     def end_frame(self) -> str:
         assert self.result is not None
         return dumps({"type": "end", "tick": self.ctx.tick, "result": _result_json(self.result)})
+
+
+@dataclass(frozen=True)
+class SavedRoom:
+    """What a `save` says about its room without restoring it (the admin's live rooms)."""
+
+    room_id: str
+    tick: int
+    connected: int
+    seats: int
+
+    @classmethod
+    def read(cls, data: bytes) -> SavedRoom:
+        saved = orjson.loads(data)
+        seats = saved["seats"].values()
+        return cls(
+            room_id=saved["match"],
+            tick=saved["tick"],
+            connected=sum(1 for connected, _, _ in seats if connected),
+            seats=len(seats),
+        )
 
 
 def _result_json(result: Result) -> dict[str, Any]:

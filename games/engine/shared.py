@@ -2,16 +2,18 @@
 
 A process owns a room while it holds the room's lease, a Redis key with a short expiry
 whose value is a fencing token (an INCR counter plus the process id). Twice a second
-each process, in one pipeline, renews the lease and saves (`Room.export`) every room it
+each process, in one pipeline, renews the lease and saves (`Room.save`) every room it
 runs, one Lua script each, and checks the lease of every room it has a player or a
 spectator of but does not run. A script that finds another token in the lease refuses,
-and that room's runner stops before its next tick; a runner whose lease could have
-expired (Redis slow or away) waits before ticking. The tick path itself never waits on
-Redis. Sockets on a process that does not own their room reach the owner on the room's
-engine channel; on the owning process they call the runner directly. When a room's
-owner is gone (killed, or let go on SIGTERM) a process with a socket of it takes the
-lease, restores the room from the last save, and asks every socket of the room to join
-again. docs/deploy.md has the timings.
+and that room's runner stops before its next tick. While Redis does not answer at all
+(every call times out after REDIS_TIMEOUT_SECONDS, or it is restarting), nobody can
+take a room, so its owner ticks on; it records a result only once Redis confirms its
+lease again. The tick path itself never waits on Redis. Sockets on a process that does
+not own their room reach the owner on the room's engine channel; on the owning process
+they call the runner directly. When a room's owner is gone (killed, or let go on
+SIGTERM) a process with a socket of it takes the lease, restores the room from the last
+save (Redis's, or if Redis lost it, the one in the database), and asks every socket of
+the room to join again. docs/deploy.md has the timings.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ import time
 import uuid
 from typing import Any
 
-import orjson
 import redis.asyncio as redis
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
-from games.engine.opening import open_once, room_from_spec
-from games.engine.room import Room
+from games.engine.opening import DatabaseSaver, open_once, room_from_spec
+from games.engine.room import Room, SavedRoom
 from games.engine.runner import LiveRoom, RoomRunner, group_name, spectators_group_name
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
@@ -104,9 +105,13 @@ class RoomLink:
         # Sockets on this process: player -> consumer channel, and spectators' channels.
         self.local: dict[str, str] = {}
         self.watchers: set[str] = set()
-        # While run here: the lease's token, and until when it surely holds.
+        # While run here: the lease's token, until when it surely holds, and whether the
+        # last renewal went unanswered (Redis away or silent).
         self.token = ""
         self.valid_until = 0.0
+        self.unreachable = False
+        # Since when (monotonic) the room has had neither a lease nor a save in Redis.
+        self.unsaved_since: float | None = None
         self._renewed = asyncio.Event()
         self._tick_rate = CATALOGUE[spec.game].tick_rate(spec.settings)
         self._tick_at = (0, time.monotonic())
@@ -181,17 +186,18 @@ class RoomLink:
 
     async def start(self) -> None:
         """Takes the room if nobody owns it; the registry watches its owner from now on."""
-        await self.take(need_save=False)
+        await self.take(need_save=False, fallback=self.spec.saved)
         if self.runner is None:
             await self._read_tick()
 
     async def _read_tick(self) -> None:
         data = await self.registry.redis.hget(self.keys[1], "data")
         if data:
-            self._tick_at = (orjson.loads(data)["tick"], time.monotonic())
+            self._tick_at = (SavedRoom.read(data).tick, time.monotonic())
 
-    async def take(self, *, need_save: bool) -> None:
-        """Runs the room here if its lease is free (and, with `need_save`, it was saved)."""
+    async def take(self, *, need_save: bool, fallback: bytes | None = None) -> None:
+        """Runs the room here if its lease is free: from its save in Redis, which
+        `need_save` requires, or else from `fallback` (its database save) if given."""
         lease, save, fence = self.keys
         token = await self.registry.redis.eval(
             ACQUIRE, 3, lease, save, fence, self.registry.process, int(LEASE_SECONDS * 1000),
@@ -200,10 +206,8 @@ class RoomLink:
         if token is None:
             return
         self.token = token.decode()
-        room = room_from_spec(self.spec)
-        data = await self.registry.redis.hget(save, "data")
-        if data:
-            room.restore(orjson.loads(data))
+        data = await self.registry.redis.hget(save, "data") or fallback
+        room = room_from_spec(self.spec, data)
         if not await self._keep(room):
             return
         layer = self.registry.layer
@@ -247,8 +251,7 @@ class RoomLink:
 
     def keep_arguments(self, room: Room) -> list[Any]:
         """The KEEP script's arguments: this owner's token and the room as saved now."""
-        data = orjson.dumps(room.export())
-        return [self.token, int(LEASE_SECONDS * 1000), data, SAVE_TTL_SECONDS]
+        return [self.token, int(LEASE_SECONDS * 1000), room.save(), SAVE_TTL_SECONDS]
 
     async def _keep(self, room: Room) -> bool:
         """Renews the lease and saves the room once, now (taking or letting go of it)."""
@@ -260,8 +263,15 @@ class RoomLink:
     def note_kept(self, kept: int | Exception, sent_at: float) -> None:
         """The answer to a renewal sent at `sent_at`."""
         if isinstance(kept, Exception):
-            logger.warning("room %s: cannot renew its lease: %s", self.room_id, kept)
-        elif kept:
+            if not self.unreachable:
+                logger.warning("room %s: cannot renew its lease: %s", self.room_id, kept)
+            # Nobody else can take the room from a Redis that this process cannot reach
+            # either: the runner goes on (see the module's docstring).
+            self.unreachable = True
+            self._renewed.set()
+            return
+        self.unreachable = False
+        if kept:
             self.valid_until = sent_at + LEASE_SECONDS - KEEP_MARGIN_SECONDS
             self._renewed.set()
         else:
@@ -274,7 +284,15 @@ class RoomLink:
     # The runner's keeper (games/engine/runner.py).
 
     async def renewed(self) -> bool:
-        """Waits while the lease could have expired: False once another process has it."""
+        """Waits while the lease could have expired and Redis answers: False once another
+        process has it."""
+        while self.token and not self.unreachable and time.monotonic() >= self.valid_until:
+            self._renewed.clear()
+            await self._renewed.wait()
+        return bool(self.token)
+
+    async def confirmed(self) -> bool:
+        """Waits until Redis confirms the lease: False once another process has it."""
         while self.token and time.monotonic() >= self.valid_until:
             self._renewed.clear()
             await self._renewed.wait()
@@ -293,6 +311,11 @@ class RoomLink:
 
     async def _ended(self, room: Room) -> None:
         assert room.result is not None
+        if not await self.confirmed():
+            # Run on while Redis was out of reach, and taken by another process then.
+            logger.warning("room %s: ended here, but another process owns it", self.room_id)
+            await self._stop_running()
+            return
         await sync_to_async(services.match_finish)(
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
@@ -340,7 +363,9 @@ class RedisRegistry:
     def __init__(self) -> None:
         self.process = f"{os.uname().nodename}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.redis = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+            settings.REDIS_URL,
+            socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
         )
         self.layer = get_channel_layer()
         self.keep_script = self.redis.register_script(KEEP)
@@ -348,9 +373,20 @@ class RedisRegistry:
         # The rooms run here, as LocalRegistry.runners (the admin lists them).
         self.runners: dict[str, RoomRunner] = {}
         self.closing = False
+        # When Redis last failed to answer this process (monotonic).
+        self.unanswered_at = float("-inf")
         self._opening: dict[str, asyncio.Future[RoomLink | None]] = {}
         self._wake = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
+        # Rooms run here whose lease Redis confirmed are saved to the database too: the
+        # fallback when Redis loses its saves.
+        self._saver = DatabaseSaver(
+            lambda: [
+                link.runner.room
+                for link in self.links.values()
+                if link.runner is not None and time.monotonic() < link.valid_until
+            ]
+        )
         self._hand_over_on_sigterm()
 
     async def open(self, room_id: str) -> RoomLink | None:
@@ -379,6 +415,7 @@ class RedisRegistry:
             self._keeper = asyncio.get_running_loop().create_task(
                 self._keep_and_watch(), name="rooms' leases"
             )
+            self._saver.start()
         return link
 
     async def live_rooms(self) -> list[LiveRoom]:
@@ -394,17 +431,16 @@ class RedisRegistry:
         for token, data in zip(answers[::2], answers[1::2], strict=True):
             if token is None or data is None:
                 continue
-            saved = orjson.loads(data)
-            if (runner := self.runners.get(saved["match"])) is not None:
+            saved = SavedRoom.read(data)
+            if (runner := self.runners.get(saved.room_id)) is not None:
                 rooms.append(runner.live(self.process))
                 continue
-            seats = saved["seats"].values()
             rooms.append(
                 LiveRoom(
-                    room_id=saved["match"],
-                    tick=saved["tick"],
-                    connected=sum(1 for connected, _, _ in seats if connected),
-                    seats=len(seats),
+                    room_id=saved.room_id,
+                    tick=saved.tick,
+                    connected=saved.connected,
+                    seats=saved.seats,
                     process=token.decode().split(":", 1)[1],
                     skipped=None,
                 )
@@ -437,10 +473,11 @@ class RedisRegistry:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), KEEP_SECONDS)
             self._wake.clear()
+            await self._keep_all()
             try:
-                await self._keep_all()
                 await self._watch_all()
             except redis.RedisError as error:
+                self.unanswered_at = time.monotonic()
                 logger.warning("cannot reach Redis for the rooms' leases: %s", error)
 
     async def _keep_all(self) -> None:
@@ -455,7 +492,11 @@ class RedisRegistry:
             # Queued in the pipeline: the await returns at once.
             await self.keep_script(keys=link.keys[:2], args=arguments, client=pipeline)
         sent_at = time.monotonic()
-        answers = await pipeline.execute(raise_on_error=False)
+        try:
+            answers = await pipeline.execute(raise_on_error=False)
+        except redis.RedisError as error:
+            self.unanswered_at = time.monotonic()
+            answers = [error] * len(kept)
         for link, answer in zip(kept, answers, strict=True):
             if link.runner is not None:
                 link.note_kept(answer, sent_at)
@@ -468,13 +509,41 @@ class RedisRegistry:
         pipeline = self.redis.pipeline(transaction=False)
         for link in watched:
             pipeline.exists(link.keys[0])
-        owned = await pipeline.execute()
-        orphans = [link for link, held in zip(watched, owned, strict=True) if not held]
-        taken = (link.take(need_save=True) for link in orphans)
+            pipeline.exists(link.keys[1])
+        found = await pipeline.execute()
+        if time.monotonic() - self.unanswered_at < LEASE_SECONDS:
+            # Redis was silent or away for this process, so surely for the owners too:
+            # their leases ran out meanwhile, and they take them again at their next
+            # renewal. A room is taken over only once they had time for it.
+            return
+        held = zip(watched, found[::2], found[1::2], strict=True)
+        taken = [self._take_orphan(link, lease, save) for link, lease, save in held]
         outcomes = await asyncio.gather(*taken, return_exceptions=True)
-        for link, outcome in zip(orphans, outcomes, strict=True):
+        for link, outcome in zip(watched, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
+
+    async def _take_orphan(self, link: RoomLink, lease: int, save: int) -> None:
+        """Takes the room if its owner is gone (`lease`, `save`: whether Redis holds
+        them)."""
+        if lease or save:
+            link.unsaved_since = None
+            if not lease:
+                await link.take(need_save=True)
+            return
+        # Redis lost the room's keys (it restarted empty). A live owner takes its lease
+        # again at its next renewal; past a lease's time, the owner is gone too, and the
+        # room goes on from its database save.
+        now = time.monotonic()
+        if link.unsaved_since is None:
+            link.unsaved_since = now
+        if now - link.unsaved_since < LEASE_SECONDS:
+            return
+        spec = await sync_to_async(services.match_room_spec)(match_id=link.room_id)
+        if spec is None:
+            link.note_over()
+            return
+        await link.take(need_save=False, fallback=spec.saved)
 
     async def forget_if_unused(self, link: RoomLink) -> None:
         unused = not link.local and not link.watchers and link.runner is None
@@ -487,6 +556,7 @@ class RedisRegistry:
         self.closing = True
         if self._keeper is not None:
             await cancel_and_wait(self._keeper)
+        await self._saver.close()
         links, self.links = list(self.links.values()), {}
         await asyncio.gather(*(link.close() for link in links))
         await self.redis.aclose()

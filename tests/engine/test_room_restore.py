@@ -1,8 +1,6 @@
-"""A room saved with `export` and restored in another Room goes on exactly the same."""
+"""A room saved with `save` and restored in another Room goes on exactly the same."""
 
 from __future__ import annotations
-
-import orjson
 
 from games.engine.room import Room
 from games.rules import CATALOGUE
@@ -36,7 +34,7 @@ def test_a_restored_room_sends_the_same_frames_as_the_original() -> None:
         _steer(original, seq)
         original.tick()
     _steer(original, 20)
-    saved = orjson.loads(orjson.dumps(original.export()))
+    saved = original.save()
     # Another seed: the generator's state comes from the save.
     restored = _room(seed=99)
     restored.restore(saved)
@@ -55,6 +53,6 @@ def test_seats_wait_for_their_sockets_after_a_restore() -> None:
     original = _room(seed=7)
     original.connected(ALICE)
     restored = _room(seed=7)
-    restored.restore(orjson.loads(orjson.dumps(original.export())))
+    restored.restore(original.save())
     assert [seat.connected for seat in restored.seats.values()] == [False, False]
     assert restored.seats[ALICE].leaves_at_tick == restored.seat_window_ticks

@@ -26,6 +26,21 @@ async def _next(layer: RedisPubSubLayer, channel: str) -> dict:
     return await asyncio.wait_for(layer.receive(channel), 5)
 
 
+async def _sent_until_received(
+    here: RedisPubSubLayer, there: RedisPubSubLayer, channel: str
+) -> dict:
+    """Sends "after" from `here` every 0.1 s (for up to 10 s) until `there` receives a
+    message on `channel`; returns that message."""
+    receiving = asyncio.ensure_future(there.receive(channel))
+    for _ in range(100):
+        with contextlib.suppress(redis.RedisError):
+            await here.send(channel, {"type": "after"})
+        await asyncio.wait({receiving}, timeout=0.1)
+        if receiving.done():
+            break
+    return receiving.result()
+
+
 async def test_a_message_reaches_a_channel_of_another_process(processes) -> None:
     here, there = processes
     channel = await there.new_channel()
@@ -106,15 +121,39 @@ async def test_across_a_redis_restart_sends_fail_fast_then_every_subscription_is
     own_redis.start()
 
     # Sends work again at once; the subscriber is back within its backoff.
-    receiving = asyncio.ensure_future(there.receive(channel))
-    for _ in range(100):
-        with contextlib.suppress(redis.ConnectionError):
-            await here.send(channel, {"type": "after"})
-        await asyncio.wait({receiving}, timeout=0.1)
-        if receiving.done():
-            break
-    assert receiving.result()["type"] == "after"
+    assert (await _sent_until_received(here, there, channel))["type"] == "after"
     await here.group_send("room.b2", {"type": "after"})
     assert (await _next(there, member))["type"] == "after"
+    await here.flush()
+    await there.flush()
+
+
+async def test_a_paused_redis_fails_sends_instead_of_hanging_and_is_used_again_after(
+    own_redis,
+) -> None:
+    here, there = (RedisPubSubLayer(hosts=[own_redis.url], timeout=2) for _ in range(2))
+    channel = await there.new_channel()
+    member = await here.new_channel()
+    await here.group_add("room.c3", member)
+    await here.send(channel, {"type": "before"})
+    assert (await _next(there, channel))["type"] == "before"
+
+    own_redis.pause()
+    try:
+        # No answer: the send fails within the timeout (and later ones at once).
+        with pytest.raises(redis.RedisError):
+            await asyncio.wait_for(here.send(channel, {"type": "during"}), 5)
+        with pytest.raises(redis.ConnectionError):
+            await asyncio.wait_for(here.send(channel, {"type": "during"}), 5)
+        # A member in the sending process gets a group message all the same.
+        with contextlib.suppress(redis.ConnectionError):
+            await here.group_send("room.c3", {"type": "local"})
+        assert (await _next(here, member))["type"] == "local"
+    finally:
+        own_redis.resume()
+
+    # Both connections are opened again once Redis answers (a send made during the
+    # pause may come first: Redis runs what it had read when it goes on).
+    assert (await _sent_until_received(here, there, channel))["type"] in ("during", "after")
     await here.flush()
     await there.flush()

@@ -1,0 +1,110 @@
+"""Rooms saved to the database off the tick path, and a registry started again (a
+restarted process) resuming each running match from its save, not from tick 0."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+import redis.asyncio as redis
+from asgiref.sync import sync_to_async
+
+from games.engine.registry import LocalRegistry
+from games.engine.shared import RedisRegistry
+from games.models import Match, RoomSave
+from games.rules.base import Result
+from games.services import match_create, match_finish, match_rooms_save
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def match(alice, bob) -> Match:
+    return await sync_to_async(match_create)(game="arena", settings={}, players=[alice, bob])
+
+
+def _save_of(match: Match) -> RoomSave | None:
+    return RoomSave.objects.filter(match=match).first()
+
+
+async def _first_save(match: Match) -> RoomSave:
+    for _ in range(200):
+        if saved := await sync_to_async(_save_of)(match):
+            return saved
+        await asyncio.sleep(0.02)
+    raise AssertionError("the room was never saved")
+
+
+async def test_a_registry_started_again_resumes_the_match_from_its_last_save(
+    settings, match
+) -> None:
+    settings.ROOM_SAVE_SECONDS = 1
+    crashed = LocalRegistry()
+    runner = await crashed.open(str(match.pk))
+    assert runner is not None
+    saved = await _first_save(match)
+    # The process dies: no save on the way out, the room goes on no further.
+    await crashed.close()
+    assert runner.room.ctx.tick >= saved.tick > 0
+
+    restarted = LocalRegistry()
+    resumed = await restarted.open(str(match.pk))
+    assert resumed is not None
+    data = orjson.loads(saved.data)
+    assert resumed.room.ctx.tick == saved.tick == data["tick"]
+    assert resumed.room.state == data["state"]
+    # The seats wait for their players' sockets again.
+    assert not any(seat.connected for seat in resumed.room.seats.values())
+    await restarted.close()
+
+
+async def test_a_match_without_a_save_starts_at_tick_0(match) -> None:
+    registry = LocalRegistry()
+    runner = await registry.open(str(match.pk))
+    assert runner is not None
+    assert runner.room.ctx.tick == 0
+    await registry.close()
+
+
+def test_a_match_that_ended_keeps_no_save_and_takes_no_new_one(match) -> None:
+    match_rooms_save(saves={str(match.pk): (40, b'{"tick": 40}')})
+    assert _save_of(match).tick == 40
+    match_rooms_save(saves={str(match.pk): (80, b'{"tick": 80}')})
+    assert _save_of(match).tick == 80
+
+    match_finish(match_id=str(match.pk), result=Result(placements={}, scores={}, reason="x"))
+    assert _save_of(match) is None
+    # A save written as the match ended (the rooms are saved from another thread).
+    match_rooms_save(saves={str(match.pk): (81, b'{"tick": 81}')})
+    assert _save_of(match) is None
+
+
+async def test_with_redis_a_room_whose_redis_save_is_lost_resumes_from_the_database(
+    settings, redis_url: str, match
+) -> None:
+    settings.ROOM_SAVE_SECONDS = 1
+    settings.REDIS_URL = redis_url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "game_server.redis_layer.RedisPubSubLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+    owner = RedisRegistry()
+    link = await owner.open(str(match.pk))
+    assert link is not None
+    assert link.runner is not None
+    saved = await _first_save(match)
+    # Every process stops, and Redis comes back without the room's save.
+    await owner.close()
+    client = redis.Redis.from_url(redis_url)
+    await client.delete(f"room:{match.pk}:save")
+    await client.aclose()
+
+    restarted = RedisRegistry()
+    resumed = await restarted.open(str(match.pk))
+    assert resumed is not None
+    assert resumed.runner is not None
+    assert resumed.runner.room.ctx.tick >= saved.tick > 0
+    await restarted.close()
