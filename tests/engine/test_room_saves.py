@@ -15,6 +15,7 @@ from games.engine.shared import RedisRegistry
 from games.models import Match, RoomSave
 from games.rules.base import Result
 from games.services import match_create, match_finish, match_rooms_save
+from lobby.models import Lobby, LobbyBan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,3 +109,32 @@ async def test_with_redis_a_room_whose_redis_save_is_lost_resumes_from_the_datab
     assert resumed.runner is not None
     assert resumed.runner.room.ctx.tick >= saved.tick > 0
     await restarted.close()
+
+
+async def test_a_kick_after_the_last_save_holds_in_the_resumed_room(
+    settings, match, alice, bob
+) -> None:
+    settings.ROOM_SAVE_SECONDS = 1
+    crashed = LocalRegistry()
+    await crashed.open(str(match.pk))
+    saved = await _first_save(match)
+    await crashed.close()
+    # The host kicked Bob after that save: the lobby's ban is what the spec reads.
+    await sync_to_async(_ban)(match, bob)
+
+    restarted = LocalRegistry()
+    resumed = await restarted.open(str(match.pk))
+    assert resumed is not None
+    assert resumed.room.ctx.tick == saved.tick
+    seat = resumed.room.seats[str(bob.pk)]
+    assert seat.leaves_at_tick == saved.tick + 1
+    assert resumed.room.seats[str(alice.pk)].leaves_at_tick != saved.tick + 1
+    await restarted.close()
+
+
+def _ban(match: Match, user) -> None:
+    lobby = Lobby.objects.create(
+        code="KICKED", name="kicked", host=match.players.first().user, game="arena", max_players=2
+    )
+    Match.objects.filter(pk=match.pk).update(lobby=lobby)
+    LobbyBan.objects.create(lobby=lobby, user=user)
