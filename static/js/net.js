@@ -55,8 +55,9 @@
  * @typedef {(
  *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
  *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
- *   "replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|"unknown_input"|"not_playing"|
- *   "bad_direction"|"dash_unavailable"|"not_your_turn"|"bad_column"|"column_full"
+ *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|
+ *   "unknown_input"|"not_playing"|"bad_direction"|"dash_unavailable"|"not_your_turn"|
+ *   "bad_column"|"column_full"
  * )} ErrorCode
  */
 
@@ -121,6 +122,22 @@
  */
 
 /**
+ * A user who watches: their user id (as a player's) and name.
+ * @typedef {object} Spectator
+ * @property {PlayerId} id
+ * @property {string} name
+ */
+
+/**
+ * Who watches now: sent when a spectator comes or goes, and to a player who joins while
+ * someone watches.
+ * @typedef {object} SpectatorsFrame
+ * @property {"spectators"} type
+ * @property {number} tick
+ * @property {Spectator[]} spectators
+ */
+
+/**
  * @typedef {object} ErrorFrame
  * @property {"error"} type
  * @property {number} tick 0 when the socket is refused before it joins.
@@ -145,7 +162,7 @@
 
 /**
  * A frame the server sends.
- * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
+ * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
  */
 
 export const PROTOCOL_VERSION = 1;
