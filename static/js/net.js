@@ -192,6 +192,7 @@ const ERROR_WORDS = {
   not_a_player: CLOSE_WORDS[4403],
   replaced: CLOSE_WORDS[4409],
   kicked: "You were removed from this game by the host.",
+  spectators_full: "This game has as many spectators as it can take. Trying again shortly.",
   game_over: "The game is already over.",
   not_playing: "You are no longer in this match.",
   dash_unavailable: "Dash is not ready yet.",
@@ -248,6 +249,8 @@ export class Connection {
     this.room = null;
     /** @type {Players} */
     this.players = {};
+    /** @type {Spectator[]} Who watches, as the last SpectatorsFrame of this socket said. */
+    this.spectators = [];
     /** @type {PlayerId|null} */
     this.you = "";
     // True once a snapshot says so: a spectator sends no inputs (docs/protocol.md).
@@ -259,6 +262,8 @@ export class Connection {
     this.latency = null;
     this.status = "connecting";
     this.closedForGood = false;
+    // The error code of a refusal whose close is coming ("kicked", ...).
+    this._refusal = "";
     this._seq = 0;
     this._sent = []; // {seq, data, at} of inputs not acked yet
     this._awaitingSnapshot = false;
@@ -304,6 +309,8 @@ export class Connection {
       // The room sends a snapshot on join: until it comes, diffs cannot apply.
       this._awaitingSnapshot = true;
       this._joining = true;
+      // A socket hears who watches after it joins, if anyone does: forget the last one's list.
+      this._setSpectators([]);
       this._setStatus("connected", "Connected.");
       this._ping();
       this._pinger = setInterval(() => this._ping(), PING_EVERY_MS);
@@ -478,9 +485,21 @@ export class Connection {
     this._emit("presence", this.players);
   }
 
+  /** @param {SpectatorsFrame} frame */
+  _on_spectators(frame) {
+    this._setSpectators(frame.spectators);
+  }
+
+  /** @param {Spectator[]} spectators */
+  _setSpectators(spectators) {
+    this.spectators = spectators;
+    this._emit("spectators", spectators);
+  }
+
   /** @param {ErrorFrame} frame */
   _on_error(frame) {
-    if (["not_authenticated", "no_such_room", "not_a_player", "replaced"].includes(frame.code)) {
+    const refusals = ["not_authenticated", "no_such_room", "not_a_player", "kicked", "replaced"];
+    if (refusals.includes(frame.code)) {
       // A close follows; say why then.
       this._refusal = frame.code;
       return;
@@ -516,7 +535,9 @@ export class Connection {
     if (TERMINAL_CLOSE_CODES.has(event.code)) {
       this.closedForGood = true;
       // After the end, a refusal only means the match has been recorded.
-      if (!this.result) this._setStatus("refused", closeWords(event.code));
+      // The refusal's own words, when one came: 4403 also closes a kick, say.
+      const words = this._refusal ? errorWords(this._refusal) : closeWords(event.code);
+      if (!this.result) this._setStatus("refused", words);
       else this._setStatus("over", "The game is over.");
       return;
     }
