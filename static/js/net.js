@@ -309,8 +309,6 @@ export class Connection {
       // The room sends a snapshot on join: until it comes, diffs cannot apply.
       this._awaitingSnapshot = true;
       this._joining = true;
-      // A socket hears who watches after it joins, if anyone does: forget the last one's list.
-      this._setSpectators([]);
       this._setStatus("connected", "Connected.");
       this._ping();
       this._pinger = setInterval(() => this._ping(), PING_EVERY_MS);
@@ -531,6 +529,8 @@ export class Connection {
   _closed(event) {
     clearInterval(this._pinger);
     this.socket = null;
+    // Who watches is heard per socket (a new one hears it after it joins, if anyone does).
+    this._setSpectators([]);
     if (this.closedForGood) return;
     if (TERMINAL_CLOSE_CODES.has(event.code)) {
       this.closedForGood = true;
