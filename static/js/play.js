@@ -70,7 +70,9 @@ function showSpectators(spectators) {
 // token. Once it holds, the room's next spectators frame takes them off the list.
 async function removeSpectator(button, spectator) {
   const { kickUrl, csrfToken } = root.dataset;
-  button.disabled = true;
+  // aria-disabled, not disabled: a disabled button would lose the keyboard's focus.
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
   let refusal = "";
   try {
     const response = await fetch(kickUrl, {
@@ -84,7 +86,7 @@ async function removeSpectator(button, spectator) {
     refusal = "The server could not be reached. Try again.";
   }
   if (refusal) {
-    button.disabled = false;
+    button.removeAttribute("aria-disabled");
     showAlert(`${spectator.name} was not removed: ${refusal}`);
   }
 }
