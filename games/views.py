@@ -15,10 +15,11 @@ from games.services import match_may_watch
 
 @login_required
 def play(request: HttpRequest, match_id: str) -> HttpResponse:
-    match = get_object_or_404(Match, pk=match_id)
+    match = get_object_or_404(Match.objects.select_related("lobby"), pk=match_id)
     seated = match.players.filter(user=request.user).exists()
     watching = not seated and match_may_watch(match_id=match.pk, user_id=request.user.pk)
     definition = CATALOGUE.get(match.game)
+    lobby = match.lobby
     context = {
         "match": match,
         "match_id": str(match.pk),
@@ -29,6 +30,9 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
         "player_id": str(request.user.pk),
         "ws_url": _socket_url(request, str(match.pk)),
         "lobby_url": _lobby_url(match),
+        "lobby_code": lobby.code if lobby is not None else "",
+        # The lobby's host may remove whoever watches (the lobby's kick, docs/api.md).
+        "viewer_is_host": lobby is not None and lobby.host_id == request.user.pk,
     }
     # A page for someone who may neither play nor watch says so, with its status too.
     status = 200 if seated or watching else 403

@@ -55,8 +55,9 @@
  * @typedef {(
  *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
  *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
- *   "replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|"unknown_input"|"not_playing"|
- *   "bad_direction"|"dash_unavailable"|"not_your_turn"|"bad_column"|"column_full"
+ *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|
+ *   "unknown_input"|"not_playing"|"bad_direction"|"dash_unavailable"|"not_your_turn"|
+ *   "bad_column"|"column_full"
  * )} ErrorCode
  */
 
@@ -121,6 +122,22 @@
  */
 
 /**
+ * A user who watches: their user id (as a player's) and name.
+ * @typedef {object} Spectator
+ * @property {PlayerId} id
+ * @property {string} name
+ */
+
+/**
+ * Who watches now: sent when a spectator comes or goes, and to a player who joins while
+ * someone watches.
+ * @typedef {object} SpectatorsFrame
+ * @property {"spectators"} type
+ * @property {number} tick
+ * @property {Spectator[]} spectators
+ */
+
+/**
  * @typedef {object} ErrorFrame
  * @property {"error"} type
  * @property {number} tick 0 when the socket is refused before it joins.
@@ -145,7 +162,7 @@
 
 /**
  * A frame the server sends.
- * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
+ * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -175,6 +192,7 @@ const ERROR_WORDS = {
   not_a_player: CLOSE_WORDS[4403],
   replaced: CLOSE_WORDS[4409],
   kicked: "You were removed from this game by the host.",
+  spectators_full: "This game has as many spectators as it can take. Trying again shortly.",
   game_over: "The game is already over.",
   not_playing: "You are no longer in this match.",
   dash_unavailable: "Dash is not ready yet.",
@@ -231,6 +249,8 @@ export class Connection {
     this.room = null;
     /** @type {Players} */
     this.players = {};
+    /** @type {Spectator[]} Who watches, as the last SpectatorsFrame of this socket said. */
+    this.spectators = [];
     /** @type {PlayerId|null} */
     this.you = "";
     // True once a snapshot says so: a spectator sends no inputs (docs/protocol.md).
@@ -242,6 +262,8 @@ export class Connection {
     this.latency = null;
     this.status = "connecting";
     this.closedForGood = false;
+    // The error code of a refusal whose close is coming ("kicked", ...).
+    this._refusal = "";
     this._seq = 0;
     this._sent = []; // {seq, data, at} of inputs not acked yet
     this._awaitingSnapshot = false;
@@ -461,9 +483,21 @@ export class Connection {
     this._emit("presence", this.players);
   }
 
+  /** @param {SpectatorsFrame} frame */
+  _on_spectators(frame) {
+    this._setSpectators(frame.spectators);
+  }
+
+  /** @param {Spectator[]} spectators */
+  _setSpectators(spectators) {
+    this.spectators = spectators;
+    this._emit("spectators", spectators);
+  }
+
   /** @param {ErrorFrame} frame */
   _on_error(frame) {
-    if (["not_authenticated", "no_such_room", "not_a_player", "replaced"].includes(frame.code)) {
+    const refusals = ["not_authenticated", "no_such_room", "not_a_player", "kicked", "replaced"];
+    if (refusals.includes(frame.code)) {
       // A close follows; say why then.
       this._refusal = frame.code;
       return;
@@ -495,11 +529,15 @@ export class Connection {
   _closed(event) {
     clearInterval(this._pinger);
     this.socket = null;
+    // Who watches is heard per socket (a new one hears it after it joins, if anyone does).
+    this._setSpectators([]);
     if (this.closedForGood) return;
     if (TERMINAL_CLOSE_CODES.has(event.code)) {
       this.closedForGood = true;
       // After the end, a refusal only means the match has been recorded.
-      if (!this.result) this._setStatus("refused", closeWords(event.code));
+      // The refusal's own words, when one came: 4403 also closes a kick, say.
+      const words = this._refusal ? errorWords(this._refusal) : closeWords(event.code);
+      if (!this.result) this._setStatus("refused", words);
       else this._setStatus("over", "The game is over.");
       return;
     }

@@ -21,6 +21,8 @@ const statusLine = document.getElementById("play-status");
 const pingLine = document.getElementById("play-ping");
 const alertLine = document.getElementById("play-alert");
 const endPanel = document.getElementById("play-end");
+const spectatorsBox = document.getElementById("play-spectators");
+const spectatorsList = document.getElementById("play-spectators-list");
 let alertTimer = null;
 
 export function showAlert(words, { sticky = false } = {}) {
@@ -34,6 +36,59 @@ export function playerName(net, player) {
   const seat = net.players[player];
   const name = seat ? seat.name : `Player ${player}`;
   return player === net.you ? `${name} (you)` : name;
+}
+
+// Who watches, for everyone; the lobby's host (the page has the kick's URL) also gets a
+// button beside each spectator that removes them (docs/protocol.md, Kicked during a match).
+function showSpectators(spectators) {
+  const { kickUrl, playerId } = root.dataset;
+  const active = document.activeElement;
+  const focused = spectatorsList.contains(active) ? active.dataset.userId : null;
+  spectatorsList.replaceChildren();
+  for (const spectator of spectators) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = spectator.id === playerId ? `${spectator.name} (you)` : spectator.name;
+    item.append(name);
+    if (kickUrl && spectator.id !== playerId) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Remove";
+      button.setAttribute("aria-label", `Remove ${spectator.name}`);
+      button.dataset.userId = spectator.id;
+      button.addEventListener("click", () => removeSpectator(button, spectator));
+      item.append(button);
+    }
+    spectatorsList.append(item);
+  }
+  spectatorsBox.hidden = spectators.length === 0;
+  // A list that changed under the host's keyboard keeps the focus on the same spectator.
+  if (focused) spectatorsList.querySelector(`button[data-user-id="${focused}"]`)?.focus();
+}
+
+// The lobby's kick (POST /api/lobbies/<code>/kick/, docs/api.md), with the session's CSRF
+// token. Once it holds, the room's next spectators frame takes them off the list.
+async function removeSpectator(button, spectator) {
+  const { kickUrl, csrfToken } = root.dataset;
+  // aria-disabled, not disabled: a disabled button would lose the keyboard's focus.
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  let refusal = "";
+  try {
+    const response = await fetch(kickUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify({ user_id: Number(spectator.id) }),
+    });
+    if (!response.ok) refusal = (await response.json()).error.message;
+  } catch {
+    refusal = "The server could not be reached. Try again.";
+  }
+  if (refusal) {
+    button.removeAttribute("aria-disabled");
+    showAlert(`${spectator.name} was not removed: ${refusal}`);
+  }
 }
 
 function showEnd(net, result) {
@@ -76,6 +131,7 @@ async function main() {
   });
   net.on("error", ({ words }) => showAlert(words));
   net.on("end", (result) => showEnd(net, result));
+  net.on("spectators", showSpectators);
   const load = RENDERERS[game];
   if (!load) {
     showAlert(`This page cannot show the game "${game}" yet.`, { sticky: true });

@@ -21,7 +21,8 @@ from games import protocol
 from games.engine.diff import apply_patch
 from games.models import Match
 from games.services import match_create
-from lobby.services import lobby_create
+from lobby.models import Lobby
+from lobby.services import lobby_create, lobby_join, lobby_kick, lobby_set_ready, lobby_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,6 +186,9 @@ async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
     carol_socket = await recorded(match, carol)
     watched = await carol_socket.next("snapshot")
     assert (watched["room"]["you"], watched["room"]["spectator"]) == (None, True)
+    for socket in (alice_socket, bob_socket, carol_socket):
+        listed = await socket.next("spectators")
+        assert listed["spectators"] == [{"id": str(carol.pk), "name": "Carol"}]
     await carol_socket.send({"type": "snapshot"})
     await carol_socket.next("snapshot")
     await alice_socket.send({"type": "ping", "t": 1234.5})
@@ -318,6 +322,38 @@ async def test_refusals_and_their_close_codes_are_in_the_schema(
         error = await socket.next("error", code=code)
         assert error["tick"] == 0
         assert await socket.closed() == close_code
+
+
+@pytest.fixture
+def dave(django_user_model):
+    return django_user_model.objects.create_user(username="dave", display_name="Dave")
+
+
+def started_lobby(game: str, alice: object, bob: object) -> tuple[Lobby, Match]:
+    """A lobby that allows spectators, in a game its host started: kicks hold in its match."""
+    lobby = lobby_create(host=alice, game=game, allow_spectators=True)
+    lobby_join(code=lobby.code, user=bob)
+    lobby_set_ready(lobby=lobby, user=bob, ready=True)
+    return lobby, lobby_start(lobby=lobby, user=alice)
+
+
+async def test_a_full_room_and_a_kick_are_in_the_schema(
+    recorded, settings, alice, bob, carol, dave
+) -> None:
+    settings.MAX_SPECTATORS = 1
+    lobby, match = await sync_to_async(started_lobby)("connect_four", alice, bob)
+    alice_socket, carol_socket = await recorded(match, alice), await recorded(match, carol)
+    await carol_socket.next("snapshot")
+    await alice_socket.next("spectators", spectators=[{"id": str(carol.pk), "name": "Carol"}])
+    dave_socket = await recorded(match, dave)
+    await dave_socket.next("error", code="spectators_full", tick=0)
+    assert await dave_socket.closed() == protocol.CLOSE_SPECTATORS_FULL
+
+    await sync_to_async(lobby_kick)(lobby=lobby, user=alice, target=carol)
+    await carol_socket.next("error", code="kicked", tick=0)
+    assert await carol_socket.closed() == protocol.CLOSE_NOT_A_PLAYER
+    await alice_socket.next("spectators", spectators=[])
+    assert codes_seen(dave_socket, carol_socket) == {"spectators_full", "kicked"}
 
 
 async def test_rate_limit_and_flood_frames_are_in_the_schema(
