@@ -26,7 +26,7 @@ import psycopg
 import redis
 import websockets
 
-from games.loadtest import start_match
+from games.loadtest import socket_ticket, start_match
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -222,7 +222,8 @@ class SteeringPlayer:
     async def connect(self, server: ServerProcess, match_id: str) -> dict:
         """Opens the socket; returns the snapshot it gets first."""
         origin = f"http://{urlsplit(server.url).netloc}"
-        url = f"{server.ws_url}/ws/play/{match_id}/?token={self.token}"
+        ticket = await asyncio.to_thread(socket_ticket, server.url, self.token)
+        url = f"{server.ws_url}/ws/play/{match_id}/?ticket={ticket}"
         self.socket = await websockets.connect(url, origin=origin)
         while (frame := orjson.loads(await self.socket.recv()))["type"] != "snapshot":
             pass
