@@ -56,6 +56,20 @@ def bob(django_user_model: type) -> object:
     )
 
 
+@pytest.fixture
+def carol(django_user_model: type) -> object:
+    return django_user_model.objects.create_user(
+        username="carol", password="correct horse battery", display_name="Carol"
+    )
+
+
+@pytest.fixture
+def dave(django_user_model: type) -> object:
+    return django_user_model.objects.create_user(
+        username="dave", password="correct horse battery", display_name="Dave"
+    )
+
+
 @pytest.fixture(scope="session")
 def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDatabase]:
     """A migrated database for real server processes, shared by a test session."""

@@ -18,13 +18,6 @@ from lobby.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(django_user_model: type[User]) -> User:
-    return django_user_model.objects.create_user(
-        username="carol", password="correct horse battery", display_name="Carol"
-    )
-
-
 def _played(
     players: list[User],
     *,

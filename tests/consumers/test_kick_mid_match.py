@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def lobby(alice, bob) -> Lobby:
     lobby = services.lobby_create(host=alice, game="arena", allow_spectators=True)
     services.lobby_join(code=lobby.code, user=bob)

@@ -159,11 +159,6 @@ def codes_seen(*sockets: RecordedSocket) -> set[str]:
 
 
 @pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def recorded(connect) -> Callable[..., Any]:
     async def _recorded(match: Match, user: object | None = None) -> RecordedSocket:
         return RecordedSocket(await connect(match.pk, user), match.game)
@@ -322,11 +317,6 @@ async def test_refusals_and_their_close_codes_are_in_the_schema(
         error = await socket.next("error", code=code)
         assert error["tick"] == 0
         assert await socket.closed() == close_code
-
-
-@pytest.fixture
-def dave(django_user_model):
-    return django_user_model.objects.create_user(username="dave", display_name="Dave")
 
 
 def started_lobby(game: str, alice: object, bob: object) -> tuple[Lobby, Match]:

@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def dave(django_user_model):
-    return django_user_model.objects.create_user(username="dave", display_name="Dave")
-
-
-@pytest.fixture
 def lobby(alice) -> Lobby:
     return lobby_create(host=alice, game="connect_four", allow_spectators=True)
 

@@ -27,11 +27,6 @@ ALICE_PLAYS_3 = '{"type":"input","seq":1,"data":{"column":3}}'
 
 
 @pytest.fixture
-def carol(django_user_model):
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def lobby(alice) -> Lobby:
     return lobby_create(host=alice, game="connect_four", allow_spectators=True)
 

@@ -26,16 +26,6 @@ def _private_cache(settings: Any) -> None:
 
 
 @pytest.fixture
-def carol(django_user_model: type) -> User:
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def dave(django_user_model: type) -> User:
-    return django_user_model.objects.create_user(username="dave", display_name="Dave")
-
-
-@pytest.fixture
 def make_user(django_user_model: type) -> Callable[[str], User]:
     def make(name: str) -> User:
         return django_user_model.objects.create_user(username=name, display_name=name.title())

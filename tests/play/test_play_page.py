@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def carol(django_user_model: type) -> object:
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def match(alice: object, bob: object) -> object:
     return match_create(game="arena", settings={}, players=[alice, bob])
 

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def carol(django_user_model: type) -> object:
-    return django_user_model.objects.create_user(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def lobby(alice: object, bob: object) -> Lobby:
     """Alice hosts a lobby that allows spectators, in a game with Bob."""
     lobby = services.lobby_create(host=alice, game="connect_four", allow_spectators=True)
