@@ -239,7 +239,11 @@ async def test_removing_a_player_from_the_room_page_takes_their_seat_without_a_b
     assert "is removed from room" in page
     assert "gone (seat taken)" in page
     assert page.count("Remove this player") == 1
+    # Not banned: Bob may come back to the match, and finds his seat gone.
     assert not await LobbyBan.objects.filter(user=bob).aexists()
+    again = await connect(match.pk, bob)
+    players = (await receive(again, "snapshot"))["room"]["players"]
+    assert (players[str(bob.pk)]["gone"], players[str(bob.pk)]["connected"]) == (True, False)
 
 
 async def test_removing_someone_without_a_seat_is_refused_with_a_message(
