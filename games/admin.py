@@ -220,10 +220,16 @@ class MatchAdmin(admin.ModelAdmin):
 
     async def _end(self, request: HttpRequest, room_id: str) -> None:
         """Ends a running room cleanly, wherever it runs, and says so."""
-        if await registry().end(room_id):
-            messages.success(request, f"Room {room_id} is ending.")
-        else:
+        if not await registry().end(room_id):
             messages.warning(request, f"Room {room_id} is not running any more.")
+            return
+        messages.success(request, f"Room {room_id} is ending.")
+        match = await Match.objects.aget(pk=room_id)
+        await self._record(request, match, "Ended its live room.")
+
+    async def _record(self, request: HttpRequest, match: Match, action: str) -> None:
+        """An action on a live room, in the match's admin history: who did what, when."""
+        await sync_to_async(self.log_change)(request, match, action)
 
     @_for_live_rooms
     async def live_rooms(self, request: HttpRequest, *, may_end: bool) -> HttpResponse:
@@ -309,6 +315,7 @@ class MatchAdmin(admin.ModelAdmin):
             return
         user = player["user"]
         await sync_to_async(match_remove_user)(match_id=str(match.pk), user_id=user.pk)
+        await self._record(request, match, f"Removed {user} from its live room (no lobby ban).")
         messages.success(
             request, f"{user} is removed from room {match.pk}: their seat goes at the next tick."
         )

@@ -221,6 +221,9 @@ async def test_ending_a_room_from_its_page_tells_the_players(
     assert (response.status_code, response["location"]) == (302, "/admin/games/match/live/")
     end = await receive(socket, "end")
     assert end["result"]["reason"] == "ended_by_admin"
+    history = (await moderator.get(f"/admin/games/match/{match.pk}/history/")).content.decode()
+    assert "carol" in history
+    assert "Ended its live room." in history
 
 
 async def test_removing_a_player_from_the_room_page_takes_their_seat_without_a_ban(
@@ -239,6 +242,8 @@ async def test_removing_a_player_from_the_room_page_takes_their_seat_without_a_b
     assert "is removed from room" in page
     assert "gone (seat taken)" in page
     assert page.count("Remove this player") == 1
+    history = (await moderator.get(f"/admin/games/match/{match.pk}/history/")).content.decode()
+    assert "Removed Bob from its live room (no lobby ban)." in history
     # Not banned: Bob may come back to the match, and finds his seat gone.
     assert not await LobbyBan.objects.filter(user=bob).aexists()
     again = await connect(match.pk, bob)
