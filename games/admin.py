@@ -45,23 +45,6 @@ def _admin_link(instance: Model) -> SafeString:
 
 
 @dataclass(frozen=True)
-class SeenRoom:
-    """One running room as the admin's live room page shows it: run by this process and
-    seen as it is now, or (Redis mode) run by another and read from its latest save."""
-
-    process: str
-    here: bool
-    tick: int
-    # Per player (user id): [connected, the tick their seat window ends or 0, gone].
-    seats: dict[str, list[Any]]
-    acks: dict[str, int]
-    state: str
-    # Measured by the runner and known to it only: for a room run by this process.
-    lateness: Lateness | None = None
-    spectators: list[str] | None = None
-
-
-@dataclass(frozen=True)
 class Lateness:
     """How late a room's ticks ran, as its runner's schedule measured (clock.py)."""
 
@@ -82,36 +65,61 @@ class Lateness:
         )
 
 
-def _pretty(state: Any) -> str:
-    return orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+@dataclass(frozen=True)
+class SeenRoom:
+    """One running room as the admin's live room page shows it: run by this process and
+    seen as it is now, or (Redis mode) run by another and read from its latest save."""
+
+    process: str
+    here: bool
+    tick: int
+    # Per player (user id), as `Room.export` has them: [connected, the tick their seat
+    # window ends or 0, gone].
+    seats: dict[str, list[Any]]
+    acks: dict[str, int]
+    state: str
+    # Measured by the runner and known to it only: for a room run by this process.
+    lateness: Lateness | None = None
+    spectators: list[str] | None = None
+
+
+def _seen(
+    saved: dict[str, Any],
+    *,
+    process: str,
+    here: bool,
+    lateness: Lateness | None = None,
+    spectators: list[str] | None = None,
+) -> SeenRoom:
+    """The room from its `Room.export`, taken now or read from its save."""
+    state = orjson.dumps(saved["state"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    return SeenRoom(
+        process=process,
+        here=here,
+        tick=saved["tick"],
+        seats=saved["seats"],
+        acks=dict(saved["acks"]),
+        state=state.decode(),
+        lateness=lateness,
+        spectators=spectators,
+    )
 
 
 async def _seen_room(rooms: LocalRegistry | RedisRegistry, room_id: str) -> SeenRoom | None:
-    """The room if a process runs it: read here between two ticks, or from its save."""
+    """The room if a process runs it: taken here between two ticks, or read from the
+    latest save of the process that runs it."""
     if (runner := rooms.runners.get(room_id)) is not None:
-        room = runner.room
-        return SeenRoom(
+        return _seen(
+            runner.room.export(),
             process=rooms.process,
             here=True,
-            tick=room.ctx.tick,
-            seats={p: [s.connected, s.leaves_at_tick, s.gone] for p, s in room.seats.items()},
-            acks=dict(room.acks),
-            state=_pretty(room.state),
             lateness=Lateness.of(runner.schedule, runner.tick_seconds_max),
             spectators=[name for _, name in runner.watchers.values()],
         )
     if not isinstance(rooms, RedisRegistry) or (saved := await rooms.saved_room(room_id)) is None:
         return None
     process, data = saved
-    save = orjson.loads(data)
-    return SeenRoom(
-        process=process,
-        here=False,
-        tick=save["tick"],
-        seats=save["seats"],
-        acks=save["acks"],
-        state=_pretty(save["state"]),
-    )
+    return _seen(orjson.loads(data), process=process, here=False)
 
 
 def _players(match: Match, seen: SeenRoom) -> list[dict[str, Any]]:

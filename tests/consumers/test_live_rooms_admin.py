@@ -18,7 +18,7 @@ from games.engine.registry import registry
 from games.engine.shared import KEEP_SECONDS, RedisRegistry
 from games.models import Match
 from games.services import match_create
-from lobby.models import LobbyBan
+from lobby.models import Lobby, LobbyBan
 from lobby.services import lobby_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -198,6 +198,18 @@ async def test_the_room_page_shows_players_acks_tick_lateness_and_state(
     assert escape(f'"{bob.pk}": {{') in page
     assert f'href="/admin/games/match/{match.pk}/change/"' in page
     assert f'href="/admin/lobby/lobby/{match.lobby.pk}/change/"' in page
+
+
+async def test_the_room_page_names_who_watches(
+    staff, receive, connect, match, alice, django_user_model
+) -> None:
+    await Lobby.objects.filter(pk=match.lobby.pk).aupdate(allow_spectators=True)
+    dave = await django_user_model.objects.acreate(username="dave", display_name="Dave")
+    socket = await connect(match.pk, alice)
+    await receive(socket, "snapshot")
+    await receive(await connect(match.pk, dave), "snapshot")
+    page = (await staff.get(_room_page(match))).content.decode()
+    assert "<p>Dave</p>" in page
 
 
 async def test_the_room_page_sends_staff_back_to_the_list_once_the_room_is_over(
