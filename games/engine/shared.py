@@ -86,6 +86,11 @@ return 1
 """
 
 
+def _process_of(token: bytes) -> str:
+    """The process named in a lease's fencing token."""
+    return token.decode().split(":", 1)[1]
+
+
 def engine_channel(room_id: str) -> str:
     return f"room-engine.{room_id.replace('-', '')}"
 
@@ -441,11 +446,23 @@ class RedisRegistry:
                     tick=saved.tick,
                     connected=saved.connected,
                     seats=saved.seats,
-                    process=token.decode().split(":", 1)[1],
+                    process=_process_of(token),
                     skipped=None,
                 )
             )
         return rooms
+
+    async def saved_room(self, room_id: str) -> tuple[str, bytes] | None:
+        """The process that runs the room and the room's last save in Redis (`Room.save`,
+        at most 0.5 s old), for the admin's live room; None if no process runs it."""
+        key = f"room:{room_id}"
+        pipeline = self.redis.pipeline(transaction=False)
+        pipeline.get(f"{key}:lease")
+        pipeline.hget(f"{key}:save", "data")
+        token, data = await pipeline.execute()
+        if token is None or data is None:
+            return None
+        return _process_of(token), data
 
     async def end(self, room_id: str) -> bool:
         """Ends a running room cleanly, wherever it runs; False if no process runs it."""
