@@ -69,11 +69,13 @@ async def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(
     owner: RoomLink = await registries[0].open(str(match.pk))
     runner = owner.runner
     assert runner is not None
-    # Another process took the room while this one was paused, and saved it.
+    # Another process took the room while this one was paused, and saved it (a real
+    # save: tests beside this one on the same Redis read every save, as the admin does).
     lease, save = f"room:{match.pk}:lease", f"room:{match.pk}:save"
     client = registries[1].redis
+    theirs = runner.room.save()
     await client.set(lease, "99:other-process", px=3000)
-    await client.hset(save, mapping={"data": b'{"tick": 1}', "writer": "99:other-process"})
+    await client.hset(save, mapping={"data": theirs, "writer": "99:other-process"})
     await _until(lambda: owner.runner is None)
     assert str(match.pk) not in registries[0].runners
     ticks = runner.room.ctx.tick
@@ -81,7 +83,7 @@ async def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(
     # No tick, no renewal and no save since.
     assert runner.room.ctx.tick == ticks
     assert await _lease(registries[0], match) == "99:other-process"
-    assert await client.hgetall(save) == {b"data": b'{"tick": 1}', b"writer": b"99:other-process"}
+    assert await client.hgetall(save) == {b"data": theirs, b"writer": b"99:other-process"}
 
 
 async def test_a_closing_owner_hands_the_room_to_a_process_with_a_player(registries, match) -> None:
