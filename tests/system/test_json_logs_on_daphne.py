@@ -2,14 +2,17 @@
 room's life is told line by line with its match_id, and each refused socket with its
 reason and user.
 
-With REDIS_URL set (CI's second run) the rooms run through the Redis registry.
+With REDIS_URL set (CI's second run) the rooms run through the Redis registry; the hand-over
+between two processes runs on a Redis of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
@@ -17,27 +20,31 @@ import pytest
 import websockets
 
 from games.loadtest import api_call, socket_ticket, start_match
-from tests.servers import LiveDatabase, ServerProcess
+from tests.servers import LiveDatabase, RedisServer, ServerProcess
 
 pytestmark = pytest.mark.system
 
 KEYS = {"time", "level", "logger", "message", "process", "host"}
 
 
-@pytest.fixture(scope="module")
-def json_server(
-    live_database: LiveDatabase, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
+def json_logging_daphne(database: LiveDatabase, log: Path, **environment: str) -> ServerProcess:
     # Unbuffered: a line is in the file once the server has acted on it. `-v 0` turns off
     # daphne's access log, which it writes itself in plain text (docs/deploy.md, Logs).
-    log = tmp_path_factory.mktemp("json-logs") / "daphne.log"
-    server = ServerProcess(
-        live_database,
+    return ServerProcess(
+        database,
         log=log,
         arguments=("-v", "0"),
         LOG_FORMAT="json",
         PYTHONUNBUFFERED="1",
+        **environment,
     )
+
+
+@pytest.fixture(scope="module")
+def json_server(
+    live_database: LiveDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    server = json_logging_daphne(live_database, tmp_path_factory.mktemp("json") / "daphne.log")
     yield server
     server.stop()
 
@@ -156,3 +163,37 @@ async def test_a_refused_lobby_socket_is_one_line_with_its_lobby_and_user(json_s
     assert refused["user_id"] == guest["user"]["id"]
     assert (refused["reason"], refused["close_code"]) == (code, close_code)
     assert refused["level"] == "INFO"
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(90)
+async def test_a_room_handed_over_on_sigterm_is_taken_over_by_the_other_process_in_the_logs(
+    live_database: LiveDatabase, own_redis: RedisServer, tmp_path: Path
+) -> None:
+    servers = [
+        json_logging_daphne(live_database, tmp_path / f"daphne-{n}.log", REDIS_URL=own_redis.url)
+        for n in range(2)
+    ]
+    match_id, tokens = start_match(servers[0].url, "connect_four", 2, {})
+    try:
+        # The host's socket opens the room on the first process, which owns it then.
+        async with (
+            play_socket(servers[0], match_id, tokens[0]) as host,
+            play_socket(servers[1], match_id, tokens[1]) as guest,
+        ):
+            await next_frame(host, "snapshot")
+            await next_frame(guest, "snapshot")
+            servers[0].stop()
+            # The other process takes the room: the guest gets a snapshot from it.
+            await asyncio.wait_for(next_frame(guest, "snapshot"), 10)
+    finally:
+        for server in servers:
+            server.stop()
+    [handed_over] = events(servers[0], "room_handed_over", match_id=match_id)
+    [sigterm] = events(servers[0], "sigterm")
+    assert (sigterm["owner"], sigterm["rooms"]) == (handed_over["owner"], 1)
+    [taken_over] = events(servers[1], "room_taken_over", match_id=match_id)
+    assert taken_over["previous_owner"] == handed_over["owner"]
+    assert taken_over["owner"] != handed_over["owner"]
+    assert taken_over["tick"] >= handed_over["tick"]
+    assert taken_over["level"] == handed_over["level"] == "INFO"
