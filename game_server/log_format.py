@@ -13,6 +13,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from game_server.redaction import hide_credentials_in
@@ -28,6 +29,8 @@ class JsonLineFormatter(JsonFormatter):
             ["asctime", "levelname", "name", "message", "process"],
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"host": os.uname().nodename},
+            # Uvicorn's message again, with terminal colours.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:

@@ -275,9 +275,9 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "daphne": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
-        # Uvicorn gives its loggers handlers of its own: these lines take the format too.
-        "uvicorn": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.access": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # Uvicorn's lines take the format too. Not "uvicorn" itself: configuring it would
+        # turn its access log back on under `--no-access-log` (dictConfig resets children).
+        "uvicorn.error": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 

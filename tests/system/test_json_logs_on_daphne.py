@@ -1,6 +1,6 @@
-"""LOG_FORMAT=json on a real daphne process: its log file is one JSON object per line, a
-room's life is told line by line with its match_id, and each refused socket with its
-reason and user.
+"""LOG_FORMAT=json on real daphne (and uvicorn) processes: the log file is one JSON object
+per line, a room's life is told line by line with its match_id, and each refused socket
+with its reason and user.
 
 With REDIS_URL set (CI's second run) the rooms run through the Redis registry; the hand-over
 between two processes runs on a Redis of its own.
@@ -38,6 +38,27 @@ def json_logging_daphne(database: LiveDatabase, log: Path, **environment: str) -
         PYTHONUNBUFFERED="1",
         **environment,
     )
+
+
+@pytest.mark.timeout(60)
+async def test_uvicorn_writes_only_json_lines_too(live_database, tmp_path: Path) -> None:
+    # As docs/deploy.md runs it: uvloop, websockets-sansio, --no-access-log.
+    server = ServerProcess(
+        live_database,
+        server="uvicorn",
+        log=tmp_path / "uvicorn.log",
+        LOG_FORMAT="json",
+        PYTHONUNBUFFERED="1",
+    )
+    match_id = str(uuid.uuid4())
+    try:
+        async with play_socket(server, match_id, None) as socket:
+            assert (await closed_with(socket))[0] == "not_authenticated"
+    finally:
+        server.stop()
+    assert any(line["logger"] == "uvicorn.error" for line in log_lines(server))
+    [refused] = events(server, "socket_refused", match_id=match_id)
+    assert refused["reason"] == "not_authenticated"
 
 
 @pytest.fixture(scope="module")
