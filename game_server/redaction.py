@@ -4,7 +4,8 @@ or a log line.
 Django's own filter hides settings named like secrets (`SECRET_KEY`, `PASSWORD`), but not
 a password inside a URL: `REDIS_URL`, the cache's `LOCATION` and the channel layer's
 hosts carry one in the clear. The filter below hides it in the settings dump and in the
-traceback's variables; the log formatter hides it in every line, tracebacks included.
+traceback's variables; the log formatters (plain lines, and JSON lines in
+game_server/log_format.py) hide it in every line, tracebacks included.
 """
 
 from __future__ import annotations
@@ -37,20 +38,22 @@ class HideCredentialsFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[tuple[str, Any]]:
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        return [(name, _hide_in(value)) for name, value in variables]
+        return [(name, hide_credentials_in(value)) for name, value in variables]
 
 
-def _hide_in(value: Any) -> Any:
+def hide_credentials_in(value: Any) -> Any:
     """The value with passwords hidden in its strings, and under `password` keys."""
     if isinstance(value, str):
         return hide_credentials(value)
     if isinstance(value, dict):
         return {
-            key: HIDDEN if isinstance(key, str) and "password" in key.lower() else _hide_in(item)
+            key: HIDDEN
+            if isinstance(key, str) and "password" in key.lower()
+            else hide_credentials_in(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return type(value)(_hide_in(item) for item in value)
+        return type(value)(hide_credentials_in(item) for item in value)
     return value
 
 

@@ -251,6 +251,9 @@ if not DEBUG:
 # Passwords in REDIS_URL and DATABASE_URL are hidden on error pages and in log lines.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "game_server.redaction.HideCredentialsFilter"
 LOG_LEVEL = envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+# `line`: plain text for people; `json`: one JSON object per line for a log shipper
+# (game_server/log_format.py, docs/deploy.md).
+LOG_FORMAT = envchoice("LOG_FORMAT", "line", ("line", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -259,18 +262,22 @@ LOGGING = {
             "class": "game_server.redaction.HideCredentialsFormatter",
             "format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
         },
+        "json": {"()": "game_server.log_format.JsonLineFormatter"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "line",
+            "formatter": LOG_FORMAT,
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "daphne": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # Uvicorn's lines take the format too. Not "uvicorn" itself: configuring it would
+        # turn its access log back on under `--no-access-log` (dictConfig resets children).
+        "uvicorn.error": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +31,8 @@ from games.engine.room import dumps, error_frame
 from games.engine.runner import LAYER_ERRORS, RoomRunner, user_group_name
 from games.engine.shared import RoomLink
 from games.engine.tasks import cancel_and_wait
+
+logger = logging.getLogger(__name__)
 
 # A socket that sends more than this many times its input rate in frames of any kind
 # (inputs, snapshot requests, pings, bad frames) within one second is closed.
@@ -149,13 +152,35 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, error: str) -> None:
         code, message = REFUSALS[error]
+        self._log_refused(logging.INFO, error, code)
         await self._send_error(error, message)
         await self.close(code)
 
     async def _unavailable(self) -> None:
         """The channel layer cannot be reached (Redis restarting): try again shortly."""
+        self._log_refused(logging.WARNING, "unavailable", protocol.CLOSE_TRY_AGAIN)
         await self._send_error("unavailable", UNAVAILABLE)
         await self.close(protocol.CLOSE_TRY_AGAIN)
+
+    def _log_refused(self, level: int, reason: str, close_code: int) -> None:
+        """One line for each socket the server refuses or closes (docs/deploy.md, Logs)."""
+        match_id = str(self.scope["url_route"]["kwargs"]["room_id"])
+        user_id = getattr(self.scope.get("user"), "pk", None)
+        logger.log(
+            level,
+            "play socket of user %s on match %s closed: %s",
+            user_id,
+            match_id,
+            reason,
+            extra={
+                "event": "socket_refused",
+                "socket": "play",
+                "match_id": match_id,
+                "user_id": user_id,
+                "reason": reason,
+                "close_code": close_code,
+            },
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.runner is None:
@@ -185,6 +210,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self._frames_this_second += 1
         if self._frames_this_second > self._flood_limit:
             if self._frames_this_second == self._flood_limit + 1:
+                self._log_refused(logging.WARNING, "flooding", protocol.CLOSE_FLOODING)
                 await self._send_error("flooding", "Too many frames: the connection is closed.")
                 await self.close(protocol.CLOSE_FLOODING)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,8 @@ from games.rules.base import Result
 
 if TYPE_CHECKING:
     from lobby.models import Lobby, User
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -155,6 +158,7 @@ def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> boo
         if match is None or match.state != Match.State.RUNNING:
             return False
         _record(match, result, aborted=aborted)
+    _log_recorded(match)
     _tell_lobby(match, result)
     return True
 
@@ -177,6 +181,7 @@ def match_abort_unopened() -> int:
             if match is None:
                 continue
             _record(match, NOT_OPENED, aborted=True)
+        _log_recorded(match)
         _tell_lobby(match, NOT_OPENED)
         aborted += 1
     return aborted
@@ -195,6 +200,24 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
         seat.score = result.scores.get(player)
     MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
     RoomSave.objects.filter(match=match).delete()
+
+
+def _log_recorded(match: Match) -> None:
+    """The room's last line: its result is in the database (docs/deploy.md, Logs)."""
+    lobby = match.lobby.code if match.lobby_id is not None else None
+    logger.info(
+        "match %s result recorded: %s, %s",
+        match.pk,
+        match.state,
+        match.reason,
+        extra={
+            "event": "match_recorded",
+            "match_id": str(match.pk),
+            "lobby": lobby,
+            "state": str(match.state),
+            "reason": match.reason,
+        },
+    )
 
 
 def _tell_lobby(match: Match, result: Result) -> None:

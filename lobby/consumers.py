@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
@@ -14,6 +15,8 @@ from lobby import services
 from lobby.models import Lobby, Membership, User
 from lobby.services import LOBBY_LIST_GROUP, LobbyError
 
+logger = logging.getLogger(__name__)
+
 # Close codes a client can tell apart: why the server ended the socket.
 CLOSE_REFUSED = 4003
 CLOSE_LEFT = 4000
@@ -21,6 +24,7 @@ CLOSE_LEFT = 4000
 CLOSE_FRAME_TOO_LARGE = 4009
 # Too many sockets, or too many lobby codes tried: the client may try again later.
 CLOSE_TOO_MANY = 4029
+LIMIT_CLOSE_CODES = (CLOSE_FRAME_TOO_LARGE, CLOSE_TOO_MANY)
 
 
 class BoundedSocket(AsyncJsonWebsocketConsumer):
@@ -36,6 +40,8 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
 
     slots: ClassVar[SocketSlots]
     slot_key: str | None = None
+    # As log lines name the socket.
+    socket_name: ClassVar[str]
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         text = message.get("text")
@@ -61,8 +67,32 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
         return True
 
     async def end_with_error(self, code: str, message: str, close_code: int) -> None:
+        self._log_refused(code, close_code)
         await self.send_json({"type": "error", "code": code, "message": message})
         await self.close(code=close_code)
+
+    def _log_refused(self, reason: str, close_code: int) -> None:
+        """One line for each socket the server refuses or closes (docs/deploy.md, Logs):
+        a warning for a limit, information for who may not come in."""
+        lobby = self.scope["url_route"]["kwargs"].get("code")
+        user_id = getattr(self.scope.get("user"), "pk", None)
+        level = logging.WARNING if close_code in LIMIT_CLOSE_CODES else logging.INFO
+        logger.log(
+            level,
+            "%s socket of user %s on lobby %s closed: %s",
+            self.socket_name,
+            user_id,
+            lobby,
+            reason,
+            extra={
+                "event": "socket_refused",
+                "socket": self.socket_name,
+                "lobby": lobby,
+                "user_id": user_id,
+                "reason": reason,
+                "close_code": close_code,
+            },
+        )
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         # A socket the server ends gives its slot back at once, not when the client
@@ -87,6 +117,7 @@ class LobbyListConsumer(BoundedSocket):
     """
 
     slots = SocketSlots()
+    socket_name = "lobby_list"
     listening = False
 
     async def connect(self) -> None:
@@ -164,6 +195,7 @@ class LobbyConsumer(BoundedSocket):
     """
 
     slots = SocketSlots()
+    socket_name = "lobby"
     lobby_id: int | None = None
 
     async def connect(self) -> None:
@@ -190,8 +222,7 @@ class LobbyConsumer(BoundedSocket):
         await self.send_json({"type": "lobby", "lobby": snapshot})
 
     async def _refuse(self, code: str, message: str, close_code: int | None = None) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
-        await self.close(code=close_code or CLOSE_REFUSED)
+        await self.end_with_error(code, message, close_code or CLOSE_REFUSED)
 
     async def disconnect(self, code: int) -> None:
         if self.lobby_id is not None:

@@ -9,7 +9,6 @@ a crash resumes each running match from its last save.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import weakref
 
@@ -18,12 +17,11 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
+from games.engine import lifecycle
 from games.engine.opening import DatabaseSaver, open_once, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import LiveRoom, RoomRunner
 from games.engine.shared import RedisRegistry
-
-logger = logging.getLogger(__name__)
 
 
 class LocalRegistry:
@@ -49,24 +47,19 @@ class LocalRegistry:
         self.runners[room_id] = runner
         runner.start()
         self._saver.start()
-        logger.info(
-            "room %s started at tick %d: %s for %d players",
-            room_id,
-            room.ctx.tick,
-            spec.game,
-            len(spec.players),
-        )
+        resumed_from = "database" if spec.saved is not None else None
+        lifecycle.room_opened(room, owner=self.process, resumed_from=resumed_from)
         return runner
 
     async def _ended(self, room: Room) -> None:
         assert room.result is not None
+        lifecycle.room_ended(room, owner=self.process)
         # Recorded before the room leaves the registry, so that a socket connecting
         # meanwhile finds the ended room, not a match that still looks running.
         await sync_to_async(services.match_finish)(
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
         self.runners.pop(room.room_id, None)
-        logger.info("room %s ended: %s", room.room_id, room.result.reason)
 
     async def live_rooms(self) -> list[LiveRoom]:
         return [runner.live(self.process) for runner in self.runners.values()]

@@ -141,7 +141,9 @@ class RoomRunner:
             await self.on_end(room)
             await self._deliver(self.layer.group_send, self.group, {"type": "room.over"})
         except Exception:
-            logger.exception("room %s stopped on an error", room.room_id)
+            logger.exception(
+                "room %s stopped on an error", room.room_id, extra={"match_id": room.room_id}
+            )
             raise
 
     async def send(self, frames: list[Frame]) -> None:
@@ -161,11 +163,20 @@ class RoomRunner:
         except LAYER_ERRORS as error:
             self.frames_lost += 1
             if not self._losing:
-                logger.warning("room %s: frames are being lost: %r", self.room.room_id, error)
+                logger.warning(
+                    "room %s: frames are being lost: %r",
+                    self.room.room_id,
+                    error,
+                    extra={"match_id": self.room.room_id},
+                )
             self._losing = True
             return
         if self._losing:
-            logger.warning("room %s: frames go out again", self.room.room_id)
+            logger.warning(
+                "room %s: frames go out again",
+                self.room.room_id,
+                extra={"match_id": self.room.room_id},
+            )
             self._losing = False
 
     def end(self) -> None:

@@ -33,6 +33,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from games import services
+from games.engine import lifecycle
 from games.engine.opening import DatabaseSaver, open_once, room_from_spec
 from games.engine.room import Room, SavedRoom
 from games.engine.runner import LiveRoom, RoomRunner, group_name, spectators_group_name
@@ -211,7 +212,8 @@ class RoomLink:
         if token is None:
             return
         self.token = token.decode()
-        data = await self.registry.redis.hget(save, "data") or fallback
+        saved, writer = await self.registry.redis.hmget(save, "data", "writer")
+        data = saved or fallback
         room = room_from_spec(self.spec, data)
         if not await self._keep(room):
             return
@@ -223,10 +225,21 @@ class RoomLink:
             self._serve_engine(runner), name=f"engine {self.room_id}"
         )
         runner.start()
-        logger.info("room %s: run here from tick %d", self.room_id, room.ctx.tick)
+        resumed_from = "redis" if saved else "database" if fallback else None
+        self._log_taken(room, resumed_from=resumed_from, writer=writer)
         if data:
             # Sockets on every process join again, so that they get a snapshot from here.
             await layer.group_send(self.group, {"type": "room.rejoin"})
+
+    def _log_taken(self, room: Room, *, resumed_from: str | None, writer: bytes | None) -> None:
+        """Taken over if another process wrote the save it resumed from (its token,
+        `fence:process`), opened otherwise."""
+        owner = self.registry.process
+        previous_owner = writer.decode().split(":", 1)[1] if writer else owner
+        if previous_owner != owner:
+            lifecycle.room_taken_over(room, owner=owner, previous_owner=previous_owner)
+            return
+        lifecycle.room_opened(room, owner=owner, resumed_from=resumed_from)
 
     async def _serve_engine(self, runner: RoomRunner) -> None:
         """Messages from sockets on other processes, for the room run here."""
@@ -269,7 +282,12 @@ class RoomLink:
         """The answer to a renewal sent at `sent_at`."""
         if isinstance(kept, Exception):
             if not self.unreachable:
-                logger.warning("room %s: cannot renew its lease: %s", self.room_id, kept)
+                logger.warning(
+                    "room %s: cannot renew its lease: %s",
+                    self.room_id,
+                    kept,
+                    extra={"match_id": self.room_id},
+                )
             # Nobody else can take the room from a Redis that this process cannot reach
             # either: the runner goes on (see the module's docstring).
             self.unreachable = True
@@ -280,7 +298,7 @@ class RoomLink:
             self.valid_until = sent_at + LEASE_SECONDS - KEEP_MARGIN_SECONDS
             self._renewed.set()
         else:
-            logger.warning("room %s: another process owns it now", self.room_id)
+            lifecycle.room_lost(self.room_id, owner=self.registry.process)
             # Fenced out: the runner stops before its next tick.
             self.token = ""
             self.valid_until = 0.0
@@ -318,9 +336,14 @@ class RoomLink:
         assert room.result is not None
         if not await self.confirmed():
             # Run on while Redis was out of reach, and taken by another process then.
-            logger.warning("room %s: ended here, but another process owns it", self.room_id)
+            logger.warning(
+                "room %s: ended here, but another process owns it",
+                self.room_id,
+                extra={"match_id": self.room_id},
+            )
             await self._stop_running()
             return
+        lifecycle.room_ended(room, owner=self.registry.process)
         await sync_to_async(services.match_finish)(
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
@@ -331,10 +354,14 @@ class RoomLink:
             await self.registry.redis.eval(RELEASE, 2, self.keys[0], self.keys[1], self.token, "1")
         except redis.RedisError as error:
             # The result is recorded; the lease runs out on its own.
-            logger.warning("room %s: cannot let go of it: %s", self.room_id, error)
+            logger.warning(
+                "room %s: cannot let go of it: %s",
+                self.room_id,
+                error,
+                extra={"match_id": self.room_id},
+            )
         self.registry.runners.pop(self.room_id, None)
         self.registry.links.pop(self.room_id, None)
-        logger.info("room %s ended: %s", room.room_id, room.result.reason)
 
     def note_over(self) -> None:
         """The match ended (told by its owner): stop watching."""
@@ -357,9 +384,11 @@ class RoomLink:
                     RELEASE, 2, self.keys[0], self.keys[1], self.token, "0"
                 )
                 await self.registry.layer.group_send(self.group, {"type": "room.released"})
-                logger.info("room %s: saved at tick %d and let go", self.room_id, room.ctx.tick)
+                lifecycle.room_handed_over(room, owner=self.registry.process)
         except Exception:
-            logger.exception("room %s: could not save and let go", self.room_id)
+            logger.exception(
+                "room %s: could not save and let go", self.room_id, extra={"match_id": self.room_id}
+            )
 
 
 class RedisRegistry:
@@ -538,7 +567,12 @@ class RedisRegistry:
         outcomes = await asyncio.gather(*taken, return_exceptions=True)
         for link, outcome in zip(watched, outcomes, strict=True):
             if isinstance(outcome, Exception):
-                logger.warning("room %s: cannot take it over: %s", link.room_id, outcome)
+                logger.warning(
+                    "room %s: cannot take it over: %s",
+                    link.room_id,
+                    outcome,
+                    extra={"match_id": link.room_id},
+                )
 
     async def _take_orphan(self, link: RoomLink, lease: int, save: int) -> None:
         """Takes the room if its owner is gone (`lease`, `save`: whether Redis holds
@@ -600,5 +634,9 @@ class RedisRegistry:
                 else:
                     signal.raise_signal(signal.SIGTERM)
 
-        logger.info("SIGTERM: letting go of %d rooms", len(self.runners))
+        logger.info(
+            "SIGTERM: letting go of %d rooms",
+            len(self.runners),
+            extra={"event": "sigterm", "owner": self.process, "rooms": len(self.runners)},
+        )
         self._closing_task = loop.create_task(hand_over())
