@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from prometheus_client import Gauge
 
+from game_server import metrics
 from game_server.limits import SocketSlots, socket_address
 from lobby import services
 from lobby.models import Lobby, Membership, User
@@ -36,6 +38,8 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
 
     slots: ClassVar[SocketSlots]
     slot_key: str | None = None
+    # The open sockets' count of this kind: a socket is in it while it holds a slot.
+    counted_in: ClassVar[Gauge]
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         text = message.get("text")
@@ -58,6 +62,7 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
             await self.end_with_error("TOO_MANY_SOCKETS", message, CLOSE_TOO_MANY)
             return False
         self.slot_key = key
+        self.counted_in.inc()
         return True
 
     async def end_with_error(self, code: str, message: str, close_code: int) -> None:
@@ -78,6 +83,7 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
         if self.slot_key is not None:
             self.slots.give_back(self.slot_key)
             self.slot_key = None
+            self.counted_in.dec()
 
 
 class LobbyListConsumer(BoundedSocket):
@@ -87,6 +93,7 @@ class LobbyListConsumer(BoundedSocket):
     """
 
     slots = SocketSlots()
+    counted_in = metrics.SOCKETS_OPEN.labels("lobby_list")
     listening = False
 
     async def connect(self) -> None:
@@ -164,6 +171,7 @@ class LobbyConsumer(BoundedSocket):
     """
 
     slots = SocketSlots()
+    counted_in = metrics.SOCKETS_OPEN.labels("lobby")
     lobby_id: int | None = None
 
     async def connect(self) -> None:

@@ -17,6 +17,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from game_server import metrics
 from games import services
 from games.engine.opening import DatabaseSaver, open_once, room_from_spec
 from games.engine.room import Room
@@ -48,6 +49,7 @@ class LocalRegistry:
         runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
         self.runners[room_id] = runner
         runner.start()
+        metrics.ROOMS_OPENED.labels(spec.game).inc()
         self._saver.start()
         logger.info(
             "room %s started at tick %d: %s for %d players",
@@ -66,6 +68,7 @@ class LocalRegistry:
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
         self.runners.pop(room.room_id, None)
+        metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
         logger.info("room %s ended: %s", room.room_id, room.result.reason)
 
     async def live_rooms(self) -> list[LiveRoom]:
