@@ -73,6 +73,11 @@ LAYER_RECONNECTS = Counter(
     "game_layer_reconnects", "Connections to Redis the channel layer opened again after a loss"
 )
 
+HTTP_RESPONSES = Counter(
+    "game_http_responses", "HTTP responses by status class (1xx to 5xx)", ["status"]
+)
+RESPONSES_BY_CLASS = {n: HTTP_RESPONSES.labels(f"{n}xx") for n in range(1, 6)}
+
 GUESTS_CREATED = Counter("game_guests_created", "Guest players created")
 LOGINS_THROTTLED = Counter("game_logins_throttled", "Log-in attempts refused by the throttle")
 

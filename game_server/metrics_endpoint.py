@@ -1,7 +1,9 @@
 """`/metrics`: the figures of game_server/metrics.py in Prometheus' text format.
 
-`MetricsMiddleware` answers it before the Host header is read and before the HTTPS
-redirect, as `/health/` is: a scraper on the same host asks `http://127.0.0.1:port/`.
+`MetricsMiddleware`, the first of all, counts every other HTTP response by its status
+class (`/health/` included: a 503 there is a 5xx), and answers `/metrics` before the
+Host header is read and before the HTTPS redirect, as `/health/` is: a scraper on the
+same host asks `http://127.0.0.1:port/metrics`.
 Only clients at an address in `METRICS_ALLOWED_IPS` (addresses or networks; loopback by
 default), or with `Authorization: Bearer <METRICS_TOKEN>`, get the figures; anyone else
 gets 404, as if there were no such page. The address is the one the limits use
@@ -26,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from game_server.limits import client_address
-from game_server.metrics import MULTIPROCESS_DIRECTORY, forget_dead_processes
+from game_server.metrics import MULTIPROCESS_DIRECTORY, RESPONSES_BY_CLASS, forget_dead_processes
 from lobby.models import Lobby
 
 
@@ -84,7 +86,9 @@ class MetricsMiddleware:
 
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path != "/metrics":
-            return await self.get_response(request)
+            response = await self.get_response(request)
+            RESPONSES_BY_CLASS[response.status_code // 100].inc()
+            return response
         if not may_scrape(request):
             return HttpResponseNotFound("Not Found", content_type="text/plain")
         return HttpResponse(await sync_to_async(scrape)(), content_type=CONTENT_TYPE_LATEST)

@@ -97,10 +97,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Answers /health/ on any Host and over plain HTTP, before the checks below.
-    "game_server.health.HealthMiddleware",
-    # Answers /metrics to allowed scrapers on any Host, likewise.
+    # Counts responses by status class, and answers /metrics to allowed scrapers on any
+    # Host and over plain HTTP, before the checks below.
     "game_server.metrics_endpoint.MetricsMiddleware",
+    # Answers /health/ on any Host and over plain HTTP, likewise.
+    "game_server.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files in production, async and without a thread hop.
     "servestatic.middleware.ServeStaticMiddleware",

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FOREIGN = "203.0.113.7"
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "game_server" / "settings.py"
+FIVE_XX = 'game_http_responses_total{status="5xx"}'
 
 
 def test_it_answers_a_scraper_on_loopback_in_prometheus_text(client: Client) -> None:
@@ -96,3 +97,16 @@ def test_a_setting_that_is_not_an_address_stops_the_start(monkeypatch) -> None:
     monkeypatch.setenv("METRICS_ALLOWED_IPS", "127.0.0.1,localhost")
     with pytest.raises(ImproperlyConfigured, match="METRICS_ALLOWED_IPS entry 'localhost'"):
         runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_it_counts_responses_by_status_class(client: Client, settings) -> None:
+    def server_errors() -> float:
+        text = client.get("/metrics").content.decode()
+        line = next(line for line in text.splitlines() if line.startswith(FIVE_XX))
+        return float(line.split()[-1])
+
+    before = server_errors()
+    # Nothing listens on port 1: the health check answers 503.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    assert client.get("/health/").status_code == 503
+    assert server_errors() == before + 1
