@@ -44,6 +44,8 @@ import msgpack
 import redis
 from channels.layers import BaseChannelLayer
 
+from game_server import metrics
+
 logger = logging.getLogger(__name__)
 
 # After a failed first connection attempt, publishes fail at once for this long.
@@ -221,6 +223,7 @@ class _Connection:
         finally:
             self._reopening = None
         if self.protocol is not None:
+            metrics.LAYER_RECONNECTS.inc()
             logger.warning("the Redis connection is back")
 
     def _opened(self) -> None:
@@ -399,7 +402,11 @@ class _LoopLayer:
 
     async def _publish(self, name: str, message: dict[str, Any]) -> None:
         data = self.origin + msgpack.packb(message)
-        await self.publishers[self._shard(name)].publish(name, data)
+        try:
+            await self.publishers[self._shard(name)].publish(name, data)
+        except redis.RedisError:
+            metrics.LAYER_PUBLISH_FAILURES.inc()
+            raise
 
     async def _listen(self, channel: str) -> asyncio.Queue[dict[str, Any]]:
         queue = self.channels[channel] = asyncio.Queue()

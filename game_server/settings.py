@@ -8,6 +8,7 @@ channel layer; README.md lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -96,7 +97,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Answers /health/ on any Host and over plain HTTP, before the checks below.
+    # Counts responses by status class, and answers /metrics to allowed scrapers on any
+    # Host and over plain HTTP, before the checks below.
+    "game_server.metrics_endpoint.MetricsMiddleware",
+    # Answers /health/ on any Host and over plain HTTP, likewise.
     "game_server.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files in production, async and without a thread hop.
@@ -247,6 +251,18 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
     if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Who may read /metrics (game_server/metrics_endpoint.py): clients at these addresses or
+# networks, and anyone with `Authorization: Bearer <METRICS_TOKEN>` (none when empty).
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Unexpected value METRICS_ALLOWED_IPS entry {_entry!r}, use addresses or networks"
+        ) from None
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
 
 # Passwords in REDIS_URL and DATABASE_URL are hidden on error pages and in log lines.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "game_server.redaction.HideCredentialsFilter"

@@ -24,7 +24,9 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from prometheus_client import Gauge
 
+from game_server import metrics
 from games import protocol, services
 from games.engine.registry import registry
 from games.engine.room import dumps, error_frame
@@ -59,6 +61,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     spectator = False
     # The user's id, as the room names players and spectators.
     user_id = ""
+    # The open sockets' count this one is in, once it has a seat or watches.
+    counted_in: Gauge | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
@@ -130,6 +134,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         else:
             self.spectator = True
         self.runner = runner
+        self.counted_in = metrics.SOCKETS_OPEN.labels("spectator" if self.spectator else "player")
+        self.counted_in.inc()
         self._allowance = float(settings.INPUT_RATE_PER_SECOND)
         self._refilled_at = time.monotonic()
         self._flood_limit = settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR
@@ -183,6 +189,9 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if (counted_in := self.counted_in) is not None:
+            self.counted_in = None
+            counted_in.dec()
         if self.runner is None:
             return
         # The seat window runs out for a room that does not hear of the leave.
@@ -211,18 +220,21 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if self._frames_this_second > self._flood_limit:
             if self._frames_this_second == self._flood_limit + 1:
                 self._log_refused(logging.WARNING, "flooding", protocol.CLOSE_FLOODING)
+                metrics.FLOOD_CLOSES.inc()
                 await self._send_error("flooding", "Too many frames: the connection is closed.")
                 await self.close(protocol.CLOSE_FLOODING)
             return
         try:
             frame = protocol.parse_client_frame(text_data)
         except protocol.ProtocolError as error:
+            metrics.INPUTS_REFUSED.labels(error.code).inc()
             await self._send_error(error.code, error.message)
             return
         if isinstance(frame, protocol.Ping):
             pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
             await self.send(text_data=dumps(pong))
         elif not self._within_rate(now):
+            metrics.INPUTS_RATE_LIMITED.inc()
             if self._rate_limited_second != self._second:
                 self._rate_limited_second = self._second
                 await self._send_error("rate_limited", "Too many inputs: some were dropped.")
@@ -230,6 +242,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             # A snapshot serializes the whole state: it counts against the input rate.
             await self._to_room(self._snapshot())
         elif self.spectator:
+            metrics.INPUTS_REFUSED.labels("spectator").inc()
             await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
         else:
             await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))

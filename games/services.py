@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
+from game_server import metrics
 from games.models import Match, MatchPlayer, RoomSave
 from games.rules import CATALOGUE
 from games.rules.base import Result
@@ -193,6 +194,7 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
     match.reason = result.reason
     match.ended_at = timezone.now()
     match.save(update_fields=["state", "reason", "ended_at"])
+    transaction.on_commit(metrics.MATCH_RESULTS_RECORDED.labels(match.state).inc)
     seats = list(match.players.all())
     for seat in seats:
         player = str(seat.user_id)

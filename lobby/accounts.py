@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from game_server import metrics
 from game_server.limits import Rate, rate_allowed
 from lobby.models import User
 
@@ -82,6 +83,7 @@ def guest_create() -> User:
     )
     user.set_unusable_password()
     user.save()
+    transaction.on_commit(metrics.GUESTS_CREATED.inc)
     return user
 
 

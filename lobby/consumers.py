@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from prometheus_client import Gauge
 
+from game_server import metrics
 from game_server.limits import SocketSlots, socket_address
 from lobby import services
 from lobby.models import Lobby, Membership, User
@@ -42,6 +44,8 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
     slot_key: str | None = None
     # As log lines name the socket.
     socket_name: ClassVar[str]
+    # The open sockets' count of this kind: a socket is in it while it holds a slot.
+    counted_in: ClassVar[Gauge]
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         text = message.get("text")
@@ -64,6 +68,7 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
             await self.end_with_error("TOO_MANY_SOCKETS", message, CLOSE_TOO_MANY)
             return False
         self.slot_key = key
+        self.counted_in.inc()
         return True
 
     async def end_with_error(self, code: str, message: str, close_code: int) -> None:
@@ -108,6 +113,7 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
         if self.slot_key is not None:
             self.slots.give_back(self.slot_key)
             self.slot_key = None
+            self.counted_in.dec()
 
 
 class LobbyListConsumer(BoundedSocket):
@@ -118,6 +124,7 @@ class LobbyListConsumer(BoundedSocket):
 
     slots = SocketSlots()
     socket_name = "lobby_list"
+    counted_in = metrics.SOCKETS_OPEN.labels("lobby_list")
     listening = False
 
     async def connect(self) -> None:
@@ -196,6 +203,7 @@ class LobbyConsumer(BoundedSocket):
 
     slots = SocketSlots()
     socket_name = "lobby"
+    counted_in = metrics.SOCKETS_OPEN.labels("lobby")
     lobby_id: int | None = None
 
     async def connect(self) -> None:

@@ -12,6 +12,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from game_server import metrics
 from game_server.limits import client_address
 from games.rules.base import GameDef, Setting
 from lobby import accounts
@@ -51,6 +52,7 @@ class LogInForm(AuthenticationForm):
             meta = self.request.META if self.request else {}
             rate = accounts.login_attempt(username=username, address=client_address(meta))
             if not rate.allowed:
+                metrics.LOGINS_THROTTLED.inc()
                 self.retry_after = rate.retry_after
                 minutes = math.ceil(rate.retry_after / 60)
                 wait = "1 minute" if minutes == 1 else f"{minutes} minutes"

@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from game_server import metrics
 from games import services
 from games.engine import lifecycle
 from games.engine.opening import DatabaseSaver, open_once, room_from_spec
@@ -46,6 +47,7 @@ class LocalRegistry:
         runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
         self.runners[room_id] = runner
         runner.start()
+        metrics.ROOMS_OPENED.labels(spec.game).inc()
         self._saver.start()
         resumed_from = "database" if spec.saved is not None else None
         lifecycle.room_opened(room, owner=self.process, resumed_from=resumed_from)
@@ -60,6 +62,7 @@ class LocalRegistry:
             match_id=room.room_id, result=room.result, aborted=room.aborted
         )
         self.runners.pop(room.room_id, None)
+        metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
 
     async def live_rooms(self) -> list[LiveRoom]:
         return [runner.live(self.process) for runner in self.runners.values()]

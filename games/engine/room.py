@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from game_server import metrics
 from games.engine.diff import copy_state, diff_into
 from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings
 
@@ -120,10 +121,12 @@ class Room:
 
     def _apply_inputs(self, frames: list[Frame]) -> bool:
         inputs, self._inputs = self._inputs, []
+        accepted = 0
         for player, seq, data in inputs:
             if seq <= self.acks[player]:
                 message = f"Inputs must count up from {self.acks[player] + 1}."
                 frames.append((player, error_frame(self.sent_tick, "stale_seq", message, seq=seq)))
+                metrics.INPUTS_REFUSED.labels("stale_seq").inc()
                 continue
             try:
                 self.state = self.game.apply_input(self.state, self.ctx, player, data)
@@ -131,7 +134,12 @@ class Room:
                 frames.append(
                     (player, error_frame(self.sent_tick, error.code, error.message, seq=seq))
                 )
+                metrics.INPUTS_REFUSED.labels(error.code).inc()
+            else:
+                accepted += 1
             self.acks[player] = seq
+        if accepted:
+            metrics.INPUTS_ACCEPTED.inc(accepted)
         return bool(inputs)
 
     def _expire_seats(self) -> None:

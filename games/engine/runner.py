@@ -12,6 +12,7 @@ import redis
 from channels.exceptions import ChannelFull
 from django.conf import settings
 
+from game_server import metrics
 from games.engine.clock import Clock, Schedule, monotonic
 from games.engine.room import SPECTATORS, Frame, Room, dumps
 from games.engine.tasks import cancel_and_wait
@@ -101,6 +102,14 @@ class RoomRunner:
         self._losing = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Bound once here: the tick path counts without looking labels up.
+        game = room.game.slug
+        self._running = metrics.ROOMS_RUNNING.labels(game)
+        self._ticks = metrics.TICKS.labels(game)
+        self._lateness = metrics.TICK_LATENESS.labels(game)
+        self._skipped = metrics.TICKS_SKIPPED.labels(game)
+        self._frames = metrics.FRAMES_SENT.labels(game)
+        self._bytes = metrics.FRAME_BYTES_SENT.labels(game)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -115,9 +124,12 @@ class RoomRunner:
     async def _run(self) -> None:
         room, schedule, clock, keeper = self.room, self.schedule, self.clock, self.keeper
         self.schedule.start = clock()
+        ticks, lateness, skipped = self._ticks, self._lateness, schedule.skipped
+        self._running.inc()
         try:
             while room.result is None and not self._stopping:
-                delay = schedule.due() - clock()
+                due = schedule.due()
+                delay = due - clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 # A runner whose lease may have run out waits; one fenced out stops.
@@ -132,6 +144,11 @@ class RoomRunner:
                 frames = room.tick()
                 schedule.ticked(began)
                 self.tick_seconds_max = max(self.tick_seconds_max, clock() - began)
+                ticks.inc()
+                lateness.observe(max(0.0, began - due))
+                if schedule.skipped != skipped:
+                    self._skipped.inc(schedule.skipped - skipped)
+                    skipped = schedule.skipped
                 if frames:
                     await self.send(frames)
             if self._stopping:
@@ -145,10 +162,15 @@ class RoomRunner:
                 "room %s stopped on an error", room.room_id, extra={"match_id": room.room_id}
             )
             raise
+        finally:
+            self._running.dec()
 
     async def send(self, frames: list[Frame]) -> None:
         layer = self.layer
+        self._frames.inc(len(frames))
         for target, text in frames:
+            # A str's isascii() is a flag read: its length is then its size in UTF-8.
+            self._bytes.inc(len(text) if text.isascii() else len(text.encode()))
             if target is None:
                 await self._deliver(layer.group_send, self.group, frame_message(text))
             elif target == SPECTATORS:
@@ -162,6 +184,7 @@ class RoomRunner:
             await send(to, message)
         except LAYER_ERRORS as error:
             self.frames_lost += 1
+            metrics.FRAMES_LOST.inc()
             if not self._losing:
                 logger.warning(
                     "room %s: frames are being lost: %r",

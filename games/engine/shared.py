@@ -32,6 +32,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from game_server import metrics
 from games import services
 from games.engine import lifecycle
 from games.engine.opening import DatabaseSaver, open_once, room_from_spec
@@ -195,6 +196,8 @@ class RoomLink:
         await self.take(need_save=False, fallback=self.spec.saved)
         if self.runner is None:
             await self._read_tick()
+        else:
+            metrics.ROOMS_OPENED.labels(self.spec.game).inc()
 
     async def _read_tick(self) -> None:
         data = await self.registry.redis.hget(self.keys[1], "data")
@@ -299,6 +302,7 @@ class RoomLink:
             self._renewed.set()
         else:
             lifecycle.room_lost(self.room_id, owner=self.registry.process)
+            metrics.LEASE_LOSSES.inc()
             # Fenced out: the runner stops before its next tick.
             self.token = ""
             self.valid_until = 0.0
@@ -362,6 +366,7 @@ class RoomLink:
             )
         self.registry.runners.pop(self.room_id, None)
         self.registry.links.pop(self.room_id, None)
+        metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
 
     def note_over(self) -> None:
         """The match ended (told by its owner): stop watching."""
@@ -385,10 +390,16 @@ class RoomLink:
                 )
                 await self.registry.layer.group_send(self.group, {"type": "room.released"})
                 lifecycle.room_handed_over(room, owner=self.registry.process)
+                metrics.ROOMS_HANDED_OVER.labels(room.game.slug).inc()
         except Exception:
             logger.exception(
                 "room %s: could not save and let go", self.room_id, extra={"match_id": self.room_id}
             )
+
+
+def _count_taken_over(link: RoomLink) -> None:
+    if link.runner is not None:
+        metrics.ROOMS_TAKEN_OVER.labels(link.spec.game).inc()
 
 
 class RedisRegistry:
@@ -581,6 +592,7 @@ class RedisRegistry:
             link.unsaved_since = None
             if not lease:
                 await link.take(need_save=True)
+                _count_taken_over(link)
             return
         # Redis lost the room's keys (it restarted empty). A live owner takes its lease
         # again at its next renewal; past a lease's time, the owner is gone too, and the
@@ -595,6 +607,7 @@ class RedisRegistry:
             link.note_over()
             return
         await link.take(need_save=False, fallback=spec.saved)
+        _count_taken_over(link)
 
     async def forget_if_unused(self, link: RoomLink) -> None:
         unused = not link.local and not link.watchers and link.runner is None
