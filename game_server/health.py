@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
-from asgiref.sync import markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from redis import asyncio as aioredis
+
+from game_server.middleware import AsyncMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +64,7 @@ async def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "failing": []})
 
 
-class HealthMiddleware:
-    async_capable = True
-    sync_capable = False
-
-    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
-        self.get_response = get_response
-        markcoroutinefunction(self)
-
+class HealthMiddleware(AsyncMiddleware):
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path == "/health/":
             return await health(request)

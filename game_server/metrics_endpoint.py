@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from asgiref.sync import markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
@@ -29,6 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from game_server.limits import client_address
 from game_server.metrics import MULTIPROCESS_DIRECTORY, RESPONSES_BY_CLASS, forget_dead_processes
+from game_server.middleware import AsyncMiddleware
 from lobby.models import Lobby
 
 
@@ -76,14 +77,7 @@ def scrape() -> bytes:
     return generate_latest(registry) + generate_latest(_database_figures)
 
 
-class MetricsMiddleware:
-    async_capable = True
-    sync_capable = False
-
-    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
-        self.get_response = get_response
-        markcoroutinefunction(self)
-
+class MetricsMiddleware(AsyncMiddleware):
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path != "/metrics":
             response = await self.get_response(request)
