@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The settings refuse to load without a SECRET_KEY unless DEBUG is on: the live database's
+# manage.py commands and the servers run with it on, as before DEBUG defaulted off.
+os.environ.setdefault("DEBUG", "True")
 
 from tests.servers import LiveDatabase, ServerProcess, cpu_seconds  # noqa: E402
 
