@@ -5,7 +5,9 @@ Mail goes to Django's test outbox (the locmem backend the test run sets up).
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 
 import pytest
 from django.core import mail
@@ -183,6 +185,26 @@ def test_an_unknown_email_gets_the_same_answer_and_no_mail(alice_with_email: Use
     unknown = _request_reset(Client(), "nobody@example.com", address="10.0.0.2")
     assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
     assert len(mail.outbox) == 1
+
+
+def test_a_mail_server_that_is_down_gets_the_same_answer(
+    alice_with_email: User, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    with caplog.at_level(logging.ERROR, logger="django.contrib.auth"):
+        response = _request_reset(Client(), "alice@example.com")
+    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert f"Failed to send password reset email to {alice_with_email.pk}" in caplog.text
+
+
+def test_a_reset_asked_through_a_forged_host_sends_nothing(alice_with_email: User) -> None:
+    response = Client().post(RESET, {"email": "alice@example.com"}, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert mail.outbox == []
 
 
 def test_accounts_that_cannot_sign_in_with_a_password_get_no_mail(alice_with_email: User) -> None:
