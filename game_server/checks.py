@@ -34,4 +34,13 @@ def production_services(
                 id="game_server.W002",
             )
         )
+    if not settings.EMAIL_HOST:
+        warnings.append(
+            checks.Warning(
+                "DEBUG=False without EMAIL_HOST: emails go to the log, and with them the "
+                "password reset links that anyone reading the log could use.",
+                hint="Set EMAIL_HOST and the other EMAIL_ variables (docs/deploy.md, Email).",
+                id="game_server.W003",
+            )
+        )
     return warnings

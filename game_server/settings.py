@@ -209,6 +209,34 @@ GUESTS_PER_ADDRESS_PER_HOUR = envint("GUESTS_PER_ADDRESS_PER_HOUR", "30", minimu
 GUEST_IDLE_DAYS = envint("GUEST_IDLE_DAYS", "30", minimum=1)
 # API tokens expire after this many days without use.
 TOKEN_TTL_DAYS = envint("TOKEN_TTL_DAYS", "30", minimum=1)
+# Password reset requests per email address and per client address in the window: the
+# request form cannot be used to flood a mailbox.
+PASSWORD_RESETS_PER_EMAIL = envint("PASSWORD_RESETS_PER_EMAIL", "3", minimum=1)
+PASSWORD_RESETS_PER_ADDRESS = envint("PASSWORD_RESETS_PER_ADDRESS", "10", minimum=1)
+PASSWORD_RESET_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW_SECONDS", "3600", minimum=1)
+
+# Email (password resets). Without EMAIL_HOST, emails are written to stdout; with it they
+# go to that SMTP server (docs/deploy.md, Email).
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587", minimum=1)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+# STARTTLS on port 587, or TLS from the first byte (EMAIL_USE_SSL) on port 465.
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "False")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False" if EMAIL_USE_SSL else "True")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both True: use TLS for port 587, SSL for 465"
+    )
+# An SMTP server that stops answering holds the request that sends the mail this long at
+# most (Django's own default waits for ever).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10", minimum=1)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Game Server <noreply@localhost>")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:

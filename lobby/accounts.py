@@ -1,4 +1,5 @@
-"""Account services: guests, keeping a guest account, and log-in throttling."""
+"""Account services: guests, keeping a guest account, email and passwords, and the budgets
+of log-ins and password reset requests."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from game_server import metrics
 from game_server.limits import Rate, rate_allowed
-from lobby.models import User
+from lobby.models import ApiToken, User
 
 _ADJECTIVES = [
     "Brave",
@@ -115,15 +116,34 @@ def user_rename(*, user: User, display_name: str) -> User:
     return user
 
 
-def username_key(username: str) -> str:
-    """The name a log-in attempt counts under: what Django's log-in form authenticates
+@transaction.atomic
+def user_set_email(*, user: User, email: str) -> User:
+    """Where password reset links for this user go; empty for none."""
+    user.email = email
+    user.save(update_fields=["email"])
+    return user
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: User) -> None:
+    """Revokes every API token of the user.
+
+    A new password (changed, or reset) ends the user's other sessions, since Django
+    checks a session against the password's hash; their API clients end with them.
+    """
+    ApiToken.objects.filter(user=user).delete()
+
+
+def _budget_name(name: str) -> str:
+    """What a username or an email counts under: the name as Django's forms compare it
     (stripped, NFKC) case-folded, so that " alice", "ALICE" and a full-width "alice" are
-    one."""
-    return unicodedata.normalize("NFKC", username.strip()).casefold()
+    one, and hashed, so that the cache holds no address."""
+    folded = unicodedata.normalize("NFKC", name.strip()).casefold()
+    return hashlib.sha256(folded.encode()).hexdigest()
 
 
 def _generation_key(username: str) -> str:
-    return "login-generation:" + hashlib.sha256(username_key(username).encode()).hexdigest()
+    return "login-generation:" + _budget_name(username)
 
 
 def _username_budget(username: str) -> str:
@@ -146,13 +166,39 @@ def login_attempt(*, username: str, address: str) -> Rate:
     by_address = rate_allowed(
         f"login:address:{address}", limit=settings.LOGIN_FAILURES_PER_ADDRESS, window=window
     )
-    refused = [rate for rate in (by_name, by_address) if not rate.allowed]
-    return max(refused, key=lambda rate: rate.retry_after) if refused else by_name
+    return _tightest(by_name, by_address)
 
 
 def login_succeeded(*, username: str) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     cache.set(_generation_key(username), secrets.token_hex(4), timeout=2 * window)
+
+
+def password_reset_attempt(*, email: str, address: str) -> Rate:
+    """Counts one password reset request against the email's and the client address's
+    budgets; not allowed once either is spent.
+
+    Every request counts, whether an account has this email or not, so that the answer
+    tells nobody which addresses have accounts.
+    """
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    by_email = rate_allowed(
+        f"password-reset:email:{_budget_name(email)}",
+        limit=settings.PASSWORD_RESETS_PER_EMAIL,
+        window=window,
+    )
+    by_address = rate_allowed(
+        f"password-reset:address:{address}",
+        limit=settings.PASSWORD_RESETS_PER_ADDRESS,
+        window=window,
+    )
+    return _tightest(by_email, by_address)
+
+
+def _tightest(*rates: Rate) -> Rate:
+    """Allowed when every budget allows; else the refusal that lasts longest."""
+    refused = [rate for rate in rates if not rate.allowed]
+    return max(refused, key=lambda rate: rate.retry_after) if refused else rates[0]
 
 
 def guest_creation_allowed(*, address: str) -> Rate:

@@ -14,6 +14,23 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/guest/", account_views.play_as_guest, name="guest"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/password/change/", account_views.password_change, name="password_change"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        account_views.password_reset_done,
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        account_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
     # Pages
     path("lobbies/", views.lobby_list, name="lobby_list"),
     path("lobbies/new/", views.lobby_new, name="lobby_new"),

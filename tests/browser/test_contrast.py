@@ -28,7 +28,13 @@ def test_pages_outside_a_match_have_enough_contrast(players: PlayerFactory) -> N
     visitor, host, friend = players("visitor"), players("host"), players("friend", phone=True)
     failures: list[str] = []
 
-    for path in ("/", "/lobbies/", "/accounts/login/", "/accounts/signup/"):
+    for path in (
+        "/",
+        "/lobbies/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ):
         visitor.open(path)
         check(visitor, failures)
     # A failed sign-in shows its error.

@@ -20,6 +20,7 @@ PRODUCTION = {
     # The checks read these URLs; they connect to neither service.
     "DATABASE_URL": "postgres://game:db-password@db.internal:5432/games",
     "REDIS_URL": "redis://:redis-password@redis.internal:6379/0",
+    "EMAIL_HOST": "smtp.example.com",
 }
 
 
@@ -27,7 +28,7 @@ def _check(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
     outside = {
         name: value
         for name, value in os.environ.items()
-        if name not in ("DEBUG", "DATABASE_URL", "REDIS_URL", "SQLITE_PATH")
+        if name not in ("DEBUG", "DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "EMAIL_HOST")
     }
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -65,4 +66,12 @@ def test_it_warns_about_sqlite_in_production() -> None:
     result = _check(production)
     assert result.returncode != 0
     assert "(game_server.W002) DEBUG=False on SQLite" in result.stderr
+    assert "game_server.W001" not in result.stderr
+
+
+def test_it_warns_that_without_an_smtp_host_reset_links_go_to_the_log() -> None:
+    production = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_HOST"}
+    result = _check(production)
+    assert result.returncode != 0
+    assert "(game_server.W003) DEBUG=False without EMAIL_HOST" in result.stderr
     assert "game_server.W001" not in result.stderr

@@ -21,6 +21,9 @@ VARIABLES = [
     "LOGIN_FAILURES_ALLOWED",
     "SECURE_SSL_REDIRECT",
     "BEHIND_PROXY",
+    "EMAIL_HOST",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
 ]
 
 
@@ -144,6 +147,21 @@ def test_production_is_secure_by_default(load) -> None:
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings["SECURE_HSTS_SECONDS"] >= 31536000
     assert settings["ALLOWED_HOSTS"] == ["games.example.com"]
+
+
+def test_mail_is_written_to_stdout_unless_an_smtp_host_is_set(load) -> None:
+    assert load(DEBUG="True")["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    settings = load(DEBUG="True", EMAIL_HOST="smtp.example.com")
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (settings["EMAIL_PORT"], settings["EMAIL_USE_TLS"]) == (587, True)
+    assert settings["EMAIL_TIMEOUT"] > 0
+
+
+def test_ssl_for_port_465_turns_starttls_off(load) -> None:
+    settings = load(DEBUG="True", EMAIL_HOST="smtp.example.com", EMAIL_USE_SSL="True")
+    assert (settings["EMAIL_USE_SSL"], settings["EMAIL_USE_TLS"]) == (True, False)
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_USE_TLS and EMAIL_USE_SSL are both"):
+        load(DEBUG="True", EMAIL_USE_SSL="True", EMAIL_USE_TLS="True")
 
 
 def test_log_level_sets_the_root_logger(load) -> None:
