@@ -1,0 +1,76 @@
+"""`GET /api/leaderboards/<game>/` (docs/api.md): a ninja Router, mounted on the
+project's API at `/leaderboards/`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from lobby.auth import bearer_token, user_for_token
+from lobby.models import User
+from ratings.services import GameNotFound, leaderboard
+
+router = Router(tags=["leaderboards"])
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class EntryOut(Schema):
+    place: int
+    user_id: int
+    name: str
+    guest: bool
+    rating: int
+    games: int
+
+
+class StandingOut(Schema):
+    place: int | None
+    rating: int
+    games: int
+    provisional: bool
+    games_to_go: int
+
+
+class LeaderboardOut(Schema):
+    game: str
+    game_name: str
+    provisional_games: int
+    players: list[EntryOut]
+    you: StandingOut | None
+
+
+def _error(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+@router.get(
+    "/{game}/",
+    response={200: LeaderboardOut, 401: ErrorOut, 404: ErrorOut},
+    auth=None,
+    url_name="api_leaderboard",
+    summary="A game's leaderboard",
+)
+def leaderboard_read(request: HttpRequest, game: str) -> object:
+    """The top 100 players of a game and, for a signed-in caller, their own standing.
+    No authentication needed; a token or session adds `you`."""
+    authorization = request.headers.get("Authorization")
+    viewer: User | None = None
+    if authorization is not None:
+        token = bearer_token(authorization)
+        viewer = user_for_token(token) if token else None
+        if viewer is None:
+            return 401, _error("BAD_TOKEN", "That token is not valid.")
+    elif request.user.is_authenticated:
+        viewer = request.user
+    try:
+        return 200, leaderboard(game=game, user=viewer)
+    except GameNotFound:
+        return 404, _error("GAME_NOT_FOUND", f"No game is called {game!r}.")
