@@ -3,8 +3,10 @@ project's API at `/leaderboards/`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from lobby.auth import bearer_token, user_for_token
 from lobby.models import User
@@ -13,16 +15,16 @@ from ratings.services import GameNotFound, leaderboard
 router = Router(tags=["leaderboards"])
 
 
-class ErrorBody(Schema):
+class LeaderboardErrorDetail(Schema):
     code: str
     message: str
 
 
-class ErrorOut(Schema):
-    error: ErrorBody
+class LeaderboardErrorOut(Schema):
+    error: LeaderboardErrorDetail
 
 
-class EntryOut(Schema):
+class LeaderboardEntryOut(Schema):
     place: int
     user_id: int
     name: str
@@ -31,7 +33,7 @@ class EntryOut(Schema):
     games: int
 
 
-class StandingOut(Schema):
+class LeaderboardStandingOut(Schema):
     place: int | None
     rating: int
     games: int
@@ -43,22 +45,22 @@ class LeaderboardOut(Schema):
     game: str
     game_name: str
     provisional_games: int
-    players: list[EntryOut]
-    you: StandingOut | None
+    players: list[LeaderboardEntryOut]
+    you: LeaderboardStandingOut | None
 
 
-def _error(code: str, message: str) -> dict[str, dict[str, str]]:
-    return {"error": {"code": code, "message": message}}
+def _error(status: int, code: str, message: str) -> Status[dict[str, dict[str, str]]]:
+    return Status(status, {"error": {"code": code, "message": message}})
 
 
 @router.get(
     "/{game}/",
-    response={200: LeaderboardOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: LeaderboardOut, 401: LeaderboardErrorOut, 404: LeaderboardErrorOut},
     auth=None,
     url_name="api_leaderboard",
     summary="A game's leaderboard",
 )
-def leaderboard_read(request: HttpRequest, game: str) -> object:
+def leaderboard_read(request: HttpRequest, game: str) -> Status[Any]:
     """The top 100 players of a game and, for a signed-in caller, their own standing.
     No authentication needed; a token or session adds `you`."""
     authorization = request.headers.get("Authorization")
@@ -67,10 +69,10 @@ def leaderboard_read(request: HttpRequest, game: str) -> object:
         token = bearer_token(authorization)
         viewer = user_for_token(token) if token else None
         if viewer is None:
-            return 401, _error("BAD_TOKEN", "That token is not valid.")
+            return _error(401, "BAD_TOKEN", "That token is not valid.")
     elif request.user.is_authenticated:
         viewer = request.user
     try:
-        return 200, leaderboard(game=game, user=viewer)
+        return Status(200, leaderboard(game=game, user=viewer))
     except GameNotFound:
-        return 404, _error("GAME_NOT_FOUND", f"No game is called {game!r}.")
+        return _error(404, "GAME_NOT_FOUND", f"No game is called {game!r}.")
