@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from lobby.auth import bearer_token, user_for_token
 from lobby.models import User
-from ratings.services import GameNotFound, leaderboard
+from ratings.services import GameNotFound, Leaderboard, leaderboard
 
 router = Router(tags=["leaderboards"])
 
@@ -24,38 +24,14 @@ class LeaderboardErrorOut(Schema):
     error: LeaderboardErrorDetail
 
 
-class LeaderboardEntryOut(Schema):
-    place: int
-    user_id: int
-    name: str
-    guest: bool
-    rating: int
-    games: int
-
-
-class LeaderboardStandingOut(Schema):
-    place: int | None
-    rating: int
-    games: int
-    provisional: bool
-    games_to_go: int
-
-
-class LeaderboardOut(Schema):
-    game: str
-    game_name: str
-    provisional_games: int
-    players: list[LeaderboardEntryOut]
-    you: LeaderboardStandingOut | None
-
-
 def _error(status: int, code: str, message: str) -> Status[dict[str, dict[str, str]]]:
     return Status(status, {"error": {"code": code, "message": message}})
 
 
+# The 200 body is the service's `Leaderboard` dataclass: its fields are the API's fields.
 @router.get(
     "/{game}/",
-    response={200: LeaderboardOut, 401: LeaderboardErrorOut, 404: LeaderboardErrorOut},
+    response={200: Leaderboard, 401: LeaderboardErrorOut, 404: LeaderboardErrorOut},
     auth=None,
     url_name="api_leaderboard",
     summary="A game's leaderboard",

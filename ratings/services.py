@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -118,7 +117,8 @@ def _locked_ratings(*, game: str, user_ids: list[int]) -> dict[int, Rating]:
     return {rating.user_id: rating for rating in locked}
 
 
-class Entry(TypedDict):
+@dataclass(frozen=True)
+class LeaderboardEntry:
     place: int
     user_id: int
     name: str
@@ -127,7 +127,8 @@ class Entry(TypedDict):
     games: int
 
 
-class Standing(TypedDict):
+@dataclass(frozen=True)
+class LeaderboardStanding:
     """The viewer's own rating in the game. `place` is None while it is provisional."""
 
     place: int | None
@@ -137,12 +138,13 @@ class Standing(TypedDict):
     games_to_go: int
 
 
-class Leaderboard(TypedDict):
+@dataclass(frozen=True)
+class Leaderboard:
     game: str
     game_name: str
     provisional_games: int
-    players: list[Entry]
-    you: Standing | None
+    players: list[LeaderboardEntry]
+    you: LeaderboardStanding | None
 
 
 def leaderboard(*, game: str, user: User | None) -> Leaderboard:
@@ -151,13 +153,13 @@ def leaderboard(*, game: str, user: User | None) -> Leaderboard:
     definition = CATALOGUE.get(game)
     if definition is None:
         raise GameNotFound(game)
-    return {
-        "game": game,
-        "game_name": definition.name,
-        "provisional_games": settings.RATING_PROVISIONAL_GAMES,
-        "players": _top(game, LEADERBOARD_SIZE),
-        "you": _standing(game, user) if user is not None else None,
-    }
+    return Leaderboard(
+        game=game,
+        game_name=definition.name,
+        provisional_games=settings.RATING_PROVISIONAL_GAMES,
+        players=_top(game, LEADERBOARD_SIZE),
+        you=_standing(game, user) if user is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class Preview:
 
     game: str
     game_name: str
-    players: list[Entry]
+    players: list[LeaderboardEntry]
 
 
 def leaderboard_previews() -> list[Preview]:
@@ -177,39 +179,39 @@ def _ranked(game: str) -> QuerySet[Rating]:
     return Rating.objects.filter(game=game, games_rated__gte=settings.RATING_PROVISIONAL_GAMES)
 
 
-def _top(game: str, size: int) -> list[Entry]:
+def _top(game: str, size: int) -> list[LeaderboardEntry]:
     top = _ranked(game).select_related("user").order_by("-displayed", "user_id")[:size]
-    entries: list[Entry] = []
+    entries: list[LeaderboardEntry] = []
     for index, rating in enumerate(top):
         # Equal ratings share a place: 1, 2, 2, 4.
-        tied = entries and entries[-1]["rating"] == rating.displayed
+        tied = entries and entries[-1].rating == rating.displayed
         entries.append(
-            {
-                "place": entries[-1]["place"] if tied else index + 1,
-                "user_id": rating.user_id,
-                "name": str(rating.user),
-                "guest": rating.user.is_guest,
-                "rating": rating.displayed,
-                "games": rating.games_rated,
-            }
+            LeaderboardEntry(
+                place=entries[-1].place if tied else index + 1,
+                user_id=rating.user_id,
+                name=str(rating.user),
+                guest=rating.user.is_guest,
+                rating=rating.displayed,
+                games=rating.games_rated,
+            )
         )
     return entries
 
 
-def _standing(game: str, user: User) -> Standing | None:
+def _standing(game: str, user: User) -> LeaderboardStanding | None:
     rating = Rating.objects.filter(game=game, user=user).first()
     if rating is None:
         return None
     place = None
     if not rating.provisional:
         place = _ranked(game).filter(displayed__gt=rating.displayed).count() + 1
-    return {
-        "place": place,
-        "rating": rating.displayed,
-        "games": rating.games_rated,
-        "provisional": rating.provisional,
-        "games_to_go": rating.games_to_go,
-    }
+    return LeaderboardStanding(
+        place=place,
+        rating=rating.displayed,
+        games=rating.games_rated,
+        provisional=rating.provisional,
+        games_to_go=rating.games_to_go,
+    )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def leaderboard(request: HttpRequest, game: str) -> HttpResponse:
         raise Http404("No such game") from None
     # Whether the viewer has a row in the table; ranked but beyond it, their row is
     # shown apart below.
-    listed = any(entry["user_id"] == request.user.pk for entry in board["players"])
+    listed = any(entry.user_id == request.user.pk for entry in board.players)
     return render(
         request,
         "ratings/leaderboard.html",

@@ -28,7 +28,7 @@ def test_players_are_listed_best_first_with_their_places(client: Client, alice, 
     rated(bob, mu=35)
     rated(carol, mu=20)
     board = client.get("/leaderboards/arena/").context["board"]
-    names = [(entry["place"], entry["name"]) for entry in board["players"]]
+    names = [(entry.place, entry.name) for entry in board.players]
     assert names == [(1, "Bob"), (2, "Alice"), (3, "Carol")]
 
 
@@ -36,7 +36,7 @@ def test_equal_ratings_share_a_place(alice, bob, carol, dave) -> None:
     for user, mu in ((alice, 30), (bob, 28), (carol, 28), (dave, 20)):
         rated(user, mu=mu)
     board = leaderboard(game="arena", user=None)
-    assert [entry["place"] for entry in board["players"]] == [1, 2, 2, 4]
+    assert [entry.place for entry in board.players] == [1, 2, 2, 4]
 
 
 def test_provisional_players_are_not_listed(settings, alice, bob) -> None:
@@ -44,7 +44,7 @@ def test_provisional_players_are_not_listed(settings, alice, bob) -> None:
     rated(alice, mu=30, games=5)
     rated(bob, mu=45, games=4)
     board = leaderboard(game="arena", user=None)
-    assert [entry["name"] for entry in board["players"]] == ["Alice"]
+    assert [entry.name for entry in board.players] == ["Alice"]
 
 
 def test_a_provisional_player_is_told_their_rating_and_how_many_games_to_go(
@@ -54,8 +54,8 @@ def test_a_provisional_player_is_told_their_rating_and_how_many_games_to_go(
     rating = rated(alice, mu=30, games=2)
     client.force_login(alice)
     response = client.get("/leaderboards/arena/")
-    you = response.context["board"]["you"]
-    assert (you["provisional"], you["place"], you["games_to_go"]) == (True, None, 3)
+    you = response.context["board"].you
+    assert (you.provisional, you.place, you.games_to_go) == (True, None, 3)
     text = response.content.decode()
     assert f"Your rating is {rating.displayed} after 2 rated matches" in text
     assert "play 3 more rated matches to appear here" in text
@@ -64,8 +64,8 @@ def test_a_provisional_player_is_told_their_rating_and_how_many_games_to_go(
 def test_only_the_best_hundred_are_listed(client: Client) -> None:
     _crowd(LEADERBOARD_SIZE + 5)
     board = client.get("/leaderboards/arena/").context["board"]
-    assert len(board["players"]) == LEADERBOARD_SIZE
-    assert board["players"][-1]["name"] == f"Player {LEADERBOARD_SIZE - 1}"
+    assert len(board.players) == LEADERBOARD_SIZE
+    assert board.players[-1].name == f"Player {LEADERBOARD_SIZE - 1}"
 
 
 def test_a_player_beyond_the_hundred_sees_their_own_place(client: Client, alice) -> None:
@@ -73,8 +73,8 @@ def test_a_player_beyond_the_hundred_sees_their_own_place(client: Client, alice)
     rating = rated(alice, mu=10)
     client.force_login(alice)
     response = client.get("/leaderboards/arena/")
-    you = response.context["board"]["you"]
-    assert (you["place"], you["rating"]) == (LEADERBOARD_SIZE + 6, rating.displayed)
+    you = response.context["board"].you
+    assert (you.place, you.rating) == (LEADERBOARD_SIZE + 6, rating.displayed)
     assert response.context["listed"] is False
     text = response.content.decode()
     assert f"You are in place {LEADERBOARD_SIZE + 6} with a rating of {rating.displayed}" in text
@@ -94,7 +94,7 @@ def test_a_listed_player_sees_their_own_row_marked(client: Client, alice, bob) -
 def test_each_game_has_its_own_leaderboard(alice, bob) -> None:
     rated(alice, mu=30, game="arena")
     rated(bob, mu=30, game="connect_four")
-    names = [entry["name"] for entry in leaderboard(game="connect_four", user=None)["players"]]
+    names = [entry.name for entry in leaderboard(game="connect_four", user=None).players]
     assert names == ["Bob"]
 
 
