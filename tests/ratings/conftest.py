@@ -51,7 +51,9 @@ def ended() -> Ended:
     return end
 
 
-def rated(user: User, *, mu: float, sigma: float = 2.0, games: int = 10, game: str = "arena"):
+def rated(
+    user: User, *, mu: float, sigma: float = 2.0, games: int = 10, game: str = "arena"
+) -> Rating:
     return Rating.objects.create(
         user=user, game=game, mu=mu, sigma=sigma, displayed=displayed(mu, sigma), games_rated=games
     )
