@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "game_server",
     "lobby",
     "games",
+    "ratings",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,9 @@ ROOM_SAVE_SECONDS = envint("ROOM_SAVE_SECONDS", "2", minimum=1)
 INPUT_RATE_PER_SECOND = envint("INPUT_RATE_PER_SECOND", "60", minimum=1)
 # Spectator sockets a running room takes at once (every process counted, one per user).
 MAX_SPECTATORS = envint("MAX_SPECTATORS", "50", minimum=0)
+# A player's rating in a game is provisional (shown to them, not on the leaderboard)
+# until this many of their matches in it were rated.
+RATING_PROVISIONAL_GAMES = envint("RATING_PROVISIONAL_GAMES", "5", minimum=0)
 # Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.
 LOBBY_IDLE_SECONDS = envint("LOBBY_IDLE_SECONDS", "1800", minimum=60)
 # Lobby chat: messages a user may send per window.

@@ -16,6 +16,7 @@ from game_server import metrics
 from games.models import Match, MatchPlayer, RoomSave
 from games.rules import CATALOGUE
 from games.rules.base import Result
+from games.signals import match_ended
 
 if TYPE_CHECKING:
     from lobby.models import Lobby, User
@@ -161,6 +162,7 @@ def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> boo
         _record(match, result, aborted=aborted)
     _log_recorded(match)
     _tell_lobby(match, result)
+    match_ended.send(sender=Match, match=match)
     return True
 
 
@@ -184,6 +186,7 @@ def match_abort_unopened() -> int:
             _record(match, NOT_OPENED, aborted=True)
         _log_recorded(match)
         _tell_lobby(match, NOT_OPENED)
+        match_ended.send(sender=Match, match=match)
         aborted += 1
     return aborted
 

@@ -15,7 +15,7 @@ from tests.servers import ROOT, free_port
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(900)]
 
-APPS = ("game_server", "lobby", "games")
+APPS = ("game_server", "lobby", "games", "ratings")
 
 
 def checkout_files() -> dict[str, Path]:
