@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from games.checks import games_setting
 from games.rules import CATALOGUE
 from games.testing import GameHarness
-from tests.servers import ROOT
+from tests.servers import ROOT, copy_checkout
 
 BUILT_IN = ["games.rules.arena", "games.rules.connect_four"]
 
@@ -63,6 +63,28 @@ def test_in_a_checkout_it_writes_the_game_beside_the_built_in_ones(
     for check in (["check"], ["format", "--check"]):
         linted = run("-m", "ruff", *check, "--no-cache", *config, ".", cwd=tmp_path)
         assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_in_a_checkout_the_tests_it_writes_pass_beside_the_built_in_games_tests(
+    tmp_path: Path,
+) -> None:
+    checkout = copy_checkout(tmp_path)
+    environment = {name: value for name, value in os.environ.items() if name != "GAMES"}
+    for command in (
+        ["manage.py", "startgame", "tic_tac_toe"],
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/rules/test_tic_tac_toe.py"],
+    ):
+        done = subprocess.run(
+            [sys.executable, *command],
+            cwd=checkout,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "6 passed" in done.stdout
 
 
 def test_its_rules_import_only_the_game_contract(settings: Any, tmp_path: Path) -> None:
