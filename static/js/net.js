@@ -48,7 +48,7 @@
  * @typedef {object} Result
  * @property {Object<PlayerId, number>} placements
  * @property {Object<PlayerId, number>} scores
- * @property {string} reason E.g. "time_up", "four_in_a_row", "ended_by_admin".
+ * @property {string} reason A stable code: the game's own, or "ended_by_admin".
  */
 
 /**
