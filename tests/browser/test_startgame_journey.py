@@ -21,7 +21,7 @@ from tests.browser.conftest import (
     recorded_match,
     start_match,
 )
-from tests.servers import LiveDatabase, ServerProcess, copy_checkout
+from tests.servers import LiveDatabase, RedisServer, ServerProcess, copy_checkout
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,22 @@ def new_game_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
 
 
 @pytest.fixture(scope="module")
+def new_game_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """With REDIS_URL, a Redis of its own too: servers that share a Redis share users and
+    lobbies, which servers on different databases must not."""
+    if not os.getenv("REDIS_URL"):
+        yield {}
+        return
+    redis = RedisServer(tmp_path_factory.mktemp("new_game_redis"))
+    yield {"REDIS_URL": redis.url}
+    redis.stop()
+
+
+@pytest.fixture(scope="module")
 def new_game_server(
-    new_game_database: LiveDatabase, tmp_path_factory: pytest.TempPathFactory
+    new_game_database: LiveDatabase,
+    new_game_redis: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServerProcess]:
     """A copy of this checkout where `manage.py startgame tic_tac_toe` ran, served as is."""
     checkout = copy_checkout(tmp_path_factory.mktemp("checkout"))
@@ -54,7 +68,7 @@ def new_game_server(
     )
     assert wrote.returncode == 0, wrote.stderr
     log = tmp_path_factory.mktemp("logs") / "new-game.log"
-    server = ServerProcess(new_game_database, log=log, checkout=checkout)
+    server = ServerProcess(new_game_database, log=log, checkout=checkout, **new_game_redis)
     yield server
     server.stop()
 
