@@ -49,6 +49,24 @@ def copy_checkout(target: Path) -> Path:
     return target
 
 
+def checkout_with_a_new_game(target: Path, name: str) -> Path:
+    """A copy of this checkout in which `manage.py startgame NAME` wrote a game, as it
+    would in a developer's checkout (with GAMES unset)."""
+    checkout = copy_checkout(target)
+    wrote = subprocess.run(
+        [sys.executable, "manage.py", "startgame", name],
+        cwd=checkout,
+        env={variable: value for variable, value in os.environ.items() if variable != "GAMES"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if wrote.returncode != 0:
+        raise RuntimeError(f"manage.py startgame {name} failed:\n{wrote.stderr}")
+    return checkout
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

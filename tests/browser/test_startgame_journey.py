@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +19,7 @@ from tests.browser.conftest import (
     recorded_match,
     start_match,
 )
-from tests.servers import LiveDatabase, RedisServer, ServerProcess, copy_checkout
+from tests.servers import LiveDatabase, RedisServer, ServerProcess, checkout_with_a_new_game
 
 pytestmark = pytest.mark.browser
 
@@ -55,18 +53,7 @@ def new_game_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServerProcess]:
     """A copy of this checkout where `manage.py startgame tic_tac_toe` ran, served as is."""
-    checkout = copy_checkout(tmp_path_factory.mktemp("checkout"))
-    environment = {name: value for name, value in os.environ.items() if name != "GAMES"}
-    wrote = subprocess.run(
-        [sys.executable, "manage.py", "startgame", GAME],
-        cwd=checkout,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert wrote.returncode == 0, wrote.stderr
+    checkout = checkout_with_a_new_game(tmp_path_factory.mktemp("checkout"), GAME)
     log = tmp_path_factory.mktemp("logs") / "new-game.log"
     server = ServerProcess(new_game_database, log=log, checkout=checkout, **new_game_redis)
     yield server

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from games.checks import games_setting
 from games.rules import CATALOGUE
 from games.testing import GameHarness
-from tests.servers import ROOT, copy_checkout
+from tests.servers import ROOT, checkout_with_a_new_game
 
 BUILT_IN = ["games.rules.arena", "games.rules.connect_four"]
 
@@ -68,23 +68,12 @@ def test_in_a_checkout_it_writes_the_game_beside_the_built_in_ones(
 def test_in_a_checkout_the_tests_it_writes_pass_beside_the_built_in_games_tests(
     tmp_path: Path,
 ) -> None:
-    checkout = copy_checkout(tmp_path)
-    environment = {name: value for name, value in os.environ.items() if name != "GAMES"}
-    for command in (
-        ["manage.py", "startgame", "tic_tac_toe"],
-        ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/rules/test_tic_tac_toe.py"],
-    ):
-        done = subprocess.run(
-            [sys.executable, *command],
-            cwd=checkout,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-    assert "6 passed" in done.stdout
+    checkout = checkout_with_a_new_game(tmp_path, "tic_tac_toe")
+    # The checkout's own test set-up (pyproject.toml, tests/environment.py) and packages.
+    test = "tests/rules/test_tic_tac_toe.py"
+    tested = run("-m", "pytest", "-q", "-p", "no:cacheprovider", test, cwd=checkout)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "6 passed" in tested.stdout
 
 
 def test_its_rules_import_only_the_game_contract(settings: Any, tmp_path: Path) -> None:
