@@ -44,6 +44,8 @@ class GameStaticFinder(FileSystemFinder):
     Django's own FileSystemFinder does in STATICFILES_DIRS."""
 
     def __init__(self, app_names: Any = None, *args: Any, **kwargs: Any) -> None:
+        # Not FileSystemFinder's own set-up, which reads STATICFILES_DIRS: these folders
+        # instead, searched and listed by its methods.
         BaseFinder.__init__(self, *args, **kwargs)
         self.locations = [("", folder) for folder in _static_folders()]
         self.storages = {folder: FileSystemStorage(location=folder) for _, folder in self.locations}

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from games.checks import games_setting
-from games.rules import CATALOGUE, GAMES
+from games.rules import CATALOGUE, GAMES, arena, connect_four
 from tests.servers import ROOT
 
 BUILT_IN = ["games.rules.arena", "games.rules.connect_four"]
@@ -23,7 +23,7 @@ EXAMPLE = "tests.harness.example_game"
 
 
 def test_by_default_the_catalogue_offers_the_built_in_games() -> None:
-    assert list(CATALOGUE) == ["arena", "connect_four"]
+    assert CATALOGUE == {"arena": arena.GAME, "connect_four": connect_four.GAME}
     assert [game.slug for game in GAMES] == ["arena", "connect_four"]
 
 
