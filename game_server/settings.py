@@ -97,6 +97,29 @@ INSTALLED_APPS = [
     "ratings",
 ]
 
+# The games on offer: the dotted paths of their rules modules, in the order lobbies list
+# them (the first is the default). Unset, every module in games/rules/: the built-in games
+# first, then the others by name, so a game `manage.py startgame` writes there is playable
+# at once. A site adds its own games here, without editing this package
+# (docs/writing-a-game.md); games/rules/__init__.py reads the catalogue from it.
+BUILT_IN_GAMES = ["games.rules.arena", "games.rules.connect_four"]
+
+
+def games_in(folder: Path) -> list[str]:
+    """The rules modules in a folder laid out as games/rules/, built-in games first."""
+    found = sorted(
+        f"games.rules.{path.stem}"
+        for path in folder.glob("*.py")
+        if path.stem not in ("__init__", "base")
+    )
+    return [
+        *(game for game in BUILT_IN_GAMES if game in found),
+        *(game for game in found if game not in BUILT_IN_GAMES),
+    ]
+
+
+GAMES = envlist("GAMES") or games_in(BASE_DIR / "games" / "rules")
+
 MIDDLEWARE = [
     # Counts responses by status class, and answers /metrics to allowed scrapers on any
     # Host and over plain HTTP, before the checks below.
@@ -257,6 +280,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static" if FROM_CHECKOUT else BASE_DIR / "game_server" / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # A game added through GAMES brings its renderer in a static/ folder beside its rules
+    # module: static/js/games/<slug>.js (games/renderers.py).
+    "games.renderers.GameStaticFinder",
+]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 if not DEBUG:
     STORAGES = {

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from games.models import Match
+from games.renderers import renderer_path
 from games.rules import CATALOGUE
 from games.services import match_may_watch
 
@@ -25,6 +26,8 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
         "match_id": str(match.pk),
         "game_slug": match.game,
         "game_name": definition.name if definition else match.game,
+        # The game's browser module, which play.js loads: none for a game no longer on offer.
+        "renderer": renderer_path(match.game) if definition and (seated or watching) else "",
         "seated": seated,
         "watching": watching,
         "player_id": str(request.user.pk),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,41 @@ import websockets
 from games.loadtest import socket_ticket, start_match
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_checkout(target: Path) -> Path:
+    """The files a fresh clone would have (tracked, or new and not ignored): a checkout
+    that a test may build from or write into, leaving this one as it is."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def checkout_with_a_new_game(target: Path, name: str) -> Path:
+    """A copy of this checkout in which `manage.py startgame NAME` wrote a game, as it
+    would in a developer's checkout (with GAMES unset)."""
+    checkout = copy_checkout(target)
+    wrote = subprocess.run(
+        [sys.executable, "manage.py", "startgame", name],
+        cwd=checkout,
+        env={variable: value for variable, value in os.environ.items() if variable != "GAMES"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if wrote.returncode != 0:
+        raise RuntimeError(f"manage.py startgame {name} failed:\n{wrote.stderr}")
+    return checkout
 
 
 def free_port() -> int:
@@ -83,7 +119,7 @@ class LiveDatabase:
 class ServerProcess:
     """One server process serving the project on 127.0.0.1: `daphne`, `uvicorn` (uvloop
     and websockets-sansio) or `daphne-uvloop` (bench/daphne_uvloop.py). `arguments` go
-    to the server's command line as well."""
+    to the server's command line as well; it serves this checkout unless told another."""
 
     def __init__(
         self,
@@ -93,6 +129,7 @@ class ServerProcess:
         log: Path,
         cpus: str = "",
         arguments: tuple[str, ...] = (),
+        checkout: Path = ROOT,
         **environment: str,
     ) -> None:
         self.server = server
@@ -121,7 +158,7 @@ class ServerProcess:
         pin = ["taskset", "-c", cpus] if cpus else []
         self.process = subprocess.Popen(
             [*pin, sys.executable, *command, *arguments, "game_server.asgi:application"],
-            cwd=ROOT,
+            cwd=checkout,
             env=self.environment,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

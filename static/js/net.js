@@ -4,7 +4,8 @@
 // keeps the state by applying merge-patch diffs, asks for a snapshot after a gap,
 // measures round-trip time (ping/pong) and input-to-ack latency, resyncs when the page is
 // shown again after being hidden, and turns close and error codes into words a player
-// understands.
+// understands. It knows no game: a game's own error words come from its module
+// (static/js/games/<slug>.js, through game-registry.js).
 
 // The frames, typed from docs/protocol.schema.json (tests/consumers/test_protocol_schema.py
 // holds real frames against it, and checks that each frame there has a typedef here).
@@ -35,7 +36,7 @@
 /**
  * @typedef {object} Room
  * @property {string} id The match's UUID.
- * @property {string} game The game's slug, e.g. "arena" or "connect_four".
+ * @property {string} game The game's slug.
  * @property {number} tick_rate Ticks per second.
  * @property {PlayerId|null} you Your player id; null for a spectator.
  * @property {boolean} spectator True when you watch.
@@ -47,24 +48,22 @@
  * @typedef {object} Result
  * @property {Object<PlayerId, number>} placements
  * @property {Object<PlayerId, number>} scores
- * @property {string} reason E.g. "time_up", "four_in_a_row", "ended_by_admin".
+ * @property {string} reason A stable code: the game's own, or "ended_by_admin".
  */
 
 /**
- * The schema's error_code: every stable code an error frame may carry.
+ * The stable code an error frame carries: one of the socket's and the room's (the schema's
+ * error_code), or one of the game's own rules (docs/protocol.md, Error codes).
  * @typedef {(
  *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
  *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
- *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|"game_over"|
- *   "unknown_input"|"not_playing"|"bad_direction"|"dash_unavailable"|"not_your_turn"|
- *   "bad_column"|"column_full"
+ *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|string
  * )} ErrorCode
  */
 
 /**
  * An input's data: an object of at most 8 keys, nested at most 3 levels, lists of at most 8
- * items, of numbers, strings, booleans and lists. Its meaning is the game's: arena
- * {dir: [dx, dy]} or {dash: true}, connect four {column: c}.
+ * items, of numbers, strings, booleans and lists. Its meaning is the game's.
  * @typedef {Object<string, *>} InputData
  */
 
@@ -193,23 +192,20 @@ const ERROR_WORDS = {
   replaced: CLOSE_WORDS[4409],
   kicked: "You were removed from this game by the host.",
   spectators_full: "This game has as many spectators as it can take. Trying again shortly.",
-  game_over: "The game is already over.",
-  not_playing: "You are no longer in this match.",
-  dash_unavailable: "Dash is not ready yet.",
-  bad_direction: "That direction was not understood.",
-  not_your_turn: "It is not your turn yet.",
-  bad_column: "There is no such column.",
-  column_full: "That column is full. Pick another one.",
-  unknown_input: "The server did not understand that move.",
   unavailable: "The server lost its connection for a moment. If a move did not take, play it again.",
 };
 
 /**
- * @param {ErrorCode|string} code An error frame's code.
+ * @param {ErrorCode} code An error frame's code.
+ * @param {Object<string, string>} [gameWords] The game's words for its own codes.
  * @returns {string} Words for the player.
  */
-export function errorWords(code) {
-  return ERROR_WORDS[code] || `Something went wrong talking to the server (${code}).`;
+export function errorWords(code, gameWords = {}) {
+  return (
+    ERROR_WORDS[code] ||
+    gameWords[code] ||
+    `Something went wrong talking to the server (${code}).`
+  );
 }
 
 /**
@@ -238,8 +234,14 @@ export function applyPatch(target, patch) {
 }
 
 export class Connection {
-  constructor(url) {
+  /**
+   * @param {string} url The match's socket URL.
+   * @param {{errorWords?: Object<string, string>}} [options] The game's words for the
+   *   error codes of its rules.
+   */
+  constructor(url, { errorWords = {} } = {}) {
     this.url = url;
+    this.errorWords = errorWords;
     this.socket = null;
     this.state = null;
     this.tick = -1;
@@ -502,7 +504,8 @@ export class Connection {
       this._refusal = frame.code;
       return;
     }
-    this._emit("error", { code: frame.code, seq: frame.seq, words: errorWords(frame.code) });
+    const words = errorWords(frame.code, this.errorWords);
+    this._emit("error", { code: frame.code, seq: frame.seq, words });
   }
 
   /** @param {EndFrame} frame */

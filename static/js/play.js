@@ -1,20 +1,9 @@
-// The play page: opens the match's socket and starts the renderer for its game.
+// The play page: loads the match's game (its module registers it), opens the match's
+// socket and starts the game's renderer. It knows no game: each brings its own words.
 
+import { registeredGame } from "./game-registry.js";
 import { Connection } from "./net.js";
-
-const RENDERERS = {
-  arena: () => import("./arena.js"),
-  connect_four: () => import("./connect_four.js"),
-};
-
-const REASONS = {
-  time_up: "Time is up.",
-  abandoned: "Everyone left.",
-  four_in_a_row: "Four in a row!",
-  draw: "The board is full: a draw.",
-  timeout: "A player ran out of time.",
-  forfeit: "A player left the game.",
-};
+import { ordinal } from "./ordinal.js";
 
 const root = document.getElementById("play");
 const statusLine = document.getElementById("play-status");
@@ -91,10 +80,10 @@ async function removeSpectator(button, spectator) {
   }
 }
 
-function showEnd(net, result) {
+function showEnd(net, result, endReasons) {
   // An aborted match (ended from the admin, say) has no placements and its own reason.
   document.getElementById("play-end-reason").textContent =
-    REASONS[result.reason] || "The match was ended before it was decided.";
+    endReasons[result.reason] || "The match was ended before it was decided.";
   const list = document.getElementById("play-placements");
   list.replaceChildren();
   const ranked = Object.entries(result.placements).sort((a, b) => a[1] - b[1]);
@@ -113,13 +102,26 @@ function showEnd(net, result) {
   endPanel.focus();
 }
 
-function ordinal(place) {
-  return { 1: "1st", 2: "2nd", 3: "3rd" }[place] || `${place}th`;
+// The game's module registers the game as it loads (game-registry.js).
+async function loadGame(slug, rendererUrl) {
+  if (rendererUrl) {
+    try {
+      await import(rendererUrl);
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  return registeredGame(slug);
 }
 
 async function main() {
-  const { game, wsUrl, lobbyUrl } = root.dataset;
-  const net = new Connection(wsUrl);
+  const { game: slug, rendererUrl, wsUrl, lobbyUrl } = root.dataset;
+  const game = await loadGame(slug, rendererUrl);
+  if (!game) {
+    showAlert(`This page cannot show the game "${slug}".`, { sticky: true });
+    return;
+  }
+  const net = new Connection(wsUrl, { errorWords: game.errors });
   document.getElementById("play-back").href = lobbyUrl;
   net.on("status", ({ status, words }) => {
     statusLine.textContent = words;
@@ -130,15 +132,9 @@ async function main() {
     pingLine.textContent = `ping ${Math.round(rtt)} ms`;
   });
   net.on("error", ({ words }) => showAlert(words));
-  net.on("end", (result) => showEnd(net, result));
+  net.on("end", (result) => showEnd(net, result, game.endReasons));
   net.on("spectators", showSpectators);
-  const load = RENDERERS[game];
-  if (!load) {
-    showAlert(`This page cannot show the game "${game}" yet.`, { sticky: true });
-    return;
-  }
-  const renderer = await load();
-  renderer.start({ root: document.getElementById("play-game"), net, showAlert, playerName });
+  game.start({ root: document.getElementById("play-game"), net, showAlert, playerName });
   // A hidden tab gets no animation frames and few timers, and may be frozen outright (the
   // browser only freezes hidden pages): the connection resyncs when it is shown again.
   document.addEventListener("visibilitychange", () => {

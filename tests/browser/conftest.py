@@ -112,14 +112,22 @@ PlayerFactory = Callable[..., Player]
 def players(
     browser: Browser, daphne_server: ServerProcess, request: pytest.FixtureRequest
 ) -> Iterator[PlayerFactory]:
-    """Makes players, each in a browser context of their own; screenshots them on failure."""
+    """Makes players of the shared server (tests/conftest.py)."""
+    yield from players_of(daphne_server, browser, request)
+
+
+def players_of(
+    server: ServerProcess, browser: Browser, request: pytest.FixtureRequest
+) -> Iterator[PlayerFactory]:
+    """Makes players of a server, each in a browser context of their own; screenshots them
+    when the test fails."""
     made: list[Player] = []
 
     def make(name: str, *, phone: bool = False) -> Player:
         options = PHONE if phone else {"viewport": {"width": 1200, "height": 900}}
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
-        player = Player(name, context.new_page(), daphne_server.url, phone=phone)
+        player = Player(name, context.new_page(), server.url, phone=phone)
         made.append(player)
         return player
 

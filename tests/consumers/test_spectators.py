@@ -15,7 +15,6 @@ from games import protocol
 from games.engine.registry import registry
 from games.engine.shared import RedisRegistry
 from games.models import Match
-from games.rules import CATALOGUE
 from games.services import match_create
 from lobby.models import Lobby, LobbyBan
 from lobby.services import lobby_create
@@ -131,9 +130,9 @@ async def test_a_user_kicked_from_the_lobby_may_not_watch(
 
 
 async def test_in_a_game_that_hides_information_a_spectator_sees_the_public_view(
-    monkeypatch, receive, connect, lobby, alice, bob, carol
+    settings, receive, connect, lobby, alice, bob, carol
 ):
-    monkeypatch.setitem(CATALOGUE, ROCK_PAPER_SCISSORS.slug, ROCK_PAPER_SCISSORS)
+    settings.GAMES = [*settings.GAMES, "tests.harness.example_game"]
     match = await sync_to_async(match_create)(
         game=ROCK_PAPER_SCISSORS.slug, settings={}, players=[alice, bob], lobby=lobby
     )

@@ -24,6 +24,7 @@ VARIABLES = [
     "EMAIL_HOST",
     "EMAIL_USE_TLS",
     "EMAIL_USE_SSL",
+    "GAMES",
 ]
 
 
@@ -167,3 +168,23 @@ def test_ssl_for_port_465_turns_starttls_off(load) -> None:
 def test_log_level_sets_the_root_logger(load) -> None:
     settings = load(DEBUG="True", LOG_LEVEL="WARNING")
     assert settings["LOGGING"]["root"]["level"] == "WARNING"
+
+
+def test_unset_games_are_every_module_in_games_rules_built_in_games_first(
+    load, tmp_path: Path
+) -> None:
+    settings = load(DEBUG="True")
+    assert settings["GAMES"] == ["games.rules.arena", "games.rules.connect_four"]
+    for name in ("__init__", "base", "zebra", "arena", "connect_four", "abacus"):
+        (tmp_path / f"{name}.py").touch()
+    assert settings["games_in"](tmp_path) == [
+        "games.rules.arena",
+        "games.rules.connect_four",
+        "games.rules.abacus",
+        "games.rules.zebra",
+    ]
+
+
+def test_the_environment_names_the_games_on_offer(load) -> None:
+    settings = load(DEBUG="True", GAMES="games.rules.connect_four, mysite.snake")
+    assert settings["GAMES"] == ["games.rules.connect_four", "mysite.snake"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT
+from tests.servers import copy_checkout
 
 # Variables of the test run that would point an installed server at the checkout's
 # settings or services: the installed server runs on its own defaults.
@@ -39,23 +39,6 @@ class Installed:
     def site_packages(self) -> Path:
         (folder,) = self.venv.glob("lib/python*/site-packages")
         return folder
-
-
-def copy_checkout(target: Path) -> Path:
-    """The files a fresh clone would have (tracked, or new and not ignored), so that the
-    build writes nothing into the checkout."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
 
 
 @pytest.fixture(scope="session")

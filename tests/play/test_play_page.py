@@ -30,6 +30,27 @@ def test_it_renders_for_a_seated_player(client: Client, alice: object, match: ob
     assert "js/play.js" in page
 
 
+def test_it_loads_the_browser_module_of_the_matchs_game(
+    client: Client, alice: object, bob: object
+) -> None:
+    match = match_create(game="connect_four", settings={}, players=[alice, bob])
+    client.force_login(alice)
+    page = client.get(f"/play/{match.pk}/").content.decode()
+    assert 'data-renderer-url="/static/js/games/connect_four.js"' in page
+    assert '<link rel="modulepreload" href="/static/js/games/connect_four.js">' in page
+
+
+def test_a_game_no_longer_on_offer_is_named_but_not_loaded(
+    client: Client, settings: object, alice: object, match: object
+) -> None:
+    settings.GAMES = ["games.rules.connect_four"]
+    client.force_login(alice)
+    page = client.get(f"/play/{match.pk}/").content.decode()
+    assert 'data-game="arena"' in page
+    assert "data-renderer-url" not in page
+    assert "js/games/" not in page
+
+
 def test_it_renders_for_the_second_seat_too(client: Client, bob: object, match: object) -> None:
     client.force_login(bob)
     assert client.get(f"/play/{match.pk}/").status_code == 200

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from games.rules import CATALOGUE, GAMES, arena, connect_four
+from games.rules import GAMES, arena, connect_four
 from games.rules.base import GameDef, SettingsError
 
 ARENA = arena.GAME
@@ -17,10 +17,6 @@ CONNECT_FOUR = connect_four.GAME
 
 # Imports that would tie a game to a framework, the event loop, the clock or the OS.
 FORBIDDEN_IMPORTS = {"django", "channels", "asyncio", "time", "random", "datetime", "os"}
-
-
-def test_the_catalogue_lists_both_games_by_slug() -> None:
-    assert CATALOGUE == {"arena": ARENA, "connect_four": CONNECT_FOUR}
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 // Connect four: the board, whose turn, the move timer, a landing preview, keyboard play.
 
+import { registerGame } from "../game-registry.js";
+
 const ROWS = 6;
 const COLUMNS = 7;
 
-export function start({ root, net, playerName }) {
+function start({ root, net, playerName }) {
   root.classList.add("c4");
   root.innerHTML = `
     <p class="c4-turn" id="c4-turn" aria-live="polite"></p>
@@ -144,3 +146,20 @@ export function start({ root, net, playerName }) {
   net.on("presence", render);
   setInterval(renderTimer, 250);
 }
+
+registerGame("connect_four", {
+  start,
+  errors: {
+    game_over: "The game is already over.",
+    not_your_turn: "It is not your turn yet.",
+    bad_column: "There is no such column.",
+    column_full: "That column is full. Pick another one.",
+    unknown_input: "The server did not understand that move.",
+  },
+  endReasons: {
+    four_in_a_row: "Four in a row!",
+    draw: "The board is full: a draw.",
+    timeout: "A player ran out of time.",
+    forfeit: "A player left the game.",
+  },
+});

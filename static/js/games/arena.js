@@ -2,6 +2,8 @@
 // predicted from our inputs and reconciled with the server's acks. A hidden page lets go
 // of held keys and the stick (and stops the player); shown again, it starts afresh.
 
+import { registerGame } from "../game-registry.js";
+
 const COLOURS = ["#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#f783ac", "#ffa94d", "#b197fc", "#63e6be"];
 const INTERPOLATION_MS = 100;
 const HISTORY = 60;
@@ -13,7 +15,7 @@ const KEYS = {
   KeyA: [-1, 0], ArrowLeft: [-1, 0], KeyD: [1, 0], ArrowRight: [1, 0],
 };
 
-export function start({ root, net, playerName }) {
+function start({ root, net, playerName }) {
   root.classList.add("arena");
   root.innerHTML = `
     <div class="arena-field">
@@ -372,3 +374,18 @@ function setUpStick(stick, report) {
   stick.addEventListener("pointercancel", release);
   return { cancel };
 }
+
+registerGame("arena", {
+  start,
+  errors: {
+    game_over: "The game is already over.",
+    not_playing: "You are no longer in this match.",
+    dash_unavailable: "Dash is not ready yet.",
+    bad_direction: "That direction was not understood.",
+    unknown_input: "The server did not understand that move.",
+  },
+  endReasons: {
+    time_up: "Time is up.",
+    abandoned: "Everyone left.",
+  },
+});
