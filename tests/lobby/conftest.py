@@ -11,6 +11,7 @@ import pytest
 
 from lobby import services
 from lobby.models import Lobby, User
+from lobby.services import announce
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +66,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     """
     recorder = Sent()
     monkeypatch.setattr(
-        services, "_group_send", lambda group, message: recorder.messages.append((group, message))
+        announce, "_group_send", lambda group, message: recorder.messages.append((group, message))
     )
     return recorder
 
