@@ -163,3 +163,21 @@ def test_the_lobby_page_says_to_wait_over_the_budget(lobby, client, bob):
 
     assert "Too many lobby actions at once. Wait a few seconds." in response.content.decode()
     assert lobby.memberships.get(user=bob).is_ready is True
+
+
+@pytest.mark.django_db
+def test_joining_creating_and_quick_play_on_the_pages_are_counted(lobby, client, carol):
+    client.force_login(carol)
+    for _ in range(3):
+        client.post("/play-now/connect_four/")
+
+    joined = client.post(f"/l/{lobby.code}/join/")
+    form = {"game": "arena", "max_players": 2, "setting_tick_rate": 20, "setting_duration": 60}
+    created = client.post("/lobbies/new/?game=arena", {**form, "setting_pellets": 10})
+    quick = client.post("/play-now/arena/", follow=True)
+
+    assert joined.status_code == 429
+    assert "Too many lobby actions at once." in created.content.decode()
+    assert "Too many lobby actions at once." in quick.content.decode()
+    assert not lobby.memberships.filter(user=carol).exists()
+    assert Lobby.objects.filter(host=carol).count() == 1
