@@ -9,19 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.utils.html import escape
 
 from lobby import services
 from lobby.actions import ACTIONS, IN_LOBBY
-from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.models import Lobby, User
-from lobby.routing import websocket_urlpatterns
-
-application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 # Every action but these is a frame on the lobby socket: they seat a user in a lobby, and a
 # lobby socket belongs to a member of one lobby already. The pages and the API take all.
@@ -225,14 +218,6 @@ def test_the_api_takes_every_action(action, people, lobby, bob, api_for):
     assert response.status_code in (200, 201), response.content.decode()
 
 
-async def _connected(user: User, code: str) -> WebsocketCommunicator:
-    ticket = await database_sync_to_async(socket_ticket_create)(user=user)
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/{code}/?ticket={ticket}")
-    assert (await communicator.connect())[0]
-    assert (await communicator.receive_json_from())["type"] == "lobby"
-    return communicator
-
-
 @pytest.fixture
 def local_layer(settings: Any) -> None:
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "game_server.local_layer.LocalChannelLayer"}}
@@ -240,11 +225,13 @@ def local_layer(settings: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("action", IN_LOBBY)
-async def test_the_socket_takes_every_action_in_a_lobby(action, people, bob, local_layer):
+async def test_the_socket_takes_every_action_in_a_lobby(
+    action, people, bob, local_layer, member_socket
+):
     case = DONE[action]
     lobby = await database_sync_to_async(_alice_and_bob)(people["alice"], bob, seats=3)
     await database_sync_to_async(_ready_to_start)(action, lobby, bob)
-    socket = await _connected(people[case.actor], lobby.code)
+    socket = await member_socket(people[case.actor], lobby.code)
 
     await socket.send_json_to({"type": action, **case.fields(people)})
 
@@ -281,11 +268,13 @@ def test_the_pages_refuse_with_the_same_message(name, people, full_lobby, client
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", ON_THE_SOCKET)
-async def test_the_socket_refuses_with_the_same_code_and_message(name, people, bob, local_layer):
+async def test_the_socket_refuses_with_the_same_code_and_message(
+    name, people, bob, local_layer, member_socket
+):
     refusal = REFUSED[name]
     case = refusal.case
     lobby = await database_sync_to_async(_alice_and_bob)(people["alice"], bob, seats=2)
-    socket = await _connected(people[case.actor], lobby.code)
+    socket = await member_socket(people[case.actor], lobby.code)
 
     await socket.send_json_to({"type": refusal.action, **case.fields(people)})
 
