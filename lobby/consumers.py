@@ -13,8 +13,9 @@ from prometheus_client import Gauge
 
 from game_server import metrics
 from game_server.limits import SocketSlots, socket_address
-from lobby import services
-from lobby.models import Lobby, Membership, User
+from lobby import actions, services
+from lobby.actions import Who
+from lobby.models import Lobby, User
 from lobby.services import LOBBY_LIST_GROUP, LobbyError
 
 logger = logging.getLogger(__name__)
@@ -148,49 +149,21 @@ class LobbyListConsumer(BoundedSocket):
         await self.send_json({"type": "lobby_list", "lobby": event["lobby"]})
 
 
-def _member_lobby(code: str, user: User, address: str) -> Lobby:
-    lobby = services.lobby_lookup(code=code, user=user, address=address)
-    if not Membership.objects.filter(lobby=lobby, user=user).exists():
-        raise LobbyError("NOT_MEMBER")
-    return lobby
-
-
 def _snapshot(lobby_id: int) -> dict[str, Any]:
     return services.lobby_snapshot(Lobby.objects.select_related("host").get(pk=lobby_id))
 
 
-def _target(content: dict[str, Any]) -> User:
-    user_id = content.get("user_id")
-    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
-    if user is None:
-        raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
-    return user
-
-
-def _act(lobby_id: int, user: User, content: dict[str, Any]) -> None:
-    """Runs one client action through the services (in a worker thread)."""
+def _act(user: User, code: str, address: str, content: dict[str, Any]) -> None:
+    """Takes one client frame as a lobby action of the table (in a worker thread)."""
     action = content.get("type")
-    # Counted before anything is read. Chat has a budget of its own (LOBBY_CHAT_*).
-    if action != "chat":
-        services.lobby_action_count(user=user)
-    lobby = Lobby.objects.get(pk=lobby_id)
-    if action == "chat":
-        services.lobby_chat(lobby=lobby, user=user, text=content.get("text"))
-    elif action == "ready":
-        services.lobby_set_ready(lobby=lobby, user=user, ready=content.get("ready") is True)
-    elif action == "kick":
-        services.lobby_kick(lobby=lobby, user=user, target=_target(content))
-    elif action == "host":
-        services.lobby_transfer_host(lobby=lobby, user=user, target=_target(content))
-    elif action == "start":
-        services.lobby_start(lobby=lobby, user=user)
-    elif action == "leave":
-        services.lobby_leave(lobby=lobby, user=user)
-    else:
-        raise LobbyError(
-            "BAD_REQUEST",
-            "Send a JSON object whose type is chat, ready, kick, host, start or leave.",
-        )
+    actions.perform(
+        action if isinstance(action, str) else "",
+        user=user,
+        code=code,
+        fields=content,
+        address=address,
+        offered=actions.IN_LOBBY,
+    )
 
 
 class LobbyConsumer(BoundedSocket):
@@ -213,15 +186,18 @@ class LobbyConsumer(BoundedSocket):
             await self._refuse("AUTH_REQUIRED", services.MESSAGES["AUTH_REQUIRED"])
             return
         code = self.scope["url_route"]["kwargs"]["code"]
-        address = socket_address(self.scope)
+        self.address = socket_address(self.scope)
         try:
-            lobby = await database_sync_to_async(_member_lobby)(code, self.user, address)
+            lobby = await database_sync_to_async(actions.lobby_reached)(
+                Who.MEMBER, user=self.user, code=code, address=self.address
+            )
         except LobbyError as error:
             limited = error.code == "RATE_LIMITED"
             await self._refuse(error.code, error.message, CLOSE_TOO_MANY if limited else None)
             return
         if not await self.take_slot(str(self.user.pk), limit=settings.MAX_LOBBY_SOCKETS_PER_USER):
             return
+        self.code = lobby.code
         self.group = services.lobby_group(lobby.pk)
         # Joined before the snapshot is read, so no change falls between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -242,7 +218,7 @@ class LobbyConsumer(BoundedSocket):
         if not isinstance(content, dict):
             content = {}
         try:
-            await database_sync_to_async(_act)(self.lobby_id, self.user, content)
+            await database_sync_to_async(_act)(self.user, self.code, self.address, content)
         except LobbyError as error:
             await self.send_json(
                 {

@@ -1,13 +1,14 @@
-"""Lobby pages: the list, the create form, invite links, the lobby itself, host actions.
+"""Lobby pages: the list, the create form, invite links, the lobby itself, its actions.
 
-Every action is a POST that calls one service and redirects; a refusal becomes a page
-message that says why. The lobby page's script keeps it live over /ws/lobby/<code>/.
+Every action is a POST that takes one row of the lobby action table (lobby/actions.py)
+and redirects; a refusal becomes a page message that says why. The lobby page's script
+keeps it live over /ws/lobby/<code>/.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -20,21 +21,28 @@ from django.views.decorators.http import require_GET, require_POST
 from game_server.limits import client_address
 from games.rules import CATALOGUE, GAMES
 from games.services import match_may_watch
-from lobby import services
+from lobby import actions, services
 from lobby.forms import JoinCodeForm, LobbyForm
-from lobby.models import Lobby, Membership, User
+from lobby.models import Lobby
 from lobby.services import LobbyError
 
 
-def _lobby_url(lobby: Lobby) -> str:
-    return reverse("lobby", args=[lobby.code])
+def _lobby_url(lobby: Lobby | None) -> str:
+    """The lobby's page; the list when an action left the user in no lobby."""
+    return reverse("lobby", args=[lobby.code]) if lobby is not None else reverse("lobby_list")
 
 
-def _say_left(request: HttpRequest, previous: Membership | None, lobby: Lobby) -> None:
-    if previous is not None and previous.lobby_id != lobby.pk:
+def _perform(request: HttpRequest, action: str, **where_and_what: Any) -> actions.Done:
+    """The action for the page's user; `code` and `fields` as `actions.perform` takes them."""
+    address = client_address(request.META)
+    return actions.perform(action, user=request.user, address=address, **where_and_what)
+
+
+def _say_left(request: HttpRequest, done: actions.Done) -> None:
+    if done.left is not None:
         messages.info(
             request,
-            f"You left the lobby “{previous.lobby.name}” ({previous.lobby.code}) "
+            f"You left the lobby “{done.left.name}” ({done.left.code}) "
             "to join this one. You can sit in one lobby at a time.",
         )
 
@@ -49,18 +57,14 @@ def _refusal_page(request: HttpRequest, error: LobbyError) -> HttpResponse:
     return response
 
 
-def _lookup(request: HttpRequest, code: str) -> Lobby:
-    address = client_address(request.META)
-    return services.lobby_lookup(code=code, user=request.user, address=address)
-
-
 def _with_lobby(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Passes the lobby of the URL's code to the view, or answers with `_refusal_page`."""
 
-    @wraps(view)
+    @functools.wraps(view)
     def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = client_address(request.META)
         try:
-            lobby = _lookup(request, code)
+            lobby = services.lobby_lookup(code=code, user=request.user, address=address)
         except LobbyError as error:
             return _refusal_page(request, error)
         return view(request, lobby, *args, **kwargs)
@@ -86,22 +90,13 @@ def lobby_new(request: HttpRequest) -> HttpResponse:
         raise Http404("No such game")
     form = LobbyForm(request.POST or None, game=game)
     if request.method == "POST" and form.is_valid():
-        previous = services.membership_current(user=request.user)
         try:
-            lobby = services.lobby_create(
-                host=request.user,
-                game=game.slug,
-                name=form.cleaned_data["name"],
-                settings=form.game_settings(),
-                max_players=form.cleaned_data["max_players"],
-                is_public=form.cleaned_data["public"],
-                allow_spectators=form.cleaned_data["allow_spectators"],
-            )
+            done = _perform(request, "create", fields={"game": game.slug, **_lobby_fields(form)})
         except LobbyError as error:
             form.add_service_error(error.field, error.message)
         else:
-            _say_left(request, previous, lobby)
-            return redirect(_lobby_url(lobby))
+            _say_left(request, done)
+            return redirect(_lobby_url(done.lobby))
     status = 400 if form.errors else 200
     context = {"form": form, "game": game, "games": GAMES}
     return render(request, "lobby/new.html", context, status=status)
@@ -118,17 +113,15 @@ def join_by_code(request: HttpRequest) -> HttpResponse:
 
 
 def _join(request: HttpRequest, code: str, *, failure_url: str) -> HttpResponse:
-    previous = services.membership_current(user=request.user)
     try:
-        _lookup(request, code)
-        membership = services.lobby_join(code=code, user=request.user)
+        done = _perform(request, "join", code=code)
     except LobbyError as error:
         if error.code == "RATE_LIMITED":
             return _refusal_page(request, error)
         messages.error(request, error.message)
         return redirect(failure_url)
-    _say_left(request, previous, membership.lobby)
-    return redirect(_lobby_url(membership.lobby))
+    _say_left(request, done)
+    return redirect(_lobby_url(done.lobby))
 
 
 @require_GET
@@ -168,14 +161,13 @@ def invite_join(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @login_required
 def play_now(request: HttpRequest, game: str) -> HttpResponse:
-    previous = services.membership_current(user=request.user)
     try:
-        membership = services.lobby_quick_play(user=request.user, game=game)
+        done = _perform(request, "quick_play", fields={"game": game})
     except LobbyError as error:
         messages.error(request, error.message)
         return redirect("lobby_list")
-    _say_left(request, previous, membership.lobby)
-    return redirect(_lobby_url(membership.lobby))
+    _say_left(request, done)
+    return redirect(_lobby_url(done.lobby))
 
 
 def _shown(value: object) -> str:
@@ -220,77 +212,83 @@ def lobby_state(request: HttpRequest, lobby: Lobby) -> HttpResponse:
     return render(request, "lobby/_state.html", _page_context(request, lobby))
 
 
-def _target(request: HttpRequest) -> User:
-    user_id = request.POST.get("user_id", "")
-    # Only a plain number reaches the query: anything else would be a 500, not a refusal.
-    valid = user_id.isascii() and user_id.isdigit()
-    target = User.objects.filter(pk=int(user_id)).first() if valid else None
-    if target is None:
-        raise LobbyError("NOT_MEMBER", "That player is not in this lobby.")
-    return target
-
-
 @require_POST
 @login_required
-@_with_lobby
-def lobby_action(request: HttpRequest, lobby: Lobby, action: str) -> HttpResponse:
-    """One host or member action from the lobby page's forms."""
-    user = request.user
+def lobby_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    """A member's or the host's action from the lobby page's forms (`actions.IN_LOBBY`)."""
+    if action not in actions.IN_LOBBY:
+        raise Http404("No such action")
     try:
-        services.lobby_action_count(user=user)
-        if action == "leave":
-            services.lobby_leave(lobby=lobby, user=user)
-            messages.success(request, f"You left the lobby “{lobby.name}”.")
-            return redirect("lobby_list")
-        if action == "ready":
-            services.lobby_set_ready(lobby=lobby, user=user, ready=request.POST.get("ready") == "1")
-        elif action == "kick":
-            target = _target(request)
-            services.lobby_kick(lobby=lobby, user=user, target=target)
-            messages.success(request, f"{target} was removed from the lobby.")
-        elif action == "host":
-            target = _target(request)
-            services.lobby_transfer_host(lobby=lobby, user=user, target=target)
-            messages.success(request, f"{target} is the host now.")
-        elif action == "start":
-            match = services.lobby_start(lobby=lobby, user=user)
-            return redirect(services.play_url(match.id))
-        elif action == "close":
-            services.lobby_close(lobby=lobby, user=user)
-            messages.success(request, "The lobby is closed.")
-            return redirect("lobby_list")
-        elif action == "settings":
-            return _update_settings(request, lobby)
-        else:
-            raise Http404("No such action")
+        done = _perform(request, action, code=code, fields=_form_fields(request, action))
     except LobbyError as error:
+        if error.code == "LOBBY_NOT_FOUND":
+            return _refusal_page(request, error)
         messages.error(request, error.message)
-    return redirect(_lobby_url(lobby))
+        return redirect("lobby", code=code)
+    return _after(request, action, done)
 
 
-def _update_settings(request: HttpRequest, lobby: Lobby) -> HttpResponse:
+def _form_fields(request: HttpRequest, action: str) -> actions.Fields:
+    """The action's fields from the posted form: the settings form of the lobby's game,
+    or for other actions each posted string as the JSON value its field takes."""
+    if action == "settings":
+        return functools.partial(_settings_fields, request)
+    return {
+        field.name: _form_value(request.POST[field.name], field.kind)
+        for field in actions.ACTIONS[action].fields
+        if field.name in request.POST
+    }
+
+
+def _form_value(posted: str, kind: type) -> object:
+    # A string that is no such value stays a string, which the table refuses (BAD_REQUEST).
+    if kind is bool:
+        return {"1": True, "on": True, "0": False}.get(posted, posted)
+    if kind is int and posted.isascii() and posted.isdigit():
+        return int(posted)
+    return posted
+
+
+def _lobby_fields(form: LobbyForm) -> dict[str, object]:
+    return {
+        "name": form.cleaned_data["name"],
+        "settings": form.game_settings(),
+        "max_players": form.cleaned_data["max_players"],
+        "public": form.cleaned_data["public"],
+        "allow_spectators": form.cleaned_data["allow_spectators"],
+    }
+
+
+def _settings_fields(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
     form = LobbyForm(request.POST, game=services.game_of(lobby))
-    if form.is_valid():
-        try:
-            services.lobby_update_settings(
-                lobby=lobby,
-                user=request.user,
-                settings=form.game_settings(),
-                name=form.cleaned_data["name"],
-                max_players=form.cleaned_data["max_players"],
-                is_public=form.cleaned_data["public"],
-                allow_spectators=form.cleaned_data["allow_spectators"],
-            )
-        except LobbyError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Settings saved. Everyone must get ready again.")
-    else:
+    if not form.is_valid():
         problems = "; ".join(
             f"{form.fields[name].label or name}: {' '.join(errors)}"
             if name in form.fields
             else " ".join(errors)
             for name, errors in form.errors.items()
         )
-        messages.error(request, f"Settings not saved. {problems}")
+        raise LobbyError("BAD_REQUEST", f"Settings not saved. {problems}")
+    return _lobby_fields(form)
+
+
+def _after(request: HttpRequest, action: str, done: actions.Done) -> HttpResponse:
+    """Where the lobby page goes after an action, with a word on what it did."""
+    lobby = done.lobby
+    assert lobby is not None  # every action in IN_LOBBY has its lobby
+    if action == "start":
+        return redirect(services.play_url(done.result.id))
+    if action == "leave":
+        messages.success(request, f"You left the lobby “{lobby.name}”.")
+        return redirect("lobby_list")
+    if action == "close":
+        messages.success(request, "The lobby is closed.")
+        return redirect("lobby_list")
+    said = {
+        "kick": f"{done.target} was removed from the lobby.",
+        "host": f"{done.target} is the host now.",
+        "settings": "Settings saved. Everyone must get ready again.",
+    }.get(action)
+    if said:
+        messages.success(request, said)
     return redirect(_lobby_url(lobby))

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
 
 from lobby import services
+from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.models import Lobby, User
+from lobby.routing import websocket_urlpatterns
+from lobby.services import announce
+
+# What game_server/asgi.py wraps the lobby sockets in, minus the origin check.
+LOBBY_SOCKETS = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +75,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     """
     recorder = Sent()
     monkeypatch.setattr(
-        services, "_group_send", lambda group, message: recorder.messages.append((group, message))
+        announce, "_group_send", lambda group, message: recorder.messages.append((group, message))
     )
     return recorder
 
@@ -97,3 +107,17 @@ def api_for(client: Any) -> Callable[[User], ApiClient]:
         return ApiClient(Client(), services.api_token_create(user=user))
 
     return make
+
+
+@pytest.fixture
+def member_socket() -> Callable[[User, str], Awaitable[WebsocketCommunicator]]:
+    """Opens a member's socket on the lobby of a code, past its first frame (the snapshot)."""
+
+    async def connect(user: User, code: str) -> WebsocketCommunicator:
+        ticket = await database_sync_to_async(socket_ticket_create)(user=user)
+        communicator = WebsocketCommunicator(LOBBY_SOCKETS, f"/ws/lobby/{code}/?ticket={ticket}")
+        assert (await communicator.connect())[0]
+        assert (await communicator.receive_json_from())["type"] == "lobby"
+        return communicator
+
+    return connect

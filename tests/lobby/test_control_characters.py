@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 from games.rules import CATALOGUE
 from lobby import services
 from lobby.auth import TicketAuthMiddleware, socket_ticket_create
-from lobby.models import Lobby
+from lobby.models import Lobby, LobbyBan
 from lobby.routing import websocket_urlpatterns
 
 application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
@@ -156,7 +156,8 @@ def test_a_kick_naming_no_number_is_refused_on_the_page(client, arena_lobby, ali
 
     response = client.post(f"/lobby/{arena_lobby.code}/kick/", {"user_id": "1\x00"}, follow=True)
 
-    assert "That player is not in this lobby." in response.content.decode()
+    assert "&#x27;user_id&#x27; has the wrong type." in response.content.decode()
+    assert not LobbyBan.objects.exists()
 
 
 @pytest.mark.django_db

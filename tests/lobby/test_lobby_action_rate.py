@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from lobby import services
-from lobby.auth import TicketAuthMiddleware, socket_ticket_create
 from lobby.models import Lobby, User
-from lobby.routing import websocket_urlpatterns
-
-application = AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +26,6 @@ def lobby(alice: User, bob: User) -> Lobby:
     return lobby
 
 
-async def _connected(user: User, code: str) -> WebsocketCommunicator:
-    ticket = await database_sync_to_async(socket_ticket_create)(user=user)
-    communicator = WebsocketCommunicator(application, f"/ws/lobby/{code}/?ticket={ticket}")
-    assert (await communicator.connect())[0]
-    assert (await communicator.receive_json_from())["type"] == "lobby"
-    return communicator
-
-
 async def _answer(communicator: WebsocketCommunicator, frame: dict[str, Any]) -> dict[str, Any]:
     """The first frame back after sending one that is either refused or broadcast."""
     await communicator.send_json_to(frame)
@@ -47,8 +33,8 @@ async def _answer(communicator: WebsocketCommunicator, frame: dict[str, Any]) ->
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_socket_refuses_actions_over_the_budget(lobby, bob):
-    communicator = await _connected(bob, lobby.code)
+async def test_the_socket_refuses_actions_over_the_budget(lobby, bob, member_socket):
+    communicator = await member_socket(bob, lobby.code)
     answers = [await _answer(communicator, {"type": "ready", "ready": True}) for _ in range(4)]
 
     assert [answer["type"] for answer in answers] == ["ready", "ready", "ready", "error"]
@@ -57,8 +43,8 @@ async def test_the_socket_refuses_actions_over_the_budget(lobby, bob):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_unknown_and_malformed_frames_spend_the_budget_too(lobby, bob):
-    communicator = await _connected(bob, lobby.code)
+async def test_unknown_and_malformed_frames_spend_the_budget_too(lobby, bob, member_socket):
+    communicator = await member_socket(bob, lobby.code)
     await _answer(communicator, {"type": "dance"})
     await _answer(communicator, {"no": "type"})
     await communicator.send_to(text_data="[1, 2]")
@@ -71,8 +57,8 @@ async def test_unknown_and_malformed_frames_spend_the_budget_too(lobby, bob):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_chat_keeps_its_own_budget(lobby, bob):
-    communicator = await _connected(bob, lobby.code)
+async def test_chat_keeps_its_own_budget(lobby, bob, member_socket):
+    communicator = await member_socket(bob, lobby.code)
     for _ in range(4):
         await _answer(communicator, {"type": "dance"})
 
@@ -83,9 +69,9 @@ async def test_chat_keeps_its_own_budget(lobby, bob):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_socket_and_the_api_share_one_budget(lobby, bob, api_for):
+async def test_the_socket_and_the_api_share_one_budget(lobby, bob, api_for, member_socket):
     api = await database_sync_to_async(api_for)(bob)
-    communicator = await _connected(bob, lobby.code)
+    communicator = await member_socket(bob, lobby.code)
     for _ in range(3):
         await _answer(communicator, {"type": "ready", "ready": True})
 
@@ -163,3 +149,21 @@ def test_the_lobby_page_says_to_wait_over_the_budget(lobby, client, bob):
 
     assert "Too many lobby actions at once. Wait a few seconds." in response.content.decode()
     assert lobby.memberships.get(user=bob).is_ready is True
+
+
+@pytest.mark.django_db
+def test_joining_creating_and_quick_play_on_the_pages_are_counted(lobby, client, carol):
+    client.force_login(carol)
+    for _ in range(3):
+        client.post("/play-now/connect_four/")
+
+    joined = client.post(f"/l/{lobby.code}/join/")
+    form = {"game": "arena", "max_players": 2, "setting_tick_rate": 20, "setting_duration": 60}
+    created = client.post("/lobbies/new/?game=arena", {**form, "setting_pellets": 10})
+    quick = client.post("/play-now/arena/", follow=True)
+
+    assert joined.status_code == 429
+    assert "Too many lobby actions at once." in created.content.decode()
+    assert "Too many lobby actions at once." in quick.content.decode()
+    assert not lobby.memberships.filter(user=carol).exists()
+    assert Lobby.objects.filter(host=carol).count() == 1

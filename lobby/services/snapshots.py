@@ -1,0 +1,94 @@
+"""What clients see of lobbies: a lobby's snapshot for its members and API clients, and
+the rows of the public lobby list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+from django.utils.crypto import salted_hmac
+
+from games.rules import CATALOGUE
+from lobby.models import Lobby
+from lobby.services.lookup import current_match, game_of
+
+
+def play_url(match_id: object) -> str:
+    return f"/play/{match_id}/"
+
+
+def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
+    """What members and API clients see of a lobby."""
+    members = [
+        {
+            "user_id": membership.user_id,
+            "name": str(membership.user),
+            "seat": membership.seat,
+            "ready": membership.is_ready,
+            "host": membership.user_id == lobby.host_id,
+        }
+        for membership in lobby.memberships.select_related("user").order_by("seat")
+    ]
+    game = game_of(lobby)
+    match = current_match(lobby) if lobby.state == Lobby.State.IN_GAME else None
+    return {
+        "code": lobby.code,
+        "name": lobby.name,
+        "game": lobby.game,
+        "game_name": game.name,
+        "min_players": game.min_players,
+        "max_players": lobby.max_players,
+        "public": lobby.is_public,
+        "allow_spectators": lobby.allow_spectators,
+        "state": lobby.state,
+        "host_id": lobby.host_id,
+        "settings": lobby.settings,
+        "members": members,
+        "match_id": str(match.id) if match else None,
+        "play_url": play_url(match.id) if match else None,
+        "socket_url": f"/ws/lobby/{lobby.code}/",
+        "invite_url": f"/l/{lobby.code}/",
+    }
+
+
+def listed(lobby: Lobby) -> bool:
+    """Whether the lobby belongs in the public list: public and open."""
+    return lobby.is_public and lobby.state == Lobby.State.OPEN
+
+
+def list_row_id(lobby: Lobby) -> str:
+    """The list row's key: stable, and telling nothing of the lobby's code."""
+    return salted_hmac("lobby.list-row", str(lobby.pk)).hexdigest()[:16]
+
+
+def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]:
+    """A row of the public lobby list. `visible` is false once it should leave the list."""
+    if players is None:
+        players = lobby.memberships.count()
+    return {
+        "id": list_row_id(lobby),
+        "code": lobby.code,
+        "name": lobby.name,
+        "game": lobby.game,
+        "game_name": game_of(lobby).name,
+        "players": players,
+        "max_players": lobby.max_players,
+        "host": str(lobby.host) if lobby.host else "",
+        "state": lobby.state,
+        "visible": listed(lobby),
+    }
+
+
+def lobby_list_public(*, game: str | None = None) -> list[dict[str, Any]]:
+    if game and game not in CATALOGUE:
+        # No lobby has it, and a NUL in it would be a 500 on PostgreSQL.
+        return []
+    lobbies = (
+        Lobby.objects.filter(state=Lobby.State.OPEN, is_public=True)
+        .select_related("host")
+        .annotate(players=Count("memberships"))
+        .order_by("-created_at")
+    )
+    if game:
+        lobbies = lobbies.filter(game=game)
+    return [lobby_summary(lobby, players=lobby.players) for lobby in lobbies[:200]]
