@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja import Body, NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
@@ -45,6 +46,13 @@ WRITE = (*SIGNED_IN, "CSRF_FAILED")
 # Anyone may call these; a wrong token is still refused, and a session still needs CSRF.
 ANYONE_WRITES = ("BAD_TOKEN", "CSRF_FAILED")
 WITH_BODY = ("BAD_JSON", "BAD_REQUEST")
+
+# Every RATE_LIMITED answer says how long to wait, in the header and in `retry_after`.
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -227,6 +235,15 @@ class LobbyApi(NinjaAPI):
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__
+
+    def get_openapi_schema(self, **options: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**options)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                limited = operation["responses"].get(429)
+                if limited is not None:
+                    limited["headers"] = {"Retry-After": RETRY_AFTER}
+        return schema
 
 
 def refuse_other_methods(router: Router) -> None:
