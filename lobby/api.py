@@ -1,11 +1,11 @@
 """The JSON API for non-browser clients: bots, the load generator, game engines.
 
-Documented in docs/api.md. Its OpenAPI document, generated from these operations and
-lobby/api_schemas.py by django-ninja, is served at /api/openapi.json and browsable at
-/api/docs/. Requests authenticate with `Authorization: Bearer <token>` (from
-`POST /api/guest/` or `POST /api/login/`) or with the browser session; session requests
-that change anything need the CSRF token (lobby/api_conventions.py). Each operation is a
-thin call to lobby/services.py, and declares every refusal it may answer.
+`lobby_api` and its identity and catalogue calls are here; the lobby calls are in
+lobby/api_lobbies.py, the shapes of bodies and answers in lobby/api_schemas.py, and how
+the API authenticates, reads bodies and refuses in lobby/api_conventions.py. django-ninja
+generates the OpenAPI document from them: /api/openapi.json, browsable at /api/docs/.
+docs/api.md describes every call. Each call is a thin call to lobby/services.py and
+declares every refusal it may answer.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {"user": _user_json(request.user), "lobby": current.lobby.code if current else None}
 
 
-# Games and lobbies
+# The game catalogue
 
 
 @lobby_api.get(
