@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "servestatic",
     "channels",
+    # django-ninja's templates and static files: the lobby API's docs page (/api/docs/)
+    # is served from this server, never from a CDN.
+    "ninja",
     "game_server",
     "lobby",
     "games",
