@@ -1,28 +1,28 @@
 """The lobby calls of the JSON API (docs/api.md, Calls): list, create, read, join,
 leave, ready, settings, kick, host, start, chat, close and quick play.
 
-Each is a thin call to lobby/services.py and declares every refusal it may answer; every
-lobby write but chat counts against the user's lobby action budget, and looking up a
-lobby one is not in against the address's budget (services.lobby_lookup).
+Each write is one row of the lobby action table (lobby/actions.py, `perform`), as on the
+pages and the lobby socket, and declares every refusal it may answer; every lobby write
+but chat counts against the user's lobby action budget, and looking up a lobby one is not
+in against the address's budget (services.lobby_lookup).
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from game_server.limits import client_address
 from lobby import services
+from lobby.actions import Done, perform
 from lobby.api_conventions import (
     ANYONE,
     EMPTY_OBJECT,
     SIGNED_IN,
     WITH_BODY,
     WRITE,
-    View,
     no_body,
     refuse_other_methods,
 )
@@ -42,8 +42,7 @@ from lobby.api_schemas import (
     TargetBody,
     refusals,
 )
-from lobby.models import Lobby, User
-from lobby.services import LobbyError
+from lobby.models import Lobby
 
 LOBBY_ACTION = (*WRITE, "RATE_LIMITED")
 IN_A_LOBBY = (*LOBBY_ACTION, "LOBBY_NOT_FOUND")
@@ -51,21 +50,17 @@ IN_A_LOBBY = (*LOBBY_ACTION, "LOBBY_NOT_FOUND")
 router = Router(tags=["lobbies"])
 
 
-def _lobby_action(view: View) -> View:
-    """A lobby write, counted against the user's lobby action budget before it runs."""
-
-    @wraps(view)
-    def counted(request: HttpRequest, **kwargs: Any) -> Any:
-        services.lobby_action_count(user=request.user)
-        return view(request, **kwargs)
-
-    return counted
-
-
-def _lobby(request: HttpRequest, code: str) -> Lobby:
-    """The lobby of the URL's code; non-members' lookups are throttled per address."""
-    address = client_address(request.META)
-    return services.lobby_lookup(code=code, user=request.user, address=address)
+def _perform(
+    request: HttpRequest, action: str, code: str | None = None, body: Schema | None = None
+) -> Done:
+    """Takes the table's `action` with the body's fields (lobby/actions.py)."""
+    return perform(
+        action,
+        user=request.user,
+        address=client_address(request.META),
+        code=code,
+        fields=body.model_dump() if body is not None else {},
+    )
 
 
 def _lobby_json(lobby: Lobby, **extra: Any) -> dict[str, Any]:
@@ -73,16 +68,15 @@ def _lobby_json(lobby: Lobby, **extra: Any) -> dict[str, Any]:
     return {"lobby": services.lobby_snapshot(lobby), **extra}
 
 
-def _target(body: TargetBody) -> User:
-    target = User.objects.filter(pk=body.user_id).first()
-    if target is None:
-        raise LobbyError("NOT_MEMBER", "That player is not in this lobby.", field="user_id")
-    return target
+def _on_lobby(done: Done) -> Lobby:
+    """The lobby an action on a lobby (every one but create and quick play) was about."""
+    assert done.lobby is not None
+    return done.lobby
 
 
-def _left_code(user: User, joined: Lobby) -> str | None:
-    current = services.membership_current(user=user)
-    return current.lobby.code if current and current.lobby_id != joined.pk else None
+def _seated_json(done: Done) -> dict[str, Any]:
+    """The answer of an action that seats the user: their lobby, and the one they left."""
+    return _lobby_json(_on_lobby(done), left=done.left.code if done.left else None)
 
 
 @router.get(
@@ -111,20 +105,8 @@ def lobby_list(request: HttpRequest, game: str | None = None) -> dict[str, Any]:
     },
     summary="Create a lobby, leaving the one you sit in",
 )
-@_lobby_action
 def lobby_create(request: HttpRequest, body: LobbyCreateBody = EMPTY_OBJECT) -> Status:
-    previous = services.membership_current(user=request.user)
-    lobby = services.lobby_create(
-        host=request.user,
-        game=body.game,
-        name=body.name,
-        settings=body.settings,
-        max_players=body.max_players,
-        is_public=body.public is not False,
-        allow_spectators=body.allow_spectators is True,
-    )
-    left = previous.lobby.code if previous else None
-    return Status(201, _lobby_json(lobby, left=left))
+    return Status(201, _seated_json(_perform(request, "create", body=body)))
 
 
 @router.get(
@@ -133,7 +115,8 @@ def lobby_create(request: HttpRequest, body: LobbyCreateBody = EMPTY_OBJECT) -> 
     summary="Read a lobby",
 )
 def lobby_detail(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _lobby_json(_lobby(request, code))
+    address = client_address(request.META)
+    return _lobby_json(services.lobby_lookup(code=code, user=request.user, address=address))
 
 
 @router.post(
@@ -145,12 +128,8 @@ def lobby_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     summary="Join a lobby by its code, leaving the one you sit in",
 )
 @no_body
-@_lobby_action
 def lobby_join(request: HttpRequest, code: str) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    left = _left_code(request.user, lobby)
-    services.lobby_join(code=code, user=request.user)
-    return _lobby_json(lobby, left=left)
+    return _seated_json(_perform(request, "join", code))
 
 
 @router.post(
@@ -159,11 +138,8 @@ def lobby_join(request: HttpRequest, code: str) -> dict[str, Any]:
     summary="Leave a lobby",
 )
 @no_body
-@_lobby_action
 def lobby_leave(request: HttpRequest, code: str) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_leave(lobby=lobby, user=request.user)
-    return {"left": lobby.code}
+    return {"left": _on_lobby(_perform(request, "leave", code)).code}
 
 
 @router.post(
@@ -174,11 +150,8 @@ def lobby_leave(request: HttpRequest, code: str) -> dict[str, Any]:
     },
     summary="Say you are ready, or not",
 )
-@_lobby_action
 def lobby_ready(request: HttpRequest, code: str, body: ReadyBody = EMPTY_OBJECT) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_set_ready(lobby=lobby, user=request.user, ready=body.ready is not False)
-    return _lobby_json(lobby)
+    return _lobby_json(_on_lobby(_perform(request, "ready", code, body)))
 
 
 @router.post(
@@ -198,21 +171,10 @@ def lobby_ready(request: HttpRequest, code: str, body: ReadyBody = EMPTY_OBJECT)
     },
     summary="Change the lobby (host); everyone's ready flag is cleared",
 )
-@_lobby_action
 def lobby_settings(
     request: HttpRequest, code: str, body: LobbySettingsBody = EMPTY_OBJECT
 ) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_update_settings(
-        lobby=lobby,
-        user=request.user,
-        settings=body.settings,
-        name=body.name,
-        max_players=body.max_players,
-        is_public=body.public,
-        allow_spectators=body.allow_spectators,
-    )
-    return _lobby_json(lobby)
+    return _lobby_json(_on_lobby(_perform(request, "settings", code, body)))
 
 
 @router.post(
@@ -223,11 +185,8 @@ def lobby_settings(
     },
     summary="Remove a player, or a spectator in a game, for good (host)",
 )
-@_lobby_action
 def lobby_kick(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_kick(lobby=lobby, user=request.user, target=_target(body))
-    return _lobby_json(lobby)
+    return _lobby_json(_on_lobby(_perform(request, "kick", code, body)))
 
 
 @router.post(
@@ -235,11 +194,8 @@ def lobby_kick(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT)
     response={200: LobbyAnswer, **refusals(*IN_A_LOBBY, *WITH_BODY, "NOT_HOST", "NOT_MEMBER")},
     summary="Hand the host role to a member (host)",
 )
-@_lobby_action
 def lobby_host(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_transfer_host(lobby=lobby, user=request.user, target=_target(body))
-    return _lobby_json(lobby)
+    return _lobby_json(_on_lobby(_perform(request, "host", code, body)))
 
 
 @router.post(
@@ -261,11 +217,12 @@ def lobby_host(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT)
     summary="Start the match (host)",
 )
 @no_body
-@_lobby_action
 def lobby_start(request: HttpRequest, code: str) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    match = services.lobby_start(lobby=lobby, user=request.user)
-    return _lobby_json(lobby, match_id=str(match.id), play_url=services.play_url(match.id))
+    done = _perform(request, "start", code)
+    match = done.result
+    return _lobby_json(
+        _on_lobby(done), match_id=str(match.id), play_url=services.play_url(match.id)
+    )
 
 
 @router.post(
@@ -284,9 +241,7 @@ def lobby_start(request: HttpRequest, code: str) -> dict[str, Any]:
     summary="Say something to the lobby's members",
 )
 def lobby_chat(request: HttpRequest, code: str, body: ChatBody = EMPTY_OBJECT) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    message = services.lobby_chat(lobby=lobby, user=request.user, text=body.text)
-    return {"message": message}
+    return {"message": _perform(request, "chat", code, body).result}
 
 
 @router.post(
@@ -295,11 +250,8 @@ def lobby_chat(request: HttpRequest, code: str, body: ChatBody = EMPTY_OBJECT) -
     summary="Close the lobby (host)",
 )
 @no_body
-@_lobby_action
 def lobby_close(request: HttpRequest, code: str) -> dict[str, Any]:
-    lobby = _lobby(request, code)
-    services.lobby_close(lobby=lobby, user=request.user)
-    return {"closed": lobby.code}
+    return {"closed": _on_lobby(_perform(request, "close", code)).code}
 
 
 @router.post(
@@ -310,12 +262,8 @@ def lobby_close(request: HttpRequest, code: str) -> dict[str, Any]:
     },
     summary="A seat in the fullest open lobby of a game, or a new one",
 )
-@_lobby_action
 def quick_play(request: HttpRequest, body: QuickPlayBody = EMPTY_OBJECT) -> dict[str, Any]:
-    previous = services.membership_current(user=request.user)
-    membership = services.lobby_quick_play(user=request.user, game=body.game)
-    left = previous.lobby.code if previous and previous.lobby_id != membership.lobby_id else None
-    return _lobby_json(membership.lobby, left=left)
+    return _seated_json(_perform(request, "quick_play", body=body))
 
 
 refuse_other_methods(router)

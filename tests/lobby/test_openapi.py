@@ -30,7 +30,7 @@ def documented_calls() -> dict[tuple[str, str], str]:
     for heading in CALL_HEADING.finditer(API_DOCS):
         next_heading = re.compile(r"^#", re.M).search(API_DOCS, heading.end())
         section = API_DOCS[heading.end() : next_heading.start() if next_heading else None]
-        calls[(heading[1], heading[2].replace("<code>", "{code}"))] = section
+        calls[(heading[1], re.sub(r"<(\w+)>", r"{\1}", heading[2]))] = section
     return calls
 
 
@@ -135,6 +135,7 @@ def test_calls_for_anyone_take_credentials_but_need_none(openapi):
         ("POST", "/api/login/"),
         ("GET", "/api/games/"),
         ("GET", "/api/lobbies/"),
+        ("GET", "/api/leaderboards/{game}/"),
     }
 
 
@@ -203,6 +204,8 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_bob.post(f"{lobby}/leave/"), 200)
     expect(as_alice.post(f"{lobby}/close/"), 200)
     expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)
+    expect(as_carol.get("/api/leaderboards/arena/"), 200)
+    expect(Client().get("/api/leaderboards/arena/"), 200)
     expect(as_carol.post("/api/logout/"), 200)
 
     assert answered == operations(openapi)
@@ -316,6 +319,7 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "start alone": (_alone, "TOO_FEW_PLAYERS"),
     "quick play in a game": (_quick_play_in_a_game, "IN_ANOTHER_MATCH"),
     "unknown game": (lambda w: w.carol.post("/api/quick-play/", {"game": "go"}), "UNKNOWN_GAME"),
+    "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
         "BAD_SETTINGS",

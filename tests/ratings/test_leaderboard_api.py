@@ -4,27 +4,21 @@ says who they are."""
 from __future__ import annotations
 
 import pytest
-from ninja.testing import TestClient
+from django.test import Client
 
 from lobby.services import api_token_create
-from ratings.api import router
 from tests.ratings.conftest import rated
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api() -> TestClient:
-    return TestClient(router)
-
-
 def test_it_returns_the_listed_players_and_no_standing_for_an_anonymous_caller(
-    settings, api: TestClient, alice, bob
+    settings, client: Client, alice, bob
 ) -> None:
     settings.RATING_PROVISIONAL_GAMES = 5
     alice_rating = rated(alice, mu=30)
     rated(bob, mu=35, games=1)
-    response = api.get("/arena/")
+    response = client.get("/api/leaderboards/arena/")
     assert response.status_code == 200
     assert response.json() == {
         "game": "arena",
@@ -44,10 +38,10 @@ def test_it_returns_the_listed_players_and_no_standing_for_an_anonymous_caller(
     }
 
 
-def test_a_signed_in_caller_gets_their_standing(settings, api: TestClient, alice) -> None:
+def test_a_signed_in_caller_gets_their_standing(settings, client: Client, alice) -> None:
     settings.RATING_PROVISIONAL_GAMES = 5
     rating = rated(alice, mu=30, games=3)
-    you = api.get("/arena/", user=alice).json()["you"]
+    you = signed_in(client, alice).get("/api/leaderboards/arena/").json()["you"]
     assert you == {
         "place": None,
         "rating": rating.displayed,
@@ -57,22 +51,29 @@ def test_a_signed_in_caller_gets_their_standing(settings, api: TestClient, alice
     }
 
 
-def test_a_token_says_who_the_caller_is(api: TestClient, alice) -> None:
+def test_a_token_says_who_the_caller_is(client: Client, alice) -> None:
     rated(alice, mu=30)
     token = api_token_create(user=alice)
-    response = api.get("/arena/", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/api/leaderboards/arena/", headers={"Authorization": f"Bearer {token}"})
     assert response.json()["you"]["place"] == 1
 
 
-def test_a_bad_token_is_refused(api: TestClient) -> None:
-    response = api.get("/arena/", headers={"Authorization": "Bearer not-a-token"})
+def test_a_bad_token_is_refused(client: Client) -> None:
+    response = client.get(
+        "/api/leaderboards/arena/", headers={"Authorization": "Bearer not-a-token"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "BAD_TOKEN"
 
 
-def test_an_unknown_game_is_not_found(api: TestClient) -> None:
-    response = api.get("/chess/")
+def test_an_unknown_game_is_not_found(client: Client) -> None:
+    response = client.get("/api/leaderboards/chess/")
     assert response.status_code == 404
     assert response.json() == {
         "error": {"code": "GAME_NOT_FOUND", "message": "No game is called 'chess'."}
     }
+
+
+def signed_in(client: Client, user) -> Client:
+    client.force_login(user)
+    return client
