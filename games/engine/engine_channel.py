@@ -1,9 +1,10 @@
 """A room's engine channel (Redis mode): how sockets on other processes reach the room.
 
-Whichever process runs the room reads its engine channel, `room-engine.<hex>`, and hands
-each message to the room's runner through the same door as a socket of its own
-(`RoomHandle`): one table, `HANDLERS`, from message type to runner call. A player's
-message for a seat the room does not have is dropped.
+Every call a socket makes on its room is one message (link.py). Whichever process runs
+the room reads its engine channel, `room-engine.<hex>`, and hands each message to the
+room's runner through one table, `HANDLERS`, from message type to runner call; a link
+on that process hands its sockets' messages to the same table directly. A message from
+another process for a seat the room does not have is dropped.
 """
 
 from __future__ import annotations

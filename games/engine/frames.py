@@ -40,9 +40,23 @@ def snapshot_frame(
     tick: int,
     acks: dict[str, int],
     state: Any,
-    room: dict[str, Any],
+    room_id: str,
+    game: str,
+    tick_rate: int,
+    you: str | None,
+    players: dict[str, dict[str, Any]],
     result: Result | None,
 ) -> str:
+    """The last state sent to `you`, a player (None: a spectator), with the room's
+    particulars."""
+    room = {
+        "id": room_id,
+        "game": game,
+        "tick_rate": tick_rate,
+        "you": you,
+        "spectator": you is None,
+        "players": players,
+    }
     message = {
         "type": "snapshot",
         "v": PROTOCOL_VERSION,

@@ -1,9 +1,10 @@
 """A socket's view of a room in Redis mode, wherever the room runs.
 
-While this process runs the room, the link calls its runner directly; otherwise it
-sends each call to the room's engine channel (engine_channel.py), where the process
-that runs it reads. The registry (redis_registry.py) tells the link which, and learns
-from it when this process has no socket of the room any more.
+Each call is one engine-channel message (engine_channel.py): while this process runs
+the room, the link hands it to the runner at once, through the channel's own table;
+otherwise it sends it to the room's engine channel, where the process that runs it
+reads. The registry (redis_registry.py) tells the link which, and learns from it when
+this process has no socket of the room any more.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from games.engine.engine_channel import engine_channel
+from games.engine.engine_channel import HANDLERS, engine_channel
 from games.engine.runner import RoomRunner
 from games.rules.base import Input
 
@@ -58,51 +59,39 @@ class RoomLink:
         return tick + int((time.monotonic() - at) * self._tick_rate)
 
     async def submit(self, player: str, seq: int, data: Input) -> None:
-        if (runner := self.runner) is not None:
-            await runner.submit(player, seq, data)
-        else:
-            await self._send("input", player=player, seq=seq, data=data)
+        await self._to_room("input", player=player, seq=seq, data=data)
 
     async def join(self, player: str, channel: str) -> None:
         self.players[player] = channel
-        if (runner := self.runner) is not None:
-            await runner.join(player, channel)
-        else:
-            await self._send("join", player=player, channel=channel)
+        await self._to_room("join", player=player, channel=channel)
 
     async def leave(self, player: str, channel: str) -> None:
         if self.players.get(player) == channel:
             del self.players[player]
-        if (runner := self.runner) is not None:
-            await runner.leave(player, channel)
-        else:
-            await self._send("leave", player=player, channel=channel)
+        await self._to_room("leave", player=player, channel=channel)
         if self.unused:
             await self._on_unused(self)
 
     async def resync(self, player: str, channel: str) -> None:
-        if (runner := self.runner) is not None:
-            await runner.resync(player, channel)
-        else:
-            await self._send("resync", player=player, channel=channel)
+        await self._to_room("resync", player=player, channel=channel)
 
     async def watch(self, viewer: str, name: str, channel: str) -> None:
         """A spectator's socket here: its snapshot comes from wherever the room runs, which
         counts the room's spectators."""
         self.watchers.add(channel)
-        if (runner := self.runner) is not None:
-            await runner.watch(viewer, name, channel)
-        else:
-            await self._send("watch", viewer=viewer, name=name, channel=channel)
+        await self._to_room("watch", viewer=viewer, name=name, channel=channel)
 
     async def unwatch(self, viewer: str, channel: str) -> None:
         self.watchers.discard(channel)
-        if (runner := self.runner) is not None:
-            await runner.unwatch(viewer, channel)
-        else:
-            await self._send("unwatch", viewer=viewer, channel=channel)
+        await self._to_room("unwatch", viewer=viewer, channel=channel)
         if self.unused:
             await self._on_unused(self)
 
-    async def _send(self, kind: str, **fields: Any) -> None:
-        await self.layer.send(self.engine_channel, {"type": f"engine.{kind}", **fields})
+    async def _to_room(self, kind: str, **fields: Any) -> None:
+        """One message, read by the engine channel's table (`HANDLERS`): handed to the
+        runner at once if the room runs here, else sent to its engine channel."""
+        message = {"type": f"engine.{kind}", **fields}
+        if (runner := self.runner) is not None:
+            await HANDLERS[message["type"]](runner, message)
+        else:
+            await self.layer.send(self.engine_channel, message)

@@ -129,19 +129,15 @@ class Room:
     def snapshot(self, player: str | None) -> str:
         """The last state sent, for a player who joins, reconnects or saw a gap; with
         `player` None, for a spectator."""
-        room = {
-            "id": self.room_id,
-            "game": self.game.slug,
-            "tick_rate": self.tick_rate,
-            "you": player,
-            "spectator": player is None,
-            "players": self.seats.presence(),
-        }
         return snapshot_frame(
             tick=self.sent_tick,
             acks=self.acks,
             state=self.views.last_sent(self.state, player),
-            room=room,
+            room_id=self.room_id,
+            game=self.game.slug,
+            tick_rate=self.tick_rate,
+            you=player,
+            players=self.seats.presence(),
             result=self.result,
         )
 
@@ -225,26 +221,23 @@ class Room:
             seed=0,
             seat_window_seconds=seat_window_seconds,
         )
-        room._go_on_from(saved)
-        for player in removed:
-            room.remove(player)
-        return room
-
-    def _go_on_from(self, saved: SavedRoom) -> None:
         version, internal, gauss = saved["random"]
-        self.ctx.random.setstate((version, tuple(internal), gauss))
-        self.ctx.tick = saved["tick"]
-        self.sent_tick = saved["sent_tick"]
-        self.state = saved["state"]
-        self.acks = {player: saved["acks"].get(player, 0) for player in self.seats}
+        room.ctx.random.setstate((version, tuple(internal), gauss))
+        room.ctx.tick = saved["tick"]
+        room.sent_tick = saved["sent_tick"]
+        room.state = saved["state"]
+        room.acks = {player: saved["acks"].get(player, 0) for player in room.seats}
         for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
-            seat = self.seats[player]
+            seat = room.seats[player]
             seat.connected, seat.leaves_at_tick, seat.gone = False, leaves_at_tick, gone
             if connected:
                 # Its socket joins again within moments, or the seat window runs.
-                self.disconnected(player)
-        self._inputs = [(player, seq, data) for player, seq, data in saved["inputs"]]
-        self.views.reset(self.state)
+                room.disconnected(player)
+        room._inputs = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
+        room.views.reset(room.state)
+        for player in removed:
+            room.remove(player)
+        return room
 
 
 class SavedRoom(TypedDict):
