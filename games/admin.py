@@ -23,8 +23,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from games.engine.clock import Schedule
-from games.engine.registry import LocalRegistry, registry
-from games.engine.shared import RedisRegistry
+from games.engine.handle import RoomDetail
+from games.engine.registry import registry
 from games.models import Match, MatchPlayer
 from games.removal import match_remove_user
 from games.rules import CATALOGUE
@@ -73,9 +73,9 @@ class SeenRoom:
     process: str
     here: bool
     tick: int
-    # Per player (user id), as `Room.export` has them: [connected, the tick their seat
-    # window ends or 0, gone].
-    seats: dict[str, list[Any]]
+    # Per player (user id), as `Room.export` has them: connected, the tick their seat
+    # window ends or 0, gone.
+    seats: dict[str, tuple[bool, int, bool]]
     acks: dict[str, int]
     state: str
     # Measured by the runner and known to it only: for a room run by this process.
@@ -83,43 +83,23 @@ class SeenRoom:
     spectators: list[str] | None = None
 
 
-def _seen(
-    saved: dict[str, Any],
-    *,
-    process: str,
-    here: bool,
-    lateness: Lateness | None = None,
-    spectators: list[str] | None = None,
-) -> SeenRoom:
-    """The room from its `Room.export`, taken now or read from its save."""
+def _seen(detail: RoomDetail) -> SeenRoom:
+    """The room as its runner has it now, or as last saved by the process that runs it."""
+    saved = detail.saved
     state = orjson.dumps(saved["state"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    lateness = None
+    if detail.schedule is not None:
+        lateness = Lateness.of(detail.schedule, detail.tick_seconds_max)
     return SeenRoom(
-        process=process,
-        here=here,
+        process=detail.process,
+        here=detail.here,
         tick=saved["tick"],
         seats=saved["seats"],
         acks=dict(saved["acks"]),
         state=state.decode(),
         lateness=lateness,
-        spectators=spectators,
+        spectators=detail.spectators,
     )
-
-
-async def _seen_room(rooms: LocalRegistry | RedisRegistry, room_id: str) -> SeenRoom | None:
-    """The room if a process runs it: taken here between two ticks, or read from the
-    latest save of the process that runs it."""
-    if (runner := rooms.runners.get(room_id)) is not None:
-        return _seen(
-            runner.room.export(),
-            process=rooms.process,
-            here=True,
-            lateness=Lateness.of(runner.schedule, runner.tick_seconds_max),
-            spectators=[name for _, name in runner.watchers.values()],
-        )
-    if not isinstance(rooms, RedisRegistry) or (saved := await rooms.saved_room(room_id)) is None:
-        return None
-    process, data = saved
-    return _seen(orjson.loads(data), process=process, here=False)
 
 
 def _players(match: Match, seen: SeenRoom) -> list[dict[str, Any]]:
@@ -269,7 +249,7 @@ class MatchAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Live rooms",
             "rooms": rows,
-            "shared": isinstance(rooms, RedisRegistry),
+            "shared": rooms.shared,
             "may_end": may_end,
             "process": rooms.process,
         }
@@ -288,10 +268,11 @@ class MatchAdmin(admin.ModelAdmin):
             await self._end(request, str(match.pk))
             return redirect("admin:games_live_rooms")
         rooms = registry()
-        seen = await _seen_room(rooms, str(match.pk))
-        if seen is None:
+        detail = await rooms.detail(str(match.pk))
+        if detail is None:
             messages.warning(request, f"Room {match.pk} is not running any more.")
             return redirect("admin:games_live_rooms")
+        seen = _seen(detail)
         players = await sync_to_async(_players)(match, seen)
         if request.method == "POST":
             await self._remove(request, match, players)

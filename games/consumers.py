@@ -28,10 +28,15 @@ from prometheus_client import Gauge
 
 from game_server import metrics
 from games import protocol, services
+from games.engine.delivery import (
+    LAYER_ERRORS,
+    group_name,
+    spectators_group_name,
+    user_group_name,
+)
+from games.engine.frames import dumps, error_frame
+from games.engine.handle import RoomHandle
 from games.engine.registry import registry
-from games.engine.room import dumps, error_frame
-from games.engine.runner import LAYER_ERRORS, RoomRunner, user_group_name
-from games.engine.shared import RoomLink
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -54,8 +59,8 @@ REFUSALS = {
 
 
 class PlayerConsumer(AsyncWebsocketConsumer):
-    # The room run in this process, or (Redis mode) a link to it wherever it runs.
-    runner: RoomRunner | RoomLink | None = None
+    # The room, wherever it runs.
+    room: RoomHandle | None = None
     player = ""
     # A user without a seat, watching: gets every frame, and an error for each input.
     spectator = False
@@ -121,19 +126,21 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if access not in ("player", "spectator"):
             await self._refuse(access)
             return
-        runner = await registry().open(room_id)
-        if runner is None:
+        room = await registry().open(room_id)
+        if room is None:
             # It ended in between.
             await self._refuse("room_over")
             return
         self.user_id = str(user.pk)
         self.viewer_name = str(user)
+        self.group = group_name(room_id)
+        self.spectators_group = spectators_group_name(room_id)
         self.user_group = user_group_name(room_id, user.pk)
         if access == "player":
             self.player = self.user_id
         else:
             self.spectator = True
-        self.runner = runner
+        self.room = room
         self.counted_in = metrics.SOCKETS_OPEN.labels("spectator" if self.spectator else "player")
         self.counted_in.inc()
         self._allowance = float(settings.INPUT_RATE_PER_SECOND)
@@ -142,19 +149,19 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self._second = int(self._refilled_at)
         self._frames_this_second = 0
         self._rate_limited_second = -1
-        await self.channel_layer.group_add(runner.group, self.channel_name)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         if self.spectator:
-            await self.channel_layer.group_add(runner.spectators_group, self.channel_name)
+            await self.channel_layer.group_add(self.spectators_group, self.channel_name)
         await self._join()
 
     async def _join(self) -> None:
         """Tells the room this socket is here, and gets its snapshot."""
-        assert self.runner is not None
+        assert self.room is not None
         if self.spectator:
-            await self.runner.watch(self.user_id, self.viewer_name, self.channel_name)
+            await self.room.watch(self.user_id, self.viewer_name, self.channel_name)
         else:
-            await self.runner.join(self.player, self.channel_name)
+            await self.room.join(self.player, self.channel_name)
 
     async def _refuse(self, error: str) -> None:
         code, message = REFUSALS[error]
@@ -192,25 +199,25 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if (counted_in := self.counted_in) is not None:
             self.counted_in = None
             counted_in.dec()
-        if self.runner is None:
+        if self.room is None:
             return
         # The seat window runs out for a room that does not hear of the leave.
         with contextlib.suppress(LAYER_ERRORS):
-            await self._leave_room(self.runner)
+            await self._leave_room(self.room)
 
-    async def _leave_room(self, runner: RoomRunner | RoomLink) -> None:
+    async def _leave_room(self, room: RoomHandle) -> None:
         layer, channel = self.channel_layer, self.channel_name
-        await layer.group_discard(runner.group, channel)
+        await layer.group_discard(self.group, channel)
         await layer.group_discard(self.user_group, channel)
         if self.spectator:
             # Not a player: the room's players only hear who watches now.
-            await layer.group_discard(runner.spectators_group, channel)
-            await runner.unwatch(self.user_id, channel)
+            await layer.group_discard(self.spectators_group, channel)
+            await room.unwatch(self.user_id, channel)
         else:
-            await runner.leave(self.player, channel)
+            await room.leave(self.player, channel)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.runner is None:
+        if self.room is None:
             return
         # Every frame counts toward the flood limit, whatever it is and before it is read.
         now = time.monotonic()
@@ -231,7 +238,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await self._send_error(error.code, error.message)
             return
         if isinstance(frame, protocol.Ping):
-            pong = {"type": "pong", "t": frame.t, "tick": self.runner.tick}
+            pong = {"type": "pong", "t": frame.t, "tick": self.room.tick}
             await self.send(text_data=dumps(pong))
         elif not self._within_rate(now):
             metrics.INPUTS_RATE_LIMITED.inc()
@@ -245,7 +252,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             metrics.INPUTS_REFUSED.labels("spectator").inc()
             await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
         else:
-            await self._to_room(self.runner.submit(self.player, frame.seq, frame.data))
+            await self._to_room(self.room.submit(self.player, frame.seq, frame.data))
 
     async def _to_room(self, call: Awaitable[None]) -> None:
         """An input or request that cannot reach the room costs itself, not the socket."""
@@ -265,14 +272,14 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         return False
 
     async def _snapshot(self) -> None:
-        assert self.runner is not None
+        assert self.room is not None
         if self.spectator:
-            await self.runner.watch(self.user_id, self.viewer_name, self.channel_name)
+            await self.room.watch(self.user_id, self.viewer_name, self.channel_name)
         else:
-            await self.runner.resync(self.player, self.channel_name)
+            await self.room.resync(self.player, self.channel_name)
 
     async def _send_error(self, code: str, message: str, *, seq: int | None = None) -> None:
-        tick = self.runner.tick if self.runner else 0
+        tick = self.room.tick if self.room else 0
         await self.send(text_data=error_frame(tick, code, message, seq=seq))
 
     async def room_frame(self, event: dict[str, Any]) -> None:
@@ -280,21 +287,12 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def room_over(self, event: dict[str, Any]) -> None:
         """The match ended and its result is recorded: nothing more will come."""
-        if isinstance(self.runner, RoomLink):
-            self.runner.note_over()
         await self.close(protocol.CLOSE_ROOM_OVER)
 
     async def room_replaced(self, event: dict[str, Any]) -> None:
-        # The newer socket holds the seat now: leave without telling the room.
-        if (runner := self.runner) is not None:
-            self.runner = None
-            if self.spectator:
-                # The room counts the newer socket: this one's leaving changes nothing there.
-                await self._leave_room(runner)
-            else:
-                await self.channel_layer.group_discard(runner.group, self.channel_name)
-                await self.channel_layer.group_discard(self.user_group, self.channel_name)
-                runner.detach(self.player, self.channel_name)
+        """A newer socket of this user took the seat (or the watch): the room, which
+        counts the newer one, lets this one leave without a change."""
+        await self._let_go()
         await self._send_error("replaced", "You opened this game in another tab or device.")
         await self.close(protocol.CLOSE_REPLACED)
 
@@ -308,22 +306,21 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self._leave_and_close("spectators_full")
 
     async def _leave_and_close(self, error: str) -> None:
-        if (runner := self.runner) is not None:
-            self.runner = None
-            with contextlib.suppress(LAYER_ERRORS):
-                await self._leave_room(runner)
+        await self._let_go()
         await self._refuse(error)
+
+    async def _let_go(self) -> None:
+        """Leaves the room now, before the socket closes."""
+        if (room := self.room) is not None:
+            self.room = None
+            with contextlib.suppress(LAYER_ERRORS):
+                await self._leave_room(room)
 
     async def room_rejoin(self, event: dict[str, Any]) -> None:
         """Another process runs the room now (Redis mode): join it there for a snapshot."""
-        if self.runner is None:
+        if self.room is None:
             return
         try:
             await self._join()
         except LAYER_ERRORS:
             await self._unavailable()
-
-    async def room_released(self, event: dict[str, Any]) -> None:
-        """The room's owner is stopping and let go of it: this process may take it."""
-        if self.runner is not None:
-            self.runner.release_noted()

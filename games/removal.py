@@ -7,8 +7,8 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from games.engine.delivery import user_group_name
 from games.engine.registry import registry
-from games.engine.runner import user_group_name
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from django.conf import settings as django_settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from game_server import metrics
@@ -18,17 +20,21 @@ from games.rules import CATALOGUE
 from games.rules.base import Result
 from games.signals import match_ended
 
-if TYPE_CHECKING:
-    from lobby.models import Lobby, User
-
 logger = logging.getLogger(__name__)
+
+Player = TypeVar("Player", bound=AbstractBaseUser)
 
 
 @transaction.atomic
 def match_create(
-    *, game: str, settings: dict[str, Any], players: Sequence[User], lobby: Lobby | None = None
+    *,
+    game: str,
+    settings: dict[str, Any],
+    players: Sequence[AbstractBaseUser],
+    lobby: Model | None = None,
 ) -> Match:
-    """A running match with its players seated in the given order.
+    """A running match with its players seated in the given order, started by `lobby`
+    (a `lobby.models.Lobby`) if any.
 
     The room itself starts when the first player's socket connects to it. Callers keep
     each user to one running match (`match_players_busy`).
@@ -58,7 +64,7 @@ class RoomSpec:
     saved: bytes | None = None
 
 
-def match_players_busy(*, users: Sequence[User]) -> list[User]:
+def match_players_busy(*, users: Sequence[Player]) -> list[Player]:
     """Those of the users who hold a seat in a running match, in the order given."""
     busy = set(
         MatchPlayer.objects.filter(user__in=users, match__state=Match.State.RUNNING).values_list(
@@ -161,8 +167,7 @@ def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> boo
             return False
         _record(match, result, aborted=aborted)
     _log_recorded(match)
-    _tell_lobby(match, result)
-    match_ended.send(sender=Match, match=match)
+    match_ended.send(sender=Match, match=match, result=result)
     return True
 
 
@@ -185,8 +190,7 @@ def match_abort_unopened() -> int:
                 continue
             _record(match, NOT_OPENED, aborted=True)
         _log_recorded(match)
-        _tell_lobby(match, NOT_OPENED)
-        match_ended.send(sender=Match, match=match)
+        match_ended.send(sender=Match, match=match, result=NOT_OPENED)
         aborted += 1
     return aborted
 
@@ -223,11 +227,3 @@ def _log_recorded(match: Match) -> None:
             "reason": match.reason,
         },
     )
-
-
-def _tell_lobby(match: Match, result: Result) -> None:
-    if match.lobby_id is not None:
-        # Imported here: lobby.services imports this module to create matches.
-        from lobby.services import lobby_match_ended
-
-        lobby_match_ended(lobby_id=match.lobby_id, reason=result.reason)

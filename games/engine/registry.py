@@ -1,101 +1,24 @@
-"""Which rooms this process runs, and starting a match's room on first use.
-
-On the embedded default every room runs in this one process. Rooms start when the first
-player's socket asks for them and leave the registry when their match ends. Running
-rooms are saved to the database every ROOM_SAVE_SECONDS: a process started again after
-a crash resumes each running match from its last save.
-"""
+"""This event loop's registry (tests run each on a loop of its own): every room in this
+process (local_registry.py), or with REDIS_URL rooms shared by every process on that
+Redis (redis_registry.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import weakref
 
-from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from game_server import metrics
-from games import services
-from games.engine import lifecycle
-from games.engine.opening import DatabaseSaver, open_once, room_from_spec
-from games.engine.room import Room
-from games.engine.runner import LiveRoom, RoomRunner
-from games.engine.shared import RedisRegistry
+from games.engine.handle import Registry
+from games.engine.local_registry import LocalRegistry
+from games.engine.redis_registry import RedisRegistry
 
-
-class LocalRegistry:
-    def __init__(self) -> None:
-        # This server process, as the admin's live rooms name it.
-        self.process = f"{os.uname().nodename}-{os.getpid()}"
-        self.runners: dict[str, RoomRunner] = {}
-        self._opening: dict[str, asyncio.Future[RoomRunner | None]] = {}
-        self._saver = DatabaseSaver(lambda: [runner.room for runner in self.runners.values()])
-
-    async def open(self, room_id: str) -> RoomRunner | None:
-        """The room's runner, started from its match if need be; None if it is over."""
-        if runner := self.runners.get(room_id):
-            return runner
-        return await open_once(self._opening, room_id, lambda: self._start(room_id))
-
-    async def _start(self, room_id: str) -> RoomRunner | None:
-        spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
-        if spec is None:
-            return None
-        room = room_from_spec(spec, spec.saved)
-        runner = RoomRunner(room, layer=get_channel_layer(), on_end=self._ended)
-        self.runners[room_id] = runner
-        runner.start()
-        metrics.ROOMS_OPENED.labels(spec.game).inc()
-        self._saver.start()
-        resumed_from = "database" if spec.saved is not None else None
-        lifecycle.room_opened(room, owner=self.process, resumed_from=resumed_from)
-        return runner
-
-    async def _ended(self, room: Room) -> None:
-        assert room.result is not None
-        lifecycle.room_ended(room, owner=self.process)
-        # Recorded before the room leaves the registry, so that a socket connecting
-        # meanwhile finds the ended room, not a match that still looks running.
-        await sync_to_async(services.match_finish)(
-            match_id=room.room_id, result=room.result, aborted=room.aborted
-        )
-        self.runners.pop(room.room_id, None)
-        metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
-
-    async def live_rooms(self) -> list[LiveRoom]:
-        return [runner.live(self.process) for runner in self.runners.values()]
-
-    async def end(self, room_id: str) -> bool:
-        """Ends a running room cleanly (the admin's action); False if there is none."""
-        if (runner := self.runners.get(room_id)) is None:
-            return False
-        runner.end()
-        return True
-
-    async def remove(self, room_id: str, user: str) -> None:
-        """Takes a user the lobby's host kicked out of a running room, if it runs."""
-        if (runner := self.runners.get(room_id)) is not None:
-            await runner.remove(user)
-
-    async def close(self) -> None:
-        await self._saver.close()
-        runners, self.runners = list(self.runners.values()), {}
-        for runner in runners:
-            await runner.stop()
-
-
-_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalRegistry | RedisRegistry] = (
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Registry] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def registry() -> LocalRegistry | RedisRegistry:
-    """This event loop's registry (tests run each on a loop of its own).
-
-    With REDIS_URL rooms are shared by every process on that Redis (shared.py).
-    """
+def registry() -> Registry:
     loop = asyncio.get_running_loop()
     if loop not in _registries:
         _registries[loop] = RedisRegistry() if settings.REDIS_URL else LocalRegistry()

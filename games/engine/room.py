@@ -2,53 +2,31 @@
 
 The room is plain synchronous code with no I/O: `submit` queues a player's input,
 `tick` applies the queued inputs in arrival order, advances the game and returns the
-frames to send, each serialized once. `RoomRunner` (runner.py) calls `tick` on time and
-sends the frames; tests call `tick` by hand.
+frames to send, each serialized once (frames.py). `RoomRunner` (runner.py) calls `tick`
+on time and sends the frames; tests call `tick` by hand. `export` and `save` write what
+another process needs to go on with the room; `from_saved` reads it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from random import Random
-from typing import Any
+from typing import TypedDict
 
 import orjson
 
 from game_server import metrics
-from games.engine.diff import copy_state, diff_into
-from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings
-
-PROTOCOL_VERSION = 1
-
-# Who a frame is for: everyone in the room (None), one player (their id), or, in a game
-# that hides information, SPECTATORS: the view of someone without a seat. Player ids are
-# user ids, never this word.
-SPECTATORS = "spectators"
-Frame = tuple[str | None, str]
-
-
-def dumps(message: dict[str, Any]) -> str:
-    return orjson.dumps(message).decode()
-
-
-def error_frame(tick: int, code: str, message: str, *, seq: int | None = None) -> str:
-    """The one shape of an error frame, from the room or from a player's socket."""
-    error: dict[str, Any] = {"type": "error", "tick": tick, "code": code, "message": message}
-    if seq is not None:
-        error["seq"] = seq
-    return dumps(error)
-
-
-@dataclass
-class Seat:
-    player: str
-    name: str
-    number: int
-    connected: bool = False
-    # The tick after which a dropped player is treated as gone; 0 while connected.
-    leaves_at_tick: int = 0
-    gone: bool = False
+from games.engine.frames import (
+    Frame,
+    diff_frame,
+    end_frame,
+    error_frame,
+    presence_frame,
+    snapshot_frame,
+)
+from games.engine.seats import Seats
+from games.engine.views import Views
+from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings, State
 
 
 class Room:
@@ -66,9 +44,9 @@ class Room:
         self.room_id = room_id
         self.game = game
         self.tick_rate = game.tick_rate(settings)
-        self.seats = {
-            player: Seat(player, name, number) for number, (player, name) in enumerate(players)
-        }
+        self.seats = Seats(
+            players, window_ticks=max(1, round(seat_window_seconds * self.tick_rate))
+        )
         self.ctx = Ctx(
             tick=0,
             tick_rate=self.tick_rate,
@@ -77,27 +55,16 @@ class Room:
             settings=settings,
         )
         self.state = game.setup(self.ctx)
-        self.seat_window_ticks = max(1, round(seat_window_seconds * self.tick_rate))
         self.acks = dict.fromkeys(self.seats, 0)
         self.result: Result | None = None
         self.aborted = False
         # The tick of the last frame sent: the base of the next diff.
         self.sent_tick = 0
-        # A game that hides information diffs its public view only once someone watched.
-        self._watched = False
+        self.views = Views(game, self.ctx.players, self.state)
         self._inputs: list[tuple[str, int, Input]] = []
-        self._views = {key: copy_state(state) for key, state in self._current_views().items()}
         # Players kicked before the room started: gone at its first tick.
         for player in removed:
             self.remove(player)
-
-    def _current_views(self) -> dict[str | None, Any]:
-        if not self.game.hides_information:
-            return {None: self.state}
-        views = {player: self.game.view(self.state, player) for player in self.seats}
-        if self._watched:
-            views[SPECTATORS] = self.game.view(self.state, None)
-        return views
 
     def submit(self, player: str, seq: int, data: Input) -> None:
         """Queues one input for the next tick. Sequence numbers only go up."""
@@ -143,102 +110,65 @@ class Room:
         return bool(inputs)
 
     def _expire_seats(self) -> None:
-        for seat in self.seats.values():
-            if seat.leaves_at_tick and not seat.gone and self.ctx.tick >= seat.leaves_at_tick:
-                seat.gone = True
-                self.state = self.game.player_left(self.state, self.ctx, seat.player)
+        for player in self.seats.expired(self.ctx.tick):
+            self.state = self.game.player_left(self.state, self.ctx, player)
 
     def _diff_frames(self, *, force: bool) -> list[Frame]:
-        patches = {
-            viewer: diff_into(self._views[viewer], view)
-            for viewer, view in self._current_views().items()
-        }
+        patches = self.views.patches(self.state)
         if not force and not any(patches.values()):
             return []
         # Every view gets a frame when one does (in a game that hides information, one
         # may change alone): each viewer's diffs then chain from the same tick.
         base, self.sent_tick = self.sent_tick, self.ctx.tick
-        frames: list[Frame] = []
-        for viewer, patch in patches.items():
-            message = {
-                "type": "diff",
-                "tick": self.ctx.tick,
-                "base": base,
-                "acks": self.acks,
-                "diff": patch,
-            }
-            frames.append((viewer, dumps(message)))
-        return frames
+        tick, acks = self.ctx.tick, self.acks
+        return [
+            (viewer, diff_frame(tick=tick, base=base, acks=acks, diff=patch))
+            for viewer, patch in patches.items()
+        ]
 
     def snapshot(self, player: str | None) -> str:
         """The last state sent, for a player who joins, reconnects or saw a gap; with
         `player` None, for a spectator."""
-        message = {
-            "type": "snapshot",
-            "v": PROTOCOL_VERSION,
-            "tick": self.sent_tick,
-            "acks": self.acks,
-            "state": self._view_of(player),
-            "room": {
-                "id": self.room_id,
-                "game": self.game.slug,
-                "tick_rate": self.tick_rate,
-                "you": player,
-                "spectator": player is None,
-                "players": self._presence(),
-            },
-        }
-        if self.result is not None:
-            message["result"] = _result_json(self.result)
-        return dumps(message)
-
-    def _view_of(self, player: str | None) -> Any:
-        if not self.game.hides_information:
-            return self._views[None]
-        if player is not None:
-            return self._views[player]
-        if not self._watched:
-            # The first spectator. A view for no player shows no more than the players'
-            # views, which the last frame sent holds: the state now is what it showed.
-            self._watched = True
-            self._views[SPECTATORS] = copy_state(self.game.view(self.state, None))
-        return self._views[SPECTATORS]
-
-    def _presence(self) -> dict[str, dict[str, Any]]:
-        return {
-            seat.player: {
-                "name": seat.name,
-                "seat": seat.number,
-                "connected": seat.connected,
-                "gone": seat.gone,
-            }
-            for seat in self.seats.values()
-        }
+        return snapshot_frame(
+            tick=self.sent_tick,
+            acks=self.acks,
+            state=self.views.last_sent(self.state, player),
+            room_id=self.room_id,
+            game=self.game.slug,
+            tick_rate=self.tick_rate,
+            you=player,
+            players=self.seats.presence(),
+            result=self.result,
+        )
 
     def presence_frame(self) -> str:
-        return dumps({"type": "presence", "tick": self.sent_tick, "players": self._presence()})
+        return presence_frame(self.sent_tick, self.seats.presence())
 
     def connected(self, player: str) -> None:
-        seat = self.seats[player]
-        if not seat.gone:
-            seat.connected, seat.leaves_at_tick = True, 0
+        self.seats.connected(player)
 
     def disconnected(self, player: str) -> None:
         """Keeps the seat for the window; the game is told at its end."""
-        seat = self.seats[player]
-        seat.connected = False
-        if not seat.gone:
-            seat.leaves_at_tick = self.ctx.tick + self.seat_window_ticks
+        self.seats.disconnected(player, self.ctx.tick)
 
     def remove(self, player: str) -> None:
         """The lobby's host removed the player: their seat window ends now, so the next
         tick treats them as gone, as any dropped player whose window ran out."""
-        seat = self.seats[player]
-        seat.connected = False
-        if not seat.gone:
-            seat.leaves_at_tick = self.ctx.tick + 1
+        self.seats.removed(player, self.ctx.tick)
 
-    def export(self) -> dict[str, Any]:
+    def abort(self, reason: str) -> None:
+        """Ends the match now with no placements; the runner sends the end frame."""
+        if self.result is None:
+            self.result = Result(placements={}, scores={}, reason=reason)
+            self.aborted = True
+
+    def end_frame(self) -> str:
+        assert self.result is not None
+        return end_frame(self.ctx.tick, self.result)
+
+    # A save: written by `export` and `save`, read by `read_saved` and `from_saved`.
+
+    def export(self) -> SavedRoom:
         """Everything a room needs to go on in another process, as JSON-ready data.
 
         Taken between ticks, when the last frames sent match the state.
@@ -250,9 +180,9 @@ class Room:
             "sent_tick": self.sent_tick,
             "state": self.state,
             "acks": self.acks,
-            "random": [version, list(internal), gauss],
+            "random": (version, internal, gauss),
             "seats": {
-                seat.player: [seat.connected, seat.leaves_at_tick, seat.gone]
+                seat.player: (seat.connected, seat.leaves_at_tick, seat.gone)
                 for seat in self.seats.values()
             },
             "inputs": self._inputs,
@@ -262,55 +192,66 @@ class Room:
         """`export` serialized: what the registries store, in Redis and the database."""
         return orjson.dumps(self.export())
 
-    def restore(self, data: bytes) -> None:
-        """Continues from a `save`; every seat waits for its socket to join again."""
-        saved = orjson.loads(data)
+    @staticmethod
+    def read_saved(data: bytes) -> SavedRoom:
+        """A `save` as `export` wrote it (JSON has turned its tuples into lists)."""
+        saved: SavedRoom = orjson.loads(data)
+        return saved
+
+    @classmethod
+    def from_saved(
+        cls,
+        data: bytes,
+        *,
+        game: GameDef,
+        settings: Settings,
+        players: Sequence[tuple[str, str]],
+        seat_window_seconds: float = 30.0,
+        removed: Sequence[str] = (),
+    ) -> Room:
+        """The room a `save` holds, going on from it; every seat waits for its socket to
+        join again. `removed`: players kicked since the save, gone at its next tick."""
+        saved = cls.read_saved(data)
+        room = cls(
+            room_id=saved["match"],
+            game=game,
+            settings=settings,
+            players=players,
+            # The generator's state comes from the save.
+            seed=0,
+            seat_window_seconds=seat_window_seconds,
+        )
         version, internal, gauss = saved["random"]
-        self.ctx.random.setstate((version, tuple(internal), gauss))
-        self.ctx.tick = saved["tick"]
-        self.sent_tick = saved["sent_tick"]
-        self.state = saved["state"]
-        self.acks = {player: saved["acks"].get(player, 0) for player in self.seats}
+        room.ctx.random.setstate((version, tuple(internal), gauss))
+        room.ctx.tick = saved["tick"]
+        room.sent_tick = saved["sent_tick"]
+        room.state = saved["state"]
+        room.acks = {player: saved["acks"].get(player, 0) for player in room.seats}
         for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
-            seat = self.seats[player]
+            seat = room.seats[player]
             seat.connected, seat.leaves_at_tick, seat.gone = False, leaves_at_tick, gone
             if connected:
                 # Its socket joins again within moments, or the seat window runs.
-                self.disconnected(player)
-        self._inputs = [(player, seq, data) for player, seq, data in saved["inputs"]]
-        self._views = {key: copy_state(state) for key, state in self._current_views().items()}
-
-    def abort(self, reason: str) -> None:
-        """Ends the match now with no placements; the runner sends the end frame."""
-        if self.result is None:
-            self.result = Result(placements={}, scores={}, reason=reason)
-            self.aborted = True
-
-    def end_frame(self) -> str:
-        assert self.result is not None
-        return dumps({"type": "end", "tick": self.ctx.tick, "result": _result_json(self.result)})
+                room.disconnected(player)
+        room._inputs = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
+        room.views.reset(room.state)
+        for player in removed:
+            room.remove(player)
+        return room
 
 
-@dataclass(frozen=True)
-class SavedRoom:
-    """What a `save` says about its room without restoring it (the admin's live rooms)."""
+class SavedRoom(TypedDict):
+    """A room as `Room.export` writes it, JSON-ready: what a save holds."""
 
-    room_id: str
+    match: str
     tick: int
-    connected: int
-    seats: int
-
-    @classmethod
-    def read(cls, data: bytes) -> SavedRoom:
-        saved = orjson.loads(data)
-        seats = saved["seats"].values()
-        return cls(
-            room_id=saved["match"],
-            tick=saved["tick"],
-            connected=sum(1 for connected, _, _ in seats if connected),
-            seats=len(seats),
-        )
-
-
-def _result_json(result: Result) -> dict[str, Any]:
-    return {"placements": result.placements, "scores": result.scores, "reason": result.reason}
+    sent_tick: int
+    state: State
+    acks: dict[str, int]
+    # The generator's `getstate()`.
+    random: tuple[int, tuple[int, ...], float | None]
+    # Per player: whether connected, the tick their seat window ends (0 while
+    # connected), whether gone.
+    seats: dict[str, tuple[bool, int, bool]]
+    # Inputs queued for the next tick: player, sequence number, input.
+    inputs: list[tuple[str, int, Input]]

@@ -104,7 +104,8 @@ def _winning_cells(cells: dict[str, str], row: int, column: int, player: str) ->
 
 
 def _other(state: State, player: str) -> str:
-    first, second = state["seats"]
+    seats: list[str] = state["seats"]
+    first, second = seats
     return second if player == first else first
 
 

@@ -13,8 +13,8 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from games import protocol
+from games.engine.redis_registry import RedisRegistry
 from games.engine.registry import registry
-from games.engine.shared import RedisRegistry
 from games.models import Match
 from lobby import services
 from lobby.models import Lobby
@@ -141,7 +141,7 @@ async def test_a_kick_reaches_the_room_and_the_socket_when_another_process_runs_
         carol_socket = await connect(match.pk, carol)
         for socket in (alice_socket, bob_socket, carol_socket):
             await receive(socket, "snapshot")
-        assert registry().links[str(match.pk)].runner is None
+        assert registry().rooms[str(match.pk)].link.runner is None
         await sync_to_async(_kick)(lobby, alice, bob)
         await sync_to_async(_kick)(lobby, alice, carol)
         for socket in (bob_socket, carol_socket):

@@ -14,8 +14,9 @@ from django.contrib.auth.models import Permission
 from django.test import AsyncClient
 
 from games import protocol
+from games.engine.lease import RENEW_SECONDS
+from games.engine.redis_registry import RedisRegistry
 from games.engine.registry import registry
-from games.engine.shared import KEEP_SECONDS, RedisRegistry
 from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby, LobbyBan
@@ -142,7 +143,7 @@ async def test_with_redis_it_lists_and_ends_rooms_other_processes_run(
         # Alice's socket is on this process, which does not run the room.
         socket = await connect(match.pk, alice)
         await receive(socket, "snapshot")
-        await asyncio.sleep(KEEP_SECONDS * 2)
+        await asyncio.sleep(RENEW_SECONDS * 2)
         page = (await staff.get("/admin/games/match/live/")).content.decode()
         assert str(match.pk) in page
         assert other_process.process in page

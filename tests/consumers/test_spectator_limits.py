@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from games import protocol
+from games.engine.redis_registry import RedisRegistry
 from games.engine.registry import registry
-from games.engine.shared import RedisRegistry
 from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby
@@ -83,7 +83,7 @@ async def test_the_room_counts_spectators_when_another_process_runs_it(
         assert (await owner.open(str(match.pk))).runner is not None
         carol_socket = await connect(match.pk, carol)
         await receive(carol_socket, "snapshot")
-        assert registry().links[str(match.pk)].runner is None
+        assert registry().rooms[str(match.pk)].link.runner is None
         dave_socket = await connect(match.pk, dave)
         assert (await receive(dave_socket, "error"))["code"] == "spectators_full"
         assert await closed_with(dave_socket) == protocol.CLOSE_SPECTATORS_FULL

@@ -12,8 +12,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from games import protocol
+from games.engine.redis_registry import RedisRegistry
 from games.engine.registry import registry
-from games.engine.shared import RedisRegistry
 from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby, LobbyBan
@@ -156,7 +156,7 @@ async def test_a_spectator_on_a_process_that_does_not_run_the_room_is_served_by_
         assert (await owner.open(str(match.pk))).runner is not None
         alice_socket = await connect(match.pk, alice)
         await receive(alice_socket, "snapshot")
-        link = registry().links[str(match.pk)]
+        link = registry().rooms[str(match.pk)].link
         assert link.runner is None
         carol_socket = await connect(match.pk, carol)
         assert (await receive(carol_socket, "snapshot"))["room"]["spectator"] is True
@@ -172,8 +172,8 @@ async def test_a_spectator_on_a_process_that_does_not_run_the_room_is_served_by_
         assert (await receive(carol_socket, "error"))["code"] == "spectator"
         # The link stays while anyone here watches, and goes with the last socket.
         await alice_socket.disconnect()
-        assert registry().links.get(str(match.pk)) is link
+        assert registry().rooms[str(match.pk)].link is link
         await carol_socket.disconnect()
-        assert str(match.pk) not in registry().links
+        assert str(match.pk) not in registry().rooms
     finally:
         await owner.close()

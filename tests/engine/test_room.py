@@ -97,7 +97,7 @@ def test_a_dropped_player_keeps_the_seat_for_the_window() -> None:
     room = _room("connect_four")
     room.connected(ALICE)
     room.disconnected(ALICE)
-    for _ in range(room.seat_window_ticks - 1):
+    for _ in range(room.seats.window_ticks - 1):
         room.tick()
     room.connected(ALICE)
     for _ in range(5):
@@ -110,14 +110,14 @@ def test_after_the_window_the_game_treats_the_player_as_gone() -> None:
     room = _room("connect_four")
     room.disconnected(ALICE)
     frames: list = []
-    for _ in range(room.seat_window_ticks):
+    for _ in range(room.seats.window_ticks):
         frames = _frames(room.tick())
     assert room.seats[ALICE].gone
     assert room.result is not None
     assert room.result.reason == "forfeit"
     assert frames[-1][1] == {
         "type": "end",
-        "tick": room.seat_window_ticks,
+        "tick": room.seats.window_ticks,
         "result": {
             "placements": {BOB: 1, ALICE: 2},
             "scores": {BOB: 1, ALICE: 0},

@@ -10,8 +10,8 @@ import pytest
 import redis.asyncio as redis
 from asgiref.sync import sync_to_async
 
-from games.engine.registry import LocalRegistry
-from games.engine.shared import RedisRegistry
+from games.engine.local_registry import LocalRegistry
+from games.engine.redis_registry import RedisRegistry
 from games.models import Match, RoomSave
 from games.rules.base import Result
 from games.services import match_create, match_finish, match_rooms_save

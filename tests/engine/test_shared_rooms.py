@@ -10,7 +10,8 @@ import orjson
 import pytest
 from asgiref.sync import sync_to_async
 
-from games.engine.shared import RedisRegistry, RoomLink
+from games.engine.link import RoomLink
+from games.engine.redis_registry import RedisRegistry
 from games.models import Match
 from games.services import match_create
 
@@ -42,9 +43,13 @@ async def _lease(registry: RedisRegistry, match: Match) -> str:
 
 async def test_processes_racing_to_open_a_room_end_with_one_owner(registries, match) -> None:
     links = await asyncio.gather(*(registry.open(str(match.pk)) for registry in registries))
-    owners = [link for link in links if link.runner is not None]
+    owners = [
+        registry
+        for registry, link in zip(registries, links, strict=True)
+        if link.runner is not None
+    ]
     assert len(owners) == 1
-    assert (await _lease(registries[0], match)).endswith(owners[0].registry.process)
+    assert (await _lease(registries[0], match)).endswith(owners[0].process)
 
 
 async def test_a_second_open_while_the_room_starts_gets_the_started_room(registries, match) -> None:

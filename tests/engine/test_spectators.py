@@ -8,7 +8,8 @@ import dataclasses
 import orjson
 
 from games.engine.diff import apply_patch
-from games.engine.room import SPECTATORS, Room
+from games.engine.frames import SPECTATORS
+from games.engine.room import Room
 from games.rules import CATALOGUE
 from games.rules.base import Ctx, GameDef, State
 from tests.harness.example_game import GAME as ROCK_PAPER_SCISSORS

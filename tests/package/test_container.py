@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from games.engine.shared import LEASE_SECONDS
+from games.engine.lease import LEASE_SECONDS
 from tests.package.conftest import Installed, Server
 from tests.servers import ROOT, free_port
 

@@ -1,65 +1,62 @@
-"""Opening and saving rooms, shared by both registries: a room built from its match's
-record (resumed from its last save if it has one), one opening per room however many
-sockets ask for it at once, and the database saves a restarted process resumes from."""
+"""A room and its match's record in the database, the same for both registries: the room
+built from the record (resumed from its last save if it has one), saved to it off the
+tick path for a restarted process to resume from, and its end recorded in it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
+from game_server import metrics
 from games import services
+from games.engine import lifecycle
 from games.engine.room import Room
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
 
-Opened = TypeVar("Opened")
-
 
 def room_from_spec(spec: services.RoomSpec, saved: bytes | None = None) -> Room:
     """The match's room: from `saved` if given (a `Room.save`), else at tick 0 with its
-    seed."""
-    room = Room(
+    seed. Players the lobby's host kicked are gone at its next tick."""
+    game = CATALOGUE[spec.game]
+    window = settings.SEAT_WINDOW_SECONDS
+    if saved is not None:
+        return Room.from_saved(
+            saved,
+            game=game,
+            settings=spec.settings,
+            players=spec.players,
+            seat_window_seconds=window,
+            removed=spec.removed,
+        )
+    return Room(
         room_id=spec.match_id,
-        game=CATALOGUE[spec.game],
+        game=game,
         settings=spec.settings,
         players=spec.players,
         seed=spec.seed,
-        seat_window_seconds=settings.SEAT_WINDOW_SECONDS,
+        seat_window_seconds=window,
         removed=spec.removed,
     )
-    if saved is not None:
-        room.restore(saved)
-        # A kick since the save holds too.
-        for player in spec.removed:
-            room.remove(player)
-    return room
 
 
-async def open_once(
-    pending: dict[str, asyncio.Future[Opened]], key: str, open_: Callable[[], Awaitable[Opened]]
-) -> Opened:
-    """Runs `open_` once for every caller that asks for `key` while it runs."""
-    if future := pending.get(key):
-        return await asyncio.shield(future)
-    future = asyncio.get_running_loop().create_future()
-    pending[key] = future
-    try:
-        opened = await open_()
-        future.set_result(opened)
-    except BaseException as error:
-        future.set_exception(error)
-        raise
-    finally:
-        del pending[key]
-    return opened
+async def record_end(room: Room, *, owner: str) -> None:
+    """The room's match is over: the line in the log, its result in the database (only
+    once, whichever process asks), the count in the metrics."""
+    assert room.result is not None
+    lifecycle.room_ended(room, owner=owner)
+    await sync_to_async(services.match_finish)(
+        match_id=room.room_id, result=room.result, aborted=room.aborted
+    )
+    metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
 
 
 class DatabaseSaver:
