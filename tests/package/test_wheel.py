@@ -80,6 +80,26 @@ def test_the_installed_server_migrates_and_serves_pages_and_static_files_elsewhe
     assert get(f"{url}/static/js/net.js") == (200, (ROOT / "static/js/net.js").read_bytes())
 
 
+def test_the_installed_startgame_writes_a_game_where_it_runs(
+    installed: Installed, tmp_path: Path
+) -> None:
+    wrote = subprocess.run(
+        ["game-server", "startgame", "tic_tac_toe"],
+        cwd=tmp_path,
+        env=installed.environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    assert "GAMES=games.rules.arena,games.rules.connect_four,tic_tac_toe" in wrote.stdout
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.*")) == [
+        "static/js/games/tic_tac_toe.js",
+        "test_tic_tac_toe.py",
+        "tic_tac_toe.py",
+    ]
+
+
 def test_the_health_command_fails_when_nothing_answers(
     installed: Installed, tmp_path: Path
 ) -> None:
