@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from games.models import Match, MatchPlayer
+from games.rules.base import Result
 from games.services import match_create
 from games.signals import match_ended
 from lobby.models import User
@@ -36,7 +37,13 @@ def record_end(
 
 def announce(match: Match) -> None:
     """What the engine does once the end is committed."""
-    match_ended.send(sender=Match, match=match)
+    players = match.players.select_related("user")
+    result = Result(
+        placements={str(p.user_id): p.placement for p in players if p.placement is not None},
+        scores={},
+        reason=match.reason,
+    )
+    match_ended.send(sender=Match, match=match, result=result)
 
 
 @pytest.fixture
