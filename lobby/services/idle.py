@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from games.models import Match
+from games.services import match_abort_unopened
 from lobby.models import Lobby
 from lobby.services.changes import close, lock
 from lobby.services.lookup import current_match
@@ -36,9 +38,6 @@ def lobby_close_idle(*, idle_seconds: int | None = None) -> IdleSweep:
 
     Lobbies in a running match are left to the engine, which reports the match's end.
     """
-    from games.models import Match
-    from games.services import match_abort_unopened
-
     if idle_seconds is None:
         idle_seconds = django_settings.LOBBY_IDLE_SECONDS
     aborted = match_abort_unopened()

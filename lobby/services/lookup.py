@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
 
+from games.models import Match
 from games.rules import CATALOGUE
 from games.rules.base import GameDef
 from lobby.models import CODE_ALPHABET, CODE_LENGTH, Lobby, Membership, User
@@ -14,8 +15,6 @@ from lobby.services.rates import within_rate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from games.models import Match
 
 
 def game_of(lobby: Lobby) -> GameDef:
@@ -82,6 +81,5 @@ def membership_of(*, lobby: Lobby, user: User) -> Membership:
 
 
 def current_match(lobby: Lobby) -> Match | None:
-    from games.models import Match
 
     return lobby.matches.filter(state=Match.State.RUNNING).first()

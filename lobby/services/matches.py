@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from games.models import Match
+from games.services import match_create, match_players_busy
 from lobby.models import Lobby, User
 from lobby.services.announce import announce
 from lobby.services.changes import close, lock, require_host, require_open, touch
 from lobby.services.errors import LobbyError
 from lobby.services.lookup import game_of
 from lobby.services.snapshots import play_url
-
-if TYPE_CHECKING:
-    from games.models import Match
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +25,6 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
     Each user plays one running match at a time: a member still seated in another one
     (they left its lobby mid-game) blocks the start, named in the refusal.
     """
-    from games.services import match_create, match_players_busy
-
     lobby = lock(lobby.pk)
     require_host(lobby, user)
     require_open(lobby)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from games.removal import match_remove_user
+from games.services import match_players_busy
 from lobby.models import Lobby, LobbyBan, Membership, User
 from lobby.services.announce import announce
 from lobby.services.changes import (
@@ -64,8 +65,6 @@ def lobby_quick_play(*, user: User, game: str) -> Membership:
     Refused (IN_ANOTHER_MATCH) while the user plays a running match: its lobby could not
     start with them.
     """
-    from games.services import match_players_busy
-
     game_named(game)
     if match_players_busy(users=[user]):
         raise LobbyError("IN_ANOTHER_MATCH")
