@@ -101,3 +101,30 @@ async def test_a_closing_owner_hands_the_room_to_a_process_with_a_player(registr
     await _until(lambda: other.runner is not None)
     assert (await _lease(registries[1], match)).endswith(registries[1].process)
     assert other.runner.room.ctx.tick >= saved["tick"] > 0
+
+
+@pytest.fixture
+def no_rounds(monkeypatch) -> None:
+    """The processes' rounds wait far longer than a test: only what an owner tells the
+    others moves them."""
+    monkeypatch.setattr("games.engine.failover.RENEW_SECONDS", 60.0)
+
+
+async def test_an_owner_that_lets_go_has_its_room_taken_at_once(
+    no_rounds, registries, match
+) -> None:
+    owner = await registries[0].open(str(match.pk))
+    other = await registries[1].open(str(match.pk))
+    assert (owner.runner is not None, other.runner) == (True, None)
+    await registries[0].close()
+    await _until(lambda: other.runner is not None, seconds=2.0)
+
+
+async def test_the_processes_of_a_room_stop_watching_it_when_its_match_ends(
+    no_rounds, registries, match
+) -> None:
+    await registries[0].open(str(match.pk))
+    await registries[1].open(str(match.pk))
+    assert await registries[1].end(str(match.pk))
+    await _until(lambda: str(match.pk) not in registries[1].rooms, seconds=2.0)
+    assert await sync_to_async(lambda: Match.objects.get(pk=match.pk).state)() == "aborted"
