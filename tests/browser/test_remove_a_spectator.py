@@ -19,7 +19,7 @@ REMOVED = "You were removed from this game by the host."
 
 def display_name(player: Player) -> str:
     """The name the site gives the signed-in guest, as its header shows it."""
-    shown = player.page.locator(".site-header nav a").first.inner_text()
+    shown = player.page.locator(".site-header nav a", has_text="(guest)").first.inner_text()
     return shown.removesuffix(" (guest)")
 
 
