@@ -94,6 +94,12 @@ def _no_view(state: State, player: str | None) -> State:
     return state
 
 
+# A bot's move: its own view of the state (`view(state, player)`, so hidden information
+# never reaches it), its player id, a seeded random source of its own, and its level (one
+# of the game's `bot_levels`). It returns one input, or None to do nothing this tick.
+Bot = Callable[[State, str, Random, str], Input | None]
+
+
 @dataclass(frozen=True)
 class GameDef:
     """A game as the engine and the lobby see it.
@@ -107,6 +113,8 @@ class GameDef:
     - `result(state, ctx)` is None while the match runs, then the `Result`.
     - `view(state, player)` is what one player may see; the default shows everything.
       `player` is None for a spectator: show what every player may see, and no more.
+    - `bot(view, player, random, level)`, if the game has one, picks a bot's input from
+      its own view (see `Bot`); `bot_levels` names its levels, the first the default.
     - `realtime` tells clients and the catalogue whether players act continuously or
       take turns. Either way the engine sends a frame only for a tick that changed the
       state or processed inputs; turn-based games use ticks for their timers.
@@ -127,6 +135,8 @@ class GameDef:
     result: Callable[[State, Ctx], Result | None]
     view: Callable[[State, str | None], State] = _no_view
     hides_information: bool = False
+    bot: Bot | None = None
+    bot_levels: tuple[str, ...] = ("normal",)
 
     def clean_settings(self, raw: Mapping[str, Any] | None) -> Settings:
         """Defaults filled in, every value checked; unknown names are an error."""
