@@ -36,10 +36,23 @@ function controlKey(element) {
   ].join("|");
 }
 
+// A copy of the state box's markup without its CSRF tokens, which differ in every copy
+// the server renders.
+function markup(box) {
+  const copy = box.cloneNode(true);
+  copy.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach((input) => input.removeAttribute("value"));
+  return copy.innerHTML;
+}
+
 async function refresh() {
   const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin" });
   if (!response.ok) return;
   const html = await response.text();
+  // A copy that shows nothing new leaves the controls alone: replacing a button under
+  // the pointer between its press and release loses the click.
+  const fresh = document.createElement("div");
+  fresh.innerHTML = html;
+  if (markup(fresh) === markup(stateBox)) return;
   // The fresh copy replaces every control but an open settings form, which is the host's
   // work in progress and stays as it is (what they typed, where their caret is); the
   // keyboard focus stays where it was (else it falls back to the top of the page).

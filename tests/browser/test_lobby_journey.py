@@ -1,5 +1,6 @@
 """The lobby page in Chromium: a kicked player is told so, on a phone-sized screen; a
-friend whose page connects just after the start is still taken to the game."""
+friend whose page connects just after the start is still taken to the game; the state
+drawn again keeps what the host is editing, and keeps its buttons when nothing changed."""
 
 from __future__ import annotations
 
@@ -79,3 +80,28 @@ def test_settings_the_host_is_editing_survive_a_friend_joining(players: PlayerFa
     expect(settings).to_have_attribute("open", "")
     expect(length).to_have_value("45")
     expect(dash).not_to_be_checked()
+
+
+def test_a_fresh_copy_that_shows_nothing_new_leaves_the_buttons_alone(
+    players: PlayerFactory,
+) -> None:
+    """The socket's first message has the page fetch the lobby's state again. When
+    nothing changed, the buttons stay the very same elements: a click that lands as the
+    copy arrives is not lost to a button swapped between its press and its release."""
+    host, friend = players("host"), players("friend")
+    waiting: list[WebSocketRoute] = []
+
+    def hold(socket: WebSocketRoute) -> None:
+        waiting.append(socket)
+
+    friend.page.route_web_socket(re.compile(r"/ws/lobby/"), hold)
+    host.sign_in_as_guest()
+    join_by_invite(friend, create_lobby(host, "connect_four"))
+    friend.page.evaluate("window.kept = document.querySelector('#lobby-state button.primary')")
+
+    with friend.page.expect_response(re.compile(r"/state/$")) as fetched:
+        waiting[-1].connect_to_server()
+    fetched.value.finished()
+    # The page compares the copy with what it shows once the body is read: a moment later.
+    friend.page.wait_for_timeout(250)
+    assert friend.page.evaluate("window.kept.isConnected && window.kept.textContent") == "Not ready"
