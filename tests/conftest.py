@@ -6,14 +6,18 @@ REQUIRE_SERVICES=1 (CI sets it): CI must never pass by skipping them.
 
 from __future__ import annotations
 
+import math
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 
+from game_server import limits
 from tests.servers import LiveDatabase, RedisServer, ServerProcess
 
 REQUIRE_SERVICES = os.getenv("REQUIRE_SERVICES") == "1"
@@ -95,6 +99,26 @@ def own_redis(tmp_path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path)
     yield server
     server.stop()
+
+
+@dataclass
+class RateClock:
+    """The wall clock as the rate budgets read it, standing still unless a test moves it."""
+
+    now: float
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
+    """Rate budgets count in fixed windows of the wall clock (game_server/limits.py). A
+    test that spends a budget and is then refused must not see a window end between the
+    two: for each test the budgets read a clock that stands a second into this day."""
+    clock = RateClock(now=math.floor(time.time() / 86400) * 86400 + 1)
+    monkeypatch.setattr(limits, "time", clock)
+    return clock
 
 
 @pytest.fixture

@@ -44,6 +44,13 @@ def test_a_rate_allows_the_limit_in_a_window_then_says_how_long_to_wait() -> Non
     assert 1 <= results[-1].retry_after <= 60
 
 
+def test_the_budget_is_full_again_when_the_window_ends(rate_clock) -> None:
+    spent = [rate_allowed("test:dave", limit=2, window=60) for _ in range(3)]
+    assert [result.allowed for result in spent] == [True, True, False]
+    rate_clock.now += spent[-1].retry_after
+    assert rate_allowed("test:dave", limit=2, window=60).allowed
+
+
 def test_rates_under_different_keys_do_not_share_a_budget() -> None:
     assert not [rate_allowed("test:bob", limit=1, window=60) for _ in range(2)][-1].allowed
     assert rate_allowed("test:carol", limit=1, window=60).allowed
