@@ -16,12 +16,22 @@ from dataclasses import dataclass
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.test import override_settings
 
 from game_server import limits
 from tests.servers import LiveDatabase, RedisServer, ServerProcess
 
 REQUIRE_SERVICES = os.getenv("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Passwords hashed in a moment: the production hasher spends a third of a second of
+    CPU on each on purpose, and the suite makes a few users for most of its tests. The
+    servers that system and browser tests start keep the production hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def missing_service(reason: str) -> None:
