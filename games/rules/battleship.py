@@ -298,6 +298,65 @@ def public_board(board: State) -> State:
     }
 
 
+def bot(view: State, player: str, random: Random, level: str) -> Input | None:
+    """A bot's input from its own view: ready with the random fleet it was dealt, then a
+    shot when it is its turn. "easy" fires at random unknown cells; "normal" hunts on a
+    checkerboard the shortest ship left cannot hide from, and fires around its hits until
+    their ship sinks."""
+    if view["phase"] == "placing":
+        return None if view["boards"][player]["ready"] else {"ready": True}
+    if view["phase"] != "firing" or view["turn"] != player:
+        return None
+    board: State = view["boards"][_other(view, player)]
+    size: int = view["size"]
+    unknown = [
+        (row, column)
+        for row in range(size)
+        for column in range(size)
+        if cell(row, column) not in board["shots"]
+    ]
+    if level == "easy":
+        return {"fire": list(random.choice(unknown))}
+    targets = _around_hits(board, set(unknown)) or _hunting(view, board, unknown)
+    return {"fire": list(random.choice(targets))}
+
+
+def _around_hits(board: State, unknown: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Unknown cells that go on a line of hits of a ship still afloat, or, without such a
+    line, unknown cells beside such a hit."""
+    sunk = {part for ship in board["ships"].values() for part in ship["cells"]}
+    hits = {
+        (int(row), int(column))
+        for target, outcome in board["shots"].items()
+        if outcome == "hit" and target not in sunk
+        for row, column in [target.split(",")]
+    }
+    on_lines: set[tuple[int, int]] = set()
+    beside: set[tuple[int, int]] = set()
+    for row, column in hits:
+        for step_row, step_column in ((0, 1), (1, 0)):
+            if (row + step_row, column + step_column) not in hits:
+                beside.update(
+                    {(row + step_row, column + step_column), (row - step_row, column - step_column)}
+                )
+                continue
+            # The hit starts or continues a line: the cells past both of its ends.
+            for sign in (1, -1):
+                step = 1
+                while (row + sign * step * step_row, column + sign * step * step_column) in hits:
+                    step += 1
+                on_lines.add((row + sign * step * step_row, column + sign * step * step_column))
+    return sorted(on_lines & unknown) or sorted(beside & unknown)
+
+
+def _hunting(view: State, board: State, unknown: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The unknown cells every ship afloat, even the shortest, must cover one of."""
+    fleet: dict[str, int] = view["fleet"]
+    shortest = min(length for ship, length in fleet.items() if ship not in board["ships"])
+    checkerboard = [(row, column) for row, column in unknown if (row + column) % shortest == 0]
+    return checkerboard or unknown
+
+
 GAME = GameDef(
     slug="battleship",
     name="Battleship",
@@ -314,4 +373,6 @@ GAME = GameDef(
     result=result,
     view=view,
     hides_information=True,
+    bot=bot,
+    bot_levels=("normal", "easy"),
 )
