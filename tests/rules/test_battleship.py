@@ -202,12 +202,6 @@ def test_it_rejects_unknown_input(data: Any) -> None:
     assert rejection(state, ctx, ALICE, data) == "unknown_input"
 
 
-def test_someone_without_a_seat_cannot_play() -> None:
-    state, ctx = start()
-
-    assert rejection(state, ctx, "99", {"ready": True}) == "not_a_player"
-
-
 # Firing.
 
 
