@@ -39,6 +39,22 @@ def home_fleet(player: Player) -> set[str]:
     return {cells.nth(index).get_attribute("data-cell") or "" for index in range(cells.count())}
 
 
+def ship_cells(player: Player, ship: str) -> set[str]:
+    """The cells of one of the player's own ships, by the names the page gives them."""
+    cells = player.page.locator(f'#bs-home-sea .bs-cell[aria-label$=": your {ship}"]')
+    return {cells.nth(index).get_attribute("data-cell") or "" for index in range(cells.count())}
+
+
+def open_corner(fleet: set[str]) -> tuple[int, int]:
+    """A cell with open water to its right and below it: room for a destroyer either way."""
+    return next(
+        (r, c)
+        for r in range(SIZE - 1)
+        for c in range(SIZE - 1)
+        if not {f"{r},{c}", f"{r},{c + 1}", f"{r + 1},{c}"} & fleet
+    )
+
+
 def water(fleet: set[str]) -> str:
     return next(f"{r},{c}" for r in range(SIZE) for c in range(SIZE) if f"{r},{c}" not in fleet)
 
@@ -72,6 +88,22 @@ def test_two_guests_play_battleship_to_the_end_without_seeing_each_others_fleet(
     expect(host.page.locator("#bs-home-sea .bs-cell.ship")).to_have_count(9)
     host.click("Ready")
     expect(host.page.locator("#bs-status")).to_contain_text("to place their fleet.")
+    # The friend moves their destroyer by hand: pick it, click open water, turn it.
+    row, column = open_corner(home_fleet(friend))
+    home = friend.page.locator("#bs-home-sea")
+    home.locator(f'.bs-cell[data-cell="{min(ship_cells(friend, "destroyer"))}"]').click()
+    home.locator(f'.bs-cell[data-cell="{row},{column}"]').click()
+    expect(home.locator(f'.bs-cell[data-cell="{row},{column}"]')).to_have_attribute(
+        "aria-label", f"{'ABCDEF'[column]}{row + 1}: your destroyer"
+    )
+    moved = ship_cells(friend, "destroyer")
+    (stern,) = {f"{row + 1},{column}", f"{row},{column + 1}"} - moved
+    friend.click("Turn ship")
+    expect(home.locator(f'.bs-cell[data-cell="{stern}"]')).to_have_attribute(
+        "aria-label", re.compile(": your destroyer$")
+    )
+    assert ship_cells(friend, "destroyer") == {f"{row},{column}", stern}
+    expect(home.locator(".bs-cell.ship")).to_have_count(9)
     friend.click("Ready")
     host_fleet, friend_fleet = home_fleet(host), home_fleet(friend)
     assert len(host_fleet) == len(friend_fleet) == 9
