@@ -150,7 +150,7 @@ def _place(state: State, ctx: Ctx, player: str, kind: str, value: object) -> Non
         board["ships"] = random_ships(state["size"], state["fleet"], ctx.random)
     else:
         board["ready"] = True
-        if all(board["ready"] for board in state["boards"].values()):
+        if all(each["ready"] for each in state["boards"].values()):
             _start_firing(state, ctx)
 
 
