@@ -105,7 +105,7 @@ INSTALLED_APPS = [
 # first, then the others by name, so a game `manage.py startgame` writes there is playable
 # at once. A site adds its own games here, without editing this package
 # (docs/writing-a-game.md); games/rules/__init__.py reads the catalogue from it.
-BUILT_IN_GAMES = ["games.rules.arena", "games.rules.connect_four"]
+BUILT_IN_GAMES = ["games.rules.arena", "games.rules.connect_four", "games.rules.battleship"]
 
 
 def games_in(folder: Path) -> list[str]:

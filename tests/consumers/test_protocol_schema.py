@@ -166,9 +166,20 @@ def recorded(connect) -> Callable[..., Any]:
     return _recorded
 
 
-def watched_match(game: str, alice: object, bob: object) -> Match:
+def watched_match(
+    game: str, alice: object, bob: object, settings: dict[str, Any] | None = None
+) -> Match:
     lobby = lobby_create(host=alice, game=game, allow_spectators=True)
-    return match_create(game=game, settings={}, players=[alice, bob], lobby=lobby)
+    return match_create(game=game, settings=settings or {}, players=[alice, bob], lobby=lobby)
+
+
+BATTLESHIP_SETTINGS = {"size": 8, "fleet": "small"}
+BATTLESHIP_FLEET = {
+    "battleship": [0, 0, "across"],
+    "cruiser": [2, 0, "across"],
+    "destroyer": [4, 0, "down"],
+}
+BATTLESHIP_SHIP_CELLS = ["0,0", "0,1", "0,2", "0,3", "2,0", "2,1", "2,2", "4,0", "5,0"]
 
 
 async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
@@ -239,6 +250,39 @@ async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
         "stale_seq",
         "room_over",
     }
+
+
+async def test_every_frame_of_a_battleship_match_is_in_the_schema(
+    recorded, alice, bob, carol
+) -> None:
+    match = await sync_to_async(watched_match)("battleship", alice, bob, BATTLESHIP_SETTINGS)
+    alice_socket, bob_socket = await recorded(match, alice), await recorded(match, bob)
+    carol_socket = await recorded(match, carol)
+    for socket in (alice_socket, bob_socket, carol_socket):
+        await socket.next("snapshot")
+    sockets = {alice: alice_socket, bob: bob_socket}
+    placing = [
+        (alice, {"random": True}),
+        (alice, {"fleet": BATTLESHIP_FLEET}),
+        (bob, {"fleet": BATTLESHIP_FLEET}),
+        (alice, {"ready": True}),
+        (bob, {"ready": True}),
+    ]
+    for player, data in placing:
+        await bob_socket.acked(player, await sockets[player].play(data))
+    # Alice misses, Bob hits twice (and fires again) then misses; Alice sinks every ship.
+    shots = [(alice, [5, 5]), (bob, [4, 0]), (bob, [5, 0]), (bob, [5, 5])]
+    shots += [(alice, [int(n) for n in cell.split(",")]) for cell in BATTLESHIP_SHIP_CELLS]
+    for player, target in shots:
+        await bob_socket.acked(player, await sockets[player].play({"fire": target}))
+
+    for socket in (alice_socket, bob_socket, carol_socket):
+        end = await socket.next("end")
+        assert end["result"]["scores"] == {str(alice.pk): 3, str(bob.pk): 1}
+        validator("battleship_result").validate(end["result"])
+        assert await socket.closed() == protocol.CLOSE_ROOM_OVER
+        assert socket.state is not None
+        assert socket.state["phase"] == "over"
 
 
 async def test_every_frame_of_an_arena_match_is_in_the_schema(
@@ -415,6 +459,14 @@ GAME_REFUSES = {
         ({"column": "3"}, "bad_column"),
         ({"column": True}, "bad_column"),
         ({"column": 3, "row": 0}, "unknown_input"),
+    ],
+    "battleship": [
+        ({"ready": False}, "unknown_input"),
+        ({"random": "yes"}, "unknown_input"),
+        ({"shoot": [0, 0]}, "unknown_input"),
+        ({"fire": [0, 0], "ready": True}, "unknown_input"),
+        ({"fleet": [[0, 0, "across"]]}, "bad_fleet"),
+        ({"fleet": {"carrier": [0, 0, "up"]}}, "bad_fleet"),
     ],
     "arena": [
         ({"dir": [1.5, 0]}, "bad_direction"),

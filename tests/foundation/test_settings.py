@@ -174,12 +174,17 @@ def test_unset_games_are_every_module_in_games_rules_built_in_games_first(
     load, tmp_path: Path
 ) -> None:
     settings = load(DEBUG="True")
-    assert settings["GAMES"] == ["games.rules.arena", "games.rules.connect_four"]
-    for name in ("__init__", "base", "zebra", "arena", "connect_four", "abacus"):
+    assert settings["GAMES"] == [
+        "games.rules.arena",
+        "games.rules.connect_four",
+        "games.rules.battleship",
+    ]
+    for name in ("__init__", "base", "zebra", "arena", "battleship", "connect_four", "abacus"):
         (tmp_path / f"{name}.py").touch()
     assert settings["games_in"](tmp_path) == [
         "games.rules.arena",
         "games.rules.connect_four",
+        "games.rules.battleship",
         "games.rules.abacus",
         "games.rules.zebra",
     ]

@@ -92,7 +92,8 @@ def test_the_installed_startgame_writes_a_game_where_it_runs(
         check=False,
     )
     assert wrote.returncode == 0, wrote.stderr
-    assert "GAMES=games.rules.arena,games.rules.connect_four,tic_tac_toe" in wrote.stdout
+    built_in = "games.rules.arena,games.rules.connect_four,games.rules.battleship"
+    assert f"GAMES={built_in},tic_tac_toe" in wrote.stdout
     assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.*")) == [
         "static/js/games/tic_tac_toe.js",
         "test_tic_tac_toe.py",

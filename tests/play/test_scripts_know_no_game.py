@@ -28,7 +28,11 @@ def registered(module: Path) -> tuple[str, set[str]]:
 
 
 def test_there_is_a_module_for_each_built_in_game() -> None:
-    assert [module.name for module in GAME_MODULES] == ["arena.js", "connect_four.js"]
+    assert [module.name for module in GAME_MODULES] == [
+        "arena.js",
+        "battleship.js",
+        "connect_four.js",
+    ]
 
 
 @pytest.mark.parametrize("module", GAME_MODULES, ids=lambda module: module.stem)

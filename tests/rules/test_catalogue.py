@@ -15,16 +15,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from games.checks import games_setting
-from games.rules import CATALOGUE, GAMES, arena, connect_four
+from games.rules import CATALOGUE, GAMES, arena, battleship, connect_four
 from tests.servers import ROOT
 
-BUILT_IN = ["games.rules.arena", "games.rules.connect_four"]
+BUILT_IN = ["games.rules.arena", "games.rules.connect_four", "games.rules.battleship"]
 EXAMPLE = "tests.harness.example_game"
 
 
 def test_by_default_the_catalogue_offers_the_built_in_games() -> None:
-    assert CATALOGUE == {"arena": arena.GAME, "connect_four": connect_four.GAME}
-    assert [game.slug for game in GAMES] == ["arena", "connect_four"]
+    assert CATALOGUE == {
+        "arena": arena.GAME,
+        "connect_four": connect_four.GAME,
+        "battleship": battleship.GAME,
+    }
+    assert [game.slug for game in GAMES] == ["arena", "connect_four", "battleship"]
 
 
 def test_the_catalogue_offers_the_games_of_the_setting_in_its_order(settings: Any) -> None:

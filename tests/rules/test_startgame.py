@@ -20,7 +20,7 @@ from games.rules import CATALOGUE
 from games.testing import GameHarness
 from tests.servers import ROOT, checkout_with_a_new_game
 
-BUILT_IN = ["games.rules.arena", "games.rules.connect_four"]
+BUILT_IN = ["games.rules.arena", "games.rules.connect_four", "games.rules.battleship"]
 
 
 def start_game(*args: str, **options: Any) -> str:
