@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-CHAT_MAX_LENGTH = 300
+from games.chat import CHAT_MAX_LENGTH
+
 NAME_MAX_LENGTH = 60
 
 MESSAGES = {
