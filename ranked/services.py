@@ -17,6 +17,7 @@ rematch, match history and ratings work as for any lobby's match.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,6 +114,9 @@ def queue_join(*, user: User, game: str, holder: str = "") -> QueueEntry:
         window=settings.RANKED_JOIN_WINDOW_SECONDS,
         message="Too many joins of the ranked queue. Wait, then try again.",
     )
+    # The place first, then the user, as the matching locks them: a join and a match
+    # of the same user wait for each other instead of deadlocking.
+    QueueEntry.objects.select_for_update().filter(user=user).first()
     lock_user(user)
     if match_players_busy(users=[user]):
         raise LobbyError("IN_ANOTHER_MATCH")
@@ -193,7 +197,7 @@ def queue_match(*, game: str, now: datetime | None = None) -> list[Match]:
     started = []
     with transaction.atomic():
         entries = list(
-            QueueEntry.objects.select_for_update(skip_locked=True)
+            QueueEntry.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(game=game, match__isnull=True)
             .select_related("user")
             .order_by("joined_at", "pk")
@@ -241,11 +245,8 @@ def _start(game: str, entries: list[QueueEntry]) -> Match | None:
     user_ids = [entry.user_id for entry in entries]
     logger.info("ranked %s: match %s for users %s", game, match.pk, user_ids)
     for user_id in user_ids:
-        transaction.on_commit(
-            lambda user_id=user_id: group_send_quietly(
-                user_group(user_id), {"type": "queue.matched"}
-            )
-        )
+        tell = functools.partial(group_send_quietly, user_group(user_id), {"type": "queue.matched"})
+        transaction.on_commit(tell)
     return match
 
 
