@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "lobby",
     "games",
     "ratings",
+    "ranked",
 ]
 
 # The games on offer: the dotted paths of their rules modules, in the order lobbies list
@@ -376,6 +377,21 @@ MAX_SPECTATORS = envint("MAX_SPECTATORS", "50", minimum=0)
 RATING_PROVISIONAL_GAMES = envint("RATING_PROVISIONAL_GAMES", "5", minimum=0)
 # Open lobbies with no change for this long are closed by `manage.py close_idle_lobbies`.
 LOBBY_IDLE_SECONDS = envint("LOBBY_IDLE_SECONDS", "1800", minimum=60)
+# The ranked queue (ranked/): a player is matched with others whose rating lies within
+# their window, which starts at RANKED_WINDOW_START rating points either side and widens
+# by RANKED_WINDOW_PER_SECOND for each second waited, up to RANKED_WINDOW_MAX.
+RANKED_WINDOW_START = envint("RANKED_WINDOW_START", "100", minimum=0)
+RANKED_WINDOW_PER_SECOND = envint("RANKED_WINDOW_PER_SECOND", "10", minimum=0)
+RANKED_WINDOW_MAX = envint("RANKED_WINDOW_MAX", "1000", minimum=0)
+# A match starts when the game's most players are found; once the longest waiting of them
+# waited this long, with the game's fewest.
+RANKED_FULL_WAIT_SECONDS = envint("RANKED_FULL_WAIT_SECONDS", "20", minimum=0)
+# A queued player not heard from for this long (no queue socket, no GET /api/queue/) is
+# taken out of the queue.
+RANKED_PRESENCE_SECONDS = envint("RANKED_PRESENCE_SECONDS", "30", minimum=5)
+# Joins of the queue a user may make per window (API and socket together).
+RANKED_JOINS_PER_WINDOW = envint("RANKED_JOINS_PER_WINDOW", "10", minimum=1)
+RANKED_JOIN_WINDOW_SECONDS = envint("RANKED_JOIN_WINDOW_SECONDS", "60", minimum=1)
 # Lobby chat: messages a user may send per window.
 LOBBY_CHAT_MESSAGES_PER_WINDOW = envint("LOBBY_CHAT_MESSAGES_PER_WINDOW", "5", minimum=1)
 LOBBY_CHAT_WINDOW_SECONDS = envint("LOBBY_CHAT_WINDOW_SECONDS", "10", minimum=1)

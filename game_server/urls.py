@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("games.urls")),
     path("", include("lobby.urls")),
     path("", include("ratings.urls")),
+    path("", include("ranked.urls")),
 ]

@@ -28,8 +28,10 @@ from prometheus_client import Gauge
 
 from game_server import metrics
 from games import protocol, services
+from games.chat import CHAT_MAX_LENGTH, ChatRefused, chat_count, chat_text
 from games.engine.delivery import (
     LAYER_ERRORS,
+    frame_message,
     group_name,
     spectators_group_name,
     user_group_name,
@@ -56,6 +58,13 @@ REFUSALS = {
         "This game has as many spectators as it takes. Try again later.",
     ),
 }
+# A refused chat line's error code and words, by the chat rules' refusal (games/chat.py).
+CHAT_REFUSALS = {
+    "empty": ("chat_empty", "Write something first."),
+    "too_long": ("chat_too_long", f"A chat line has at most {CHAT_MAX_LENGTH} characters."),
+    "bad_text": ("chat_bad_text", "A chat line cannot contain control characters."),
+    "rate_limited": ("chat_rate_limited", "Too many chat lines: wait {retry_after} s."),
+}
 
 
 class PlayerConsumer(AsyncWebsocketConsumer):
@@ -66,6 +75,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     spectator = False
     # The user's id, as the room names players and spectators.
     user_id = ""
+    # Whether this socket may chat: a player, or a spectator when the lobby lets them.
+    may_chat = False
     # The open sockets' count this one is in, once it has a seat or watches.
     counted_in: Gauge | None = None
 
@@ -138,8 +149,12 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.user_group = user_group_name(room_id, user.pk)
         if access == "player":
             self.player = self.user_id
+            self.may_chat = True
         else:
             self.spectator = True
+            self.may_chat = await sync_to_async(services.match_spectators_may_chat)(
+                match_id=room_id
+            )
         self.room = room
         self.counted_in = metrics.SOCKETS_OPEN.labels("spectator" if self.spectator else "player")
         self.counted_in.inc()
@@ -240,6 +255,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if isinstance(frame, protocol.Ping):
             pong = {"type": "pong", "t": frame.t, "tick": self.room.tick}
             await self.send(text_data=dumps(pong))
+        elif isinstance(frame, protocol.ChatLine | protocol.Reaction):
+            await self._chat(frame)
         elif not self._within_rate(now):
             metrics.INPUTS_RATE_LIMITED.inc()
             if self._rate_limited_second != self._second:
@@ -253,6 +270,32 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
         else:
             await self._to_room(self.room.submit(self.player, frame.seq, frame.data))
+
+    async def _chat(self, frame: protocol.ChatLine | protocol.Reaction) -> None:
+        """A chat line or reaction, to every socket of the room (players and spectators)
+        through the room's group: beside the room's loop, never one of its inputs."""
+        assert self.room is not None
+        if not self.may_chat:
+            await self._send_error("chat_not_allowed", "Spectators of this match cannot chat.")
+            return
+        try:
+            line: dict[str, Any] = (
+                {"type": "chat", "text": chat_text(frame.text)}
+                if isinstance(frame, protocol.ChatLine)
+                else {"type": "reaction", "reaction": frame.reaction}
+            )
+            await sync_to_async(chat_count)(user_id=self.user_id)
+        except ChatRefused as refused:
+            code, words = CHAT_REFUSALS[refused.code]
+            await self._send_error(code, words.format(retry_after=refused.retry_after))
+            return
+        line.update(
+            tick=self.room.tick,
+            user_id=self.user_id,
+            name=self.viewer_name,
+            spectator=self.spectator,
+        )
+        await self._to_room(self.channel_layer.group_send(self.group, frame_message(dumps(line))))
 
     async def _to_room(self, call: Awaitable[None]) -> None:
         """An input or request that cannot reach the room costs itself, not the socket."""

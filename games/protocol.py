@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from games.chat import REACTIONS
+
 MAX_FRAME_CHARACTERS = 1024
 MAX_INPUT_KEYS = 8
 MAX_LIST_ITEMS = 8
@@ -52,7 +54,21 @@ class Ping:
     t: float
 
 
-ClientFrame = InputFrame | SnapshotRequest | Ping
+@dataclass(frozen=True)
+class ChatLine:
+    """A chat line to everyone in the room; its text is checked by games/chat.py."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One of the quick reactions (`REACTIONS`), to everyone in the room."""
+
+    reaction: str
+
+
+ClientFrame = InputFrame | SnapshotRequest | Ping | ChatLine | Reaction
 
 
 def parse_client_frame(text: str | None) -> ClientFrame:
@@ -78,7 +94,17 @@ def parse_client_frame(text: str | None) -> ClientFrame:
         if type(t) not in (int, float):
             raise ProtocolError("bad_frame", "A ping carries a number t.")
         return Ping(t)
-    raise ProtocolError("unknown_type", "Frame types are input, snapshot and ping.")
+    if kind == "chat":
+        text = frame.get("text")
+        if type(text) is not str:
+            raise ProtocolError("bad_frame", "A chat frame carries a string text.")
+        return ChatLine(text)
+    if kind == "reaction":
+        reaction = frame.get("reaction")
+        if reaction not in REACTIONS:
+            raise ProtocolError("unknown_reaction", f"Reactions are {', '.join(REACTIONS)}.")
+        return Reaction(reaction)
+    raise ProtocolError("unknown_type", "Frame types are input, snapshot, ping, chat and reaction.")
 
 
 def _input(frame: dict[str, Any]) -> InputFrame:

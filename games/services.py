@@ -142,6 +142,12 @@ def match_may_watch(*, match_id: object, user_id: int) -> bool:
     )
 
 
+def match_spectators_may_chat(*, match_id: str) -> bool:
+    """Whether the match's lobby lets its spectators chat (it cannot change while the
+    lobby is in a game, so a spectator's socket asks once)."""
+    return Match.objects.filter(pk=match_id, lobby__spectators_may_chat=True).exists()
+
+
 def match_access(*, match_id: str, user_id: int) -> str:
     """What a user may do in a match's room: "player" (a seat) or "spectator" (may watch),
     or why neither: "no_such_room", "room_over", "kicked" (seated, but the lobby's host

@@ -36,6 +36,8 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
         "lobby_code": lobby.code if lobby is not None else "",
         # The lobby's host may remove whoever watches (the lobby's kick, docs/api.md).
         "viewer_is_host": lobby is not None and lobby.host_id == request.user.pk,
+        # Players chat; spectators when the lobby lets them (docs/protocol.md, chat).
+        "may_chat": seated or (watching and lobby is not None and lobby.spectators_may_chat),
     }
     # A page for someone who may neither play nor watch says so, with its status too.
     status = 200 if seated or watching else 403

@@ -53,6 +53,7 @@ class LobbyAdmin(admin.ModelAdmin):
         "players",
         "is_public",
         "allow_spectators",
+        "spectators_may_chat",
         "created_at",
     )
     list_filter = ("state", "game", "is_public", "allow_spectators")

@@ -46,6 +46,7 @@ from lobby.auth import SOCKET_TICKET_SECONDS, bearer_token, socket_ticket_create
 from lobby.forms import DisplayNameForm, LogInForm
 from lobby.models import User
 from lobby.services import LobbyError
+from ranked import api as ranked_api
 from ratings import api as ratings_api
 
 GUESTS_LIMITED = "Too many guests were made from your network. Wait, then try again."
@@ -63,6 +64,7 @@ lobby_api = LobbyApi(
 )
 lobby_api.add_router("", api_lobbies.router)
 lobby_api.add_router("/leaderboards/", ratings_api.router)
+lobby_api.add_router("/queue/", ranked_api.router)
 
 
 def _user_json(user: User) -> dict[str, Any]:

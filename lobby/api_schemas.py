@@ -24,7 +24,9 @@ STATUS = {
     "NOT_MEMBER": 403,
     "LOBBY_NOT_FOUND": 404,
     "GAME_NOT_FOUND": 404,
+    "NOT_QUEUED": 404,
     "METHOD_NOT_ALLOWED": 405,
+    "ALREADY_QUEUED": 409,
     "IN_ANOTHER_MATCH": 409,
     "LOBBY_FULL": 409,
     "NOT_READY": 409,
@@ -70,6 +72,9 @@ class LobbyCreateBody(RequestBody):
     allow_spectators: bool | None = Field(
         None, description="Users without a seat may watch (default false)."
     )
+    spectators_may_chat: bool | None = Field(
+        None, description="Spectators may chat during the matches (default false)."
+    )
 
 
 class ReadyBody(RequestBody):
@@ -82,6 +87,7 @@ class LobbySettingsBody(RequestBody):
     max_players: int | None = None
     public: bool | None = None
     allow_spectators: bool | None = None
+    spectators_may_chat: bool | None = None
 
 
 class TargetBody(RequestBody):
@@ -184,6 +190,7 @@ class LobbySnapshot(Schema):
     max_players: int
     public: bool
     allow_spectators: bool
+    spectators_may_chat: bool
     state: LobbyState
     host_id: int | None
     settings: dict[str, Any]

@@ -278,6 +278,11 @@ class LobbyForm(forms.Form):
         initial=False,
         label="Spectators: whoever can see this lobby may watch its games",
     )
+    spectators_may_chat = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Spectators may chat during the games",
+    )
 
     def __init__(self, *args: Any, game: GameDef, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -297,6 +302,7 @@ class LobbyForm(forms.Form):
             "name": lobby.name,
             "public": lobby.is_public,
             "allow_spectators": lobby.allow_spectators,
+            "spectators_may_chat": lobby.spectators_may_chat,
             "max_players": lobby.max_players,
         }
         initial.update({f"setting_{name}": value for name, value in lobby.settings.items()})

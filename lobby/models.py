@@ -67,6 +67,8 @@ class Lobby(models.Model):
     is_public = models.BooleanField(default=True)
     # Users without a seat may watch its matches (docs/protocol.md, Spectators).
     allow_spectators = models.BooleanField(default=False)
+    # Spectators may chat during its matches, as players do (docs/protocol.md, chat).
+    spectators_may_chat = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State, default=State.OPEN, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves on every change; lobbies idle for longer than LOBBY_IDLE_SECONDS close.

@@ -256,6 +256,7 @@ def _lobby_fields(form: LobbyForm) -> dict[str, object]:
         "max_players": form.cleaned_data["max_players"],
         "public": form.cleaned_data["public"],
         "allow_spectators": form.cleaned_data["allow_spectators"],
+        "spectators_may_chat": form.cleaned_data["spectators_may_chat"],
     }
 
 

@@ -96,6 +96,13 @@ def rating_record(*, match: Match) -> list[RatingChange]:
     return changes
 
 
+def rating_shown(*, user: User, game: str) -> int:
+    """The user's shown rating in a game: a newcomer's until a match of it was rated."""
+    shown = Rating.objects.filter(user=user, game=game).values_list("displayed", flat=True)
+    rating = shown.first()
+    return displayed(MODEL.mu, MODEL.sigma) if rating is None else rating
+
+
 def _locked_ratings(*, game: str, user_ids: list[int]) -> dict[int, Rating]:
     """The players' ratings in a game, created for newcomers, locked until the end of the
     transaction."""

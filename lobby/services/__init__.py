@@ -23,8 +23,10 @@ This package is their one front door; its modules split them by job:
 
 from __future__ import annotations
 
-from lobby.services.announce import LOBBY_LIST_GROUP, lobby_group
+from lobby.services.announce import LOBBY_LIST_GROUP, group_send_quietly, lobby_group
+from lobby.services.changes import lock_user
 from lobby.services.chat import lobby_chat
+from lobby.services.cleaning import game_named
 from lobby.services.errors import CHAT_MAX_LENGTH, MESSAGES, LobbyError
 from lobby.services.idle import IdleSweep, lobby_close_idle, lobby_close_idle_if_due
 from lobby.services.lifecycle import lobby_close, lobby_create, lobby_update_settings
@@ -44,7 +46,7 @@ from lobby.services.membership import (
     lobby_set_ready,
     lobby_transfer_host,
 )
-from lobby.services.rates import lobby_action_count
+from lobby.services.rates import lobby_action_count, within_rate
 from lobby.services.snapshots import (
     list_row_id,
     lobby_list_public,
@@ -62,7 +64,9 @@ __all__ = [
     "LobbyError",
     "api_token_create",
     "current_match",
+    "game_named",
     "game_of",
+    "group_send_quietly",
     "list_row_id",
     "lobby_action_count",
     "lobby_chat",
@@ -84,8 +88,10 @@ __all__ = [
     "lobby_summary",
     "lobby_transfer_host",
     "lobby_update_settings",
+    "lock_user",
     "membership_current",
     "membership_of",
     "play_url",
     "token_hash",
+    "within_rate",
 ]

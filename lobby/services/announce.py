@@ -21,7 +21,8 @@ def lobby_group(lobby_id: int) -> str:
     return f"lobby-{lobby_id}"
 
 
-def _group_send(group: str, message: dict[str, Any]) -> None:
+def group_send_quietly(group: str, message: dict[str, Any]) -> None:
+    """Sends to a channel-layer group; a failure is logged, never raised."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -56,9 +57,9 @@ def announce(lobby: Lobby, event: str, *, was_listed: bool = False, **extra: Any
     lobby_id = lobby.id
 
     def send() -> None:
-        _group_send(lobby_group(lobby_id), {"type": "lobby.event", "event": payload})
+        group_send_quietly(lobby_group(lobby_id), {"type": "lobby.event", "event": payload})
         if row is not None:
-            _group_send(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": row})
+            group_send_quietly(LOBBY_LIST_GROUP, {"type": "lobby.list.changed", "lobby": row})
 
     transaction.on_commit(send)
 
@@ -66,4 +67,6 @@ def announce(lobby: Lobby, event: str, *, was_listed: bool = False, **extra: Any
 def announce_to_members(lobby_id: int, event: dict[str, Any]) -> None:
     """After commit: an event for the lobby's members alone, such as a chat line."""
     group = lobby_group(lobby_id)
-    transaction.on_commit(lambda: _group_send(group, {"type": "lobby.event", "event": event}))
+    transaction.on_commit(
+        lambda: group_send_quietly(group, {"type": "lobby.event", "event": event})
+    )

@@ -3,18 +3,13 @@ cleaned, or refused with LobbyError."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
+from games.chat import has_control_characters
 from games.rules import CATALOGUE
 from games.rules.base import GameDef, SettingsError
 from lobby.models import User
 from lobby.services.errors import NAME_MAX_LENGTH, LobbyError
-
-
-def has_control_characters(text: str) -> bool:
-    """NUL (which PostgreSQL cannot store) and the other C0 and C1 control characters."""
-    return any(unicodedata.category(character) == "Cc" for character in text)
 
 
 def game_named(slug: str) -> GameDef:

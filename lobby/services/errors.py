@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-CHAT_MAX_LENGTH = 300
+from games.chat import CHAT_MAX_LENGTH
+
 NAME_MAX_LENGTH = 60
 
 MESSAGES = {
+    "ALREADY_QUEUED": "You are already in the ranked queue.",
     "AUTH_REQUIRED": "Log in or play as a guest first.",
     "BAD_REQUEST": "The request is not one this server understands.",
     "BAD_MAX_PLAYERS": "That number of players does not fit this game or this lobby.",
@@ -21,6 +23,7 @@ MESSAGES = {
     "LOBBY_NOT_FOUND": "There is no open lobby with that code.",
     "NOT_HOST": "Only the host can do that.",
     "NOT_MEMBER": "You are not in this lobby.",
+    "NOT_QUEUED": "You are not in the ranked queue.",
     "NOT_READY": "Everyone except the host must be ready before the game starts.",
     "RATE_LIMITED": "You are sending messages too fast. Wait a few seconds.",
     "TOO_FEW_PLAYERS": "There are not enough players for this game yet.",

@@ -46,6 +46,7 @@ def lobby_create(
     max_players: int | None = None,
     is_public: bool = True,
     allow_spectators: bool = False,
+    spectators_may_chat: bool = False,
 ) -> Lobby:
     """An open lobby with the host seated; the host leaves any lobby they were in."""
     definition = game_named(game)
@@ -63,6 +64,7 @@ def lobby_create(
         max_players=cleaned_max,
         is_public=is_public,
         allow_spectators=allow_spectators,
+        spectators_may_chat=spectators_may_chat,
     )
     seat_user(lobby, host)
     announce(lobby, "created")
@@ -80,6 +82,7 @@ def lobby_update_settings(
     max_players: int | None = None,
     is_public: bool | None = None,
     allow_spectators: bool | None = None,
+    spectators_may_chat: bool | None = None,
 ) -> Lobby:
     """The host changes the lobby while it is open; everyone's ready flag is cleared."""
     lobby = lock(lobby.pk)
@@ -99,8 +102,18 @@ def lobby_update_settings(
         lobby.is_public = bool(is_public)
     if allow_spectators is not None:
         lobby.allow_spectators = bool(allow_spectators)
+    if spectators_may_chat is not None:
+        lobby.spectators_may_chat = bool(spectators_may_chat)
     lobby.memberships.update(is_ready=False)
-    touch(lobby, "settings", "max_players", "name", "is_public", "allow_spectators")
+    touch(
+        lobby,
+        "settings",
+        "max_players",
+        "name",
+        "is_public",
+        "allow_spectators",
+        "spectators_may_chat",
+    )
     announce(lobby, "settings", was_listed=was_listed)
     return lobby
 

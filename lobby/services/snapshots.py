@@ -40,6 +40,7 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         "max_players": lobby.max_players,
         "public": lobby.is_public,
         "allow_spectators": lobby.allow_spectators,
+        "spectators_may_chat": lobby.spectators_may_chat,
         "state": lobby.state,
         "host_id": lobby.host_id,
         "settings": lobby.settings,

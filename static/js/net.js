@@ -57,7 +57,8 @@
  * @typedef {(
  *   "text_only"|"too_large"|"bad_json"|"bad_frame"|"unknown_type"|"bad_seq"|"bad_input"|
  *   "rate_limited"|"flooding"|"not_authenticated"|"no_such_room"|"room_over"|"not_a_player"|
- *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|string
+ *   "kicked"|"spectators_full"|"replaced"|"unavailable"|"spectator"|"stale_seq"|"chat_empty"|
+ *   "chat_too_long"|"chat_bad_text"|"chat_not_allowed"|"chat_rate_limited"|"unknown_reaction"|string
  * )} ErrorCode
  */
 
@@ -87,8 +88,27 @@
  */
 
 /**
+ * One of the quick reactions.
+ * @typedef {"gg"|"nice"|"oops"|"hello"} Reaction
+ */
+
+/**
+ * A chat line to everyone in the room; answered with a ChatFrame to every socket of it.
+ * @typedef {object} ChatRequestFrame
+ * @property {"chat"} type
+ * @property {string} text 1 to 300 characters once trimmed, no control characters.
+ */
+
+/**
+ * A quick reaction to everyone in the room; answered with a ReactionFrame.
+ * @typedef {object} ReactionRequestFrame
+ * @property {"reaction"} type
+ * @property {Reaction} reaction
+ */
+
+/**
  * A frame this client sends.
- * @typedef {InputFrame|SnapshotRequestFrame|PingFrame} ClientFrame
+ * @typedef {InputFrame|SnapshotRequestFrame|PingFrame|ChatRequestFrame|ReactionRequestFrame} ClientFrame
  */
 
 /**
@@ -160,8 +180,30 @@
  */
 
 /**
+ * A chat line someone in the room sent. The text is theirs: show it as text only.
+ * @typedef {object} ChatFrame
+ * @property {"chat"} type
+ * @property {number} tick
+ * @property {PlayerId} user_id
+ * @property {string} name
+ * @property {boolean} spectator True when the sender watches.
+ * @property {string} text
+ */
+
+/**
+ * A quick reaction someone in the room sent.
+ * @typedef {object} ReactionFrame
+ * @property {"reaction"} type
+ * @property {number} tick
+ * @property {PlayerId} user_id
+ * @property {string} name
+ * @property {boolean} spectator
+ * @property {Reaction} reaction
+ */
+
+/**
  * A frame the server sends.
- * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame} ServerFrame
+ * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame|ChatFrame|ReactionFrame} ServerFrame
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -193,6 +235,12 @@ const ERROR_WORDS = {
   kicked: "You were removed from this game by the host.",
   spectators_full: "This game has as many spectators as it can take. Trying again shortly.",
   unavailable: "The server lost its connection for a moment. If a move did not take, play it again.",
+  chat_empty: "Write something first.",
+  chat_too_long: "A chat message has at most 300 characters.",
+  chat_bad_text: "A chat message cannot contain control characters.",
+  chat_not_allowed: "Spectators cannot chat in this game.",
+  chat_rate_limited: "You are chatting too fast. Wait a few seconds.",
+  unknown_reaction: "That reaction is not one this game knows.",
 };
 
 /**
@@ -364,6 +412,31 @@ export class Connection {
     return seq;
   }
 
+  /**
+   * Sends a ChatRequestFrame; the line comes back as a "chat" event once it went out.
+   * @param {string} text
+   * @returns {boolean} Whether it was sent (false while not connected).
+   */
+  sendChat(text) {
+    return this._sendOpen({ type: "chat", text });
+  }
+
+  /**
+   * Sends a ReactionRequestFrame; it comes back as a "reaction" event.
+   * @param {Reaction} reaction
+   * @returns {boolean} Whether it was sent.
+   */
+  sendReaction(reaction) {
+    return this._sendOpen({ type: "reaction", reaction });
+  }
+
+  /** @param {ClientFrame} frame */
+  _sendOpen(frame) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
   // Inputs sent but not yet acknowledged, oldest first.
   unacked() {
     return this._sent;
@@ -494,6 +567,16 @@ export class Connection {
   _setSpectators(spectators) {
     this.spectators = spectators;
     this._emit("spectators", spectators);
+  }
+
+  /** @param {ChatFrame} frame */
+  _on_chat(frame) {
+    this._emit("chat", frame);
+  }
+
+  /** @param {ReactionFrame} frame */
+  _on_reaction(frame) {
+    this._emit("reaction", frame);
   }
 
   /** @param {ErrorFrame} frame */

@@ -14,6 +14,12 @@ const spectatorsBox = document.getElementById("play-spectators");
 const spectatorsList = document.getElementById("play-spectators-list");
 let alertTimer = null;
 
+// The quick reactions (docs/protocol.md, reaction) and their words.
+const REACTIONS = { gg: "GG", nice: "Nice!", oops: "Oops", hello: "Hello" };
+// Lines shown over the game at once; older ones go, and each fades out by itself (play.css).
+const CHAT_LINES_SHOWN = 6;
+const CHAT_LINE_MS = 8000;
+
 export function showAlert(words, { sticky = false } = {}) {
   alertLine.textContent = words;
   alertLine.hidden = false;
@@ -80,6 +86,78 @@ async function removeSpectator(button, spectator) {
   }
 }
 
+// A chat line or reaction over the game. Every piece is set with textContent: the text is
+// whatever its sender wrote.
+function showChatLine(frame, words) {
+  const log = document.getElementById("play-chat-log");
+  const item = document.createElement("li");
+  const name = document.createElement("span");
+  name.className = "play-chat-name";
+  const who = frame.spectator ? `${frame.name} (watching)` : frame.name;
+  name.textContent = frame.user_id === root.dataset.playerId ? `${who} (you)` : who;
+  const text = document.createElement("span");
+  text.textContent = words;
+  if (frame.type === "reaction") text.className = "play-chat-reaction";
+  item.append(name, text);
+  log.append(item);
+  while (log.children.length > CHAT_LINES_SHOWN) log.firstElementChild.remove();
+  setTimeout(() => item.remove(), CHAT_LINE_MS);
+}
+
+// The chat form under the game. Enter (when no control has the focus) opens it; in it,
+// Enter sends and Escape clears, and both hand the keys back to the game. The games
+// ignore keys typed into an input, so a message does not steer.
+function setUpChat(net) {
+  const form = document.getElementById("play-chat");
+  const input = document.getElementById("play-chat-input");
+  const reactions = document.getElementById("play-reactions");
+  // The line sent last: put back in the input if the server refuses it.
+  let pending = "";
+  for (const [reaction, words] of Object.entries(REACTIONS)) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = words;
+    button.dataset.reaction = reaction;
+    button.addEventListener("click", () => {
+      if (!net.sendReaction(reaction)) showAlert("Not connected: the reaction was not sent.");
+    });
+    reactions.append(button);
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    if (!net.sendChat(text)) {
+      showAlert("Not connected: your message was kept. Send it again in a moment.");
+      return;
+    }
+    pending = input.value;
+    input.value = "";
+    input.blur();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      input.value = "";
+      input.blur();
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.defaultPrevented) return;
+    if (event.target.closest && event.target.closest("input, textarea, select, button, a")) return;
+    event.preventDefault();
+    input.focus();
+  });
+  net.on("chat", (frame) => {
+    if (frame.user_id === root.dataset.playerId) pending = "";
+  });
+  net.on("error", ({ code }) => {
+    if (!code.startsWith("chat_")) return;
+    if (pending && !input.value) input.value = pending;
+    pending = "";
+  });
+}
+
 function showEnd(net, result, endReasons) {
   // An aborted match (ended from the admin, say) has no placements and its own reason.
   document.getElementById("play-end-reason").textContent =
@@ -134,6 +212,9 @@ async function main() {
   net.on("error", ({ words }) => showAlert(words));
   net.on("end", (result) => showEnd(net, result, game.endReasons));
   net.on("spectators", showSpectators);
+  net.on("chat", (frame) => showChatLine(frame, frame.text));
+  net.on("reaction", (frame) => showChatLine(frame, REACTIONS[frame.reaction] || frame.reaction));
+  if (root.dataset.mayChat) setUpChat(net);
   game.start({ root: document.getElementById("play-game"), net, showAlert, playerName });
   // A hidden tab gets no animation frames and few timers, and may be frozen outright (the
   // browser only freezes hidden pages): the connection resyncs when it is shown again.

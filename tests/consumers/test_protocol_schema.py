@@ -183,7 +183,7 @@ BATTLESHIP_SHIP_CELLS = ["0,0", "0,1", "0,2", "0,3", "2,0", "2,1", "2,2", "4,0",
 
 
 async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
-    recorded, alice, bob, carol
+    recorded, alice, bob, carol, fresh_cache
 ) -> None:
     match = await sync_to_async(watched_match)("connect_four", alice, bob)
     alice_socket, bob_socket = await recorded(match, alice), await recorded(match, bob)
@@ -199,6 +199,12 @@ async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
     await carol_socket.next("snapshot")
     await alice_socket.send({"type": "ping", "t": 1234.5})
     assert (await alice_socket.next("pong"))["t"] == 1234.5
+    await alice_socket.send({"type": "chat", "text": "good luck"})
+    await carol_socket.send({"type": "reaction", "reaction": "hello"})
+    await bob_socket.next("chat", text="good luck")
+    await bob_socket.send({"type": "reaction", "reaction": "gg"})
+    await alice_socket.next("reaction", reaction="gg")
+    await carol_socket.next("error", code="chat_not_allowed")
 
     # Alice opens the game again elsewhere: the first socket is replaced.
     first, alice_socket = alice_socket, await recorded(match, alice)
@@ -249,6 +255,7 @@ async def test_every_frame_of_a_connect_four_match_is_in_the_schema(
         "unknown_input",
         "stale_seq",
         "room_over",
+        "chat_not_allowed",
     }
 
 
@@ -286,7 +293,7 @@ async def test_every_frame_of_a_battleship_match_is_in_the_schema(
 
 
 async def test_every_frame_of_an_arena_match_is_in_the_schema(
-    recorded, alice, bob, carol, settings
+    recorded, alice, bob, carol, settings, fresh_cache
 ) -> None:
     settings.SEAT_WINDOW_SECONDS = 0.25
     match = await sync_to_async(watched_match)("arena", alice, bob)
@@ -309,6 +316,12 @@ async def test_every_frame_of_an_arena_match_is_in_the_schema(
         await alice_socket.next("error", code=code, seq=alice_socket.seq)
     await bob_socket.send({"type": "ping", "t": 17})
     await bob_socket.next("pong", t=17)
+    await bob_socket.send({"type": "reaction", "reaction": "nice"})
+    await bob_socket.send({"type": "chat", "text": "so fast"})
+    await carol_socket.next("reaction", reaction="nice")
+    await carol_socket.next("chat", text="so fast")
+    await carol_socket.send({"type": "chat", "text": "go"})
+    await carol_socket.next("error", code="chat_not_allowed")
 
     # Alice leaves for longer than the seat window: arena takes her off the field.
     await alice_socket.socket.disconnect()
@@ -433,6 +446,34 @@ SOCKET_REFUSES = [
         "bad_input",
     ),
 ]
+
+
+async def test_chat_and_reactions_and_their_refusals_are_in_the_schema(
+    recorded, alice, bob, carol, settings, fresh_cache
+) -> None:
+    settings.LOBBY_CHAT_MESSAGES_PER_WINDOW = 2
+    match = await sync_to_async(watched_match)("connect_four", alice, bob)
+    alice_socket, carol_socket = await recorded(match, alice), await recorded(match, carol)
+    await alice_socket.next("snapshot")
+    await carol_socket.next("snapshot")
+    await alice_socket.send({"type": "chat", "text": "good luck"})
+    await alice_socket.send({"type": "reaction", "reaction": "hello"})
+    await alice_socket.send({"type": "reaction", "reaction": "gg"})
+    for socket in (alice_socket, carol_socket):
+        assert (await socket.next("chat"))["text"] == "good luck"
+        assert (await socket.next("reaction"))["reaction"] == "hello"
+    await alice_socket.next("error", code="chat_rate_limited")
+    await carol_socket.send({"type": "chat", "text": "may I?"})
+    await carol_socket.next("error", code="chat_not_allowed")
+    for frame, code in [
+        ({"type": "chat", "text": " "}, "chat_empty"),
+        ({"type": "chat", "text": "x" * 301}, "chat_too_long"),
+        ({"type": "chat", "text": "a\x00b"}, "chat_bad_text"),
+        ({"type": "reaction", "reaction": "boo"}, "unknown_reaction"),
+    ]:
+        await alice_socket.socket.send_to(text_data=orjson.dumps(frame).decode())
+        await alice_socket.next("error", code=code)
+        assert not CLIENT_FRAME.is_valid(frame), frame
 
 
 async def test_what_the_socket_refuses_the_schema_refuses(recorded, alice, bob) -> None:

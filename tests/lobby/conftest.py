@@ -75,7 +75,9 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     """
     recorder = Sent()
     monkeypatch.setattr(
-        announce, "_group_send", lambda group, message: recorder.messages.append((group, message))
+        announce,
+        "group_send_quietly",
+        lambda group, message: recorder.messages.append((group, message)),
     )
     return recorder
 

@@ -189,6 +189,20 @@ def test_settings_turn_spectators_on_and_off(as_alice, code):
     assert allowed_after({"allow_spectators": False}) is False
 
 
+def test_create_and_settings_let_spectators_chat_only_when_asked(as_alice, as_bob, code):
+    created = as_bob.post("/api/lobbies/", {"game": "arena", "spectators_may_chat": True})
+    assert created.json()["lobby"]["spectators_may_chat"] is True
+
+    def chat_after(body):
+        return as_alice.post(f"/api/lobbies/{code}/settings/", body).json()["lobby"][
+            "spectators_may_chat"
+        ]
+
+    assert chat_after({"name": "quiet"}) is False
+    assert chat_after({"spectators_may_chat": True}) is True
+    assert chat_after({"spectators_may_chat": False}) is False
+
+
 def test_settings_by_a_member_is_not_host(as_bob, code):
     as_bob.post(f"/api/lobbies/{code}/join/")
     response = as_bob.post(f"/api/lobbies/{code}/settings/", {"name": "mine"})

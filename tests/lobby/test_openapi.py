@@ -146,7 +146,7 @@ def test_every_rate_limited_answer_declares_retry_after(openapi):
         for method in path
         if "429" in path[method]["responses"]
     ]
-    assert len(limited) == 14
+    assert len(limited) == 15
     for answer in limited:
         assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
@@ -157,8 +157,11 @@ class Api:
 
     token: str
 
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
     def get(self, url: str) -> Any:
-        return Client().get(url, headers={"Authorization": f"Bearer {self.token}"})
+        return Client().get(url, headers=self.headers())
 
     def post(self, url: str, body: Any = None, *, raw: str | None = None) -> Any:
         data = raw if raw is not None else ("" if body is None else body)
@@ -206,6 +209,9 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
+    expect(as_carol.post("/api/queue/", {"game": "connect_four"}), 201)
+    expect(as_carol.get("/api/queue/"), 200)
+    expect(Client().delete("/api/queue/", headers=as_carol.headers()), 200)
     expect(as_carol.post("/api/logout/"), 200)
 
     assert answered == operations(openapi)
@@ -287,6 +293,18 @@ def _quick_play_in_a_game(world: World) -> Any:
     return world.bob.post("/api/quick-play/", {"game": "arena"})
 
 
+def _queued_twice(world: World) -> Any:
+    world.carol.post("/api/queue/", {"game": "arena"})
+    return world.carol.post("/api/queue/", {"game": "arena"})
+
+
+def _over_the_queue_budget(world: World) -> Any:
+    world.settings.RANKED_JOINS_PER_WINDOW = 1
+    world.carol.post("/api/queue/", {"game": "arena"})
+    Client().delete("/api/queue/", headers=world.carol.headers())
+    return world.carol.post("/api/queue/", {"game": "arena"})
+
+
 def _alone(world: World) -> Any:
     code = world.carol.post("/api/lobbies/", {"game": "arena"}).json()["lobby"]["code"]
     return world.carol.post(f"/api/lobbies/{code}/start/")
@@ -320,6 +338,18 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "quick play in a game": (_quick_play_in_a_game, "IN_ANOTHER_MATCH"),
     "unknown game": (lambda w: w.carol.post("/api/quick-play/", {"game": "go"}), "UNKNOWN_GAME"),
     "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
+    "queue twice": (_queued_twice, "ALREADY_QUEUED"),
+    "queue for no game": (lambda w: w.carol.post("/api/queue/", {"game": "go"}), "UNKNOWN_GAME"),
+    "read the queue outside it": (lambda w: w.carol.get("/api/queue/"), "NOT_QUEUED"),
+    "leave the queue outside it": (
+        lambda w: Client().delete("/api/queue/", headers=w.carol.headers()),
+        "NOT_QUEUED",
+    ),
+    "queue while playing": (
+        lambda w: (w.started(), w.bob.post("/api/queue/", {"game": "arena"}))[1],
+        "IN_ANOTHER_MATCH",
+    ),
+    "too many queue joins": (_over_the_queue_budget, "RATE_LIMITED"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
         "BAD_SETTINGS",

@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from tests.servers import ROOT
 
-APPS = ("game_server", "lobby", "games", "ratings")
+APPS = ("game_server", "lobby", "games", "ratings", "ranked")
 
 
 def imported_modules() -> dict[str, str]:

@@ -15,7 +15,7 @@ from tests.servers import ROOT, free_port
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(900)]
 
-APPS = ("game_server", "lobby", "games", "ratings")
+APPS = ("game_server", "lobby", "games", "ratings", "ranked")
 
 
 def checkout_files() -> dict[str, Path]:

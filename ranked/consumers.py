@@ -1,0 +1,113 @@
+"""The queue socket, `/ws/queue/<game>/`: while it is open its user waits in the game's
+ranked queue, and when it closes they leave it (docs/api.md, Ranked queue).
+
+Every `STATUS_SECONDS` it marks the user present, runs the matching for the game and
+tells the user their wait and window; a match found (here or by another process, which
+tells this socket through the user's group) is sent as `matched`, and the socket closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from games.engine.tasks import cancel_and_wait
+from lobby.services import LobbyError
+from ranked.services import queue_join, queue_leave, queue_status, user_group
+
+logger = logging.getLogger(__name__)
+
+STATUS_SECONDS = 2.0
+# The lobby sockets' close codes (docs/api.md): refused, too many, and left.
+CLOSE_REFUSED = 4003
+CLOSE_TOO_MANY = 4029
+CLOSE_LEFT = 4000
+
+
+class QueueConsumer(AsyncJsonWebsocketConsumer):
+    # Whether this socket holds its user's place, to give it back when it closes.
+    holding = False
+    turns: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set to run the next turn now rather than at its time.
+        self.wake = asyncio.Event()
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self._refuse("AUTH_REQUIRED", "Sign in or play as a guest first.")
+            return
+        game = self.scope["url_route"]["kwargs"]["game"]
+        try:
+            await database_sync_to_async(queue_join)(user=user, game=game, holder=self.channel_name)
+        except LobbyError as error:
+            too_many = error.code == "RATE_LIMITED"
+            await self._refuse(
+                error.code,
+                error.message,
+                retry_after=error.retry_after,
+                close_code=CLOSE_TOO_MANY if too_many else CLOSE_REFUSED,
+            )
+            return
+        self.holding = True
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        self.turns = asyncio.get_running_loop().create_task(self._every_turn())
+
+    async def _refuse(
+        self, code: str, message: str, *, retry_after: int = 0, close_code: int = CLOSE_REFUSED
+    ) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if retry_after:
+            frame["retry_after"] = retry_after
+        await self.send_json(frame)
+        await self.close(code=close_code)
+
+    async def _every_turn(self) -> None:
+        while await self._turn():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), STATUS_SECONDS)
+            self.wake.clear()
+
+    async def _turn(self) -> bool:
+        """Tells the user where they stand; False once there is nothing more to say."""
+        place = await database_sync_to_async(queue_status)(
+            user=self.scope["user"], holder=self.channel_name
+        )
+        if place is None:
+            # Another socket of the user took the place (a reload, another tab).
+            self.holding = False
+            await self._refuse(
+                "REPLACED", "The queue goes on in another tab.", close_code=CLOSE_LEFT
+            )
+            return False
+        if place["state"] == "matched":
+            await self.send_json({"type": "matched", **place})
+            await self.close()
+            return False
+        await self.send_json({"type": "queue", **place})
+        return True
+
+    async def queue_matched(self, event: dict[str, Any]) -> None:
+        """Another process found this user's match: say so now, not at the next turn."""
+        self.wake.set()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The client has nothing to say: any frame (a ping) brings the place now."""
+        self.wake.set()
+
+    async def disconnect(self, code: int) -> None:
+        if self.turns is not None:
+            await cancel_and_wait(self.turns)
+        user = self.scope["user"]
+        if self.holding:
+            await self.channel_layer.group_discard(user_group(user.pk), self.channel_name)
+            left = await database_sync_to_async(queue_leave)(user=user, holder=self.channel_name)
+            logger.info("user %s left the ranked queue of %s (socket closed)", user.pk, left)
