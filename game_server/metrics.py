@@ -28,7 +28,7 @@ ROOMS_RUNNING = Gauge(
     multiprocess_mode="livesum",
 )  # fmt: skip
 SOCKETS_OPEN = Gauge(
-    "game_sockets_open", "Open WebSockets, by kind: player, spectator, lobby, lobby_list",
+    "game_sockets_open", "Open WebSockets, by kind: player, spectator, lobby, lobby_list, queue",
     ["kind"], multiprocess_mode="livesum",
 )  # fmt: skip
 

@@ -4,6 +4,10 @@ ranked queue, and when it closes they leave it (docs/api.md, Ranked queue).
 Every `STATUS_SECONDS` it marks the user present, runs the matching for the game and
 tells the user their wait and window; a match found (here or by another process, which
 tells this socket through the user's group) is sent as `matched`, and the socket closes.
+Its frames are bounded as the lobby sockets' are (`BoundedSocket`), a user holds at most
+MAX_LOBBY_SOCKETS_PER_USER of them per process, and a frame from the client brings the
+next turn forward, never closer than `MIN_TURN_SECONDS` to the last: a flood of frames
+cannot drive the matching's locked queries.
 """
 
 from __future__ import annotations
@@ -14,22 +18,25 @@ import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
+from game_server import metrics
+from game_server.limits import SocketSlots
 from games.engine.tasks import cancel_and_wait
+from lobby.consumers import CLOSE_LEFT, CLOSE_REFUSED, CLOSE_TOO_MANY, BoundedSocket
 from lobby.services import LobbyError
 from ranked.services import queue_join, queue_leave, queue_status, user_group
 
 logger = logging.getLogger(__name__)
 
 STATUS_SECONDS = 2.0
-# The lobby sockets' close codes (docs/api.md): refused, too many, and left.
-CLOSE_REFUSED = 4003
-CLOSE_TOO_MANY = 4029
-CLOSE_LEFT = 4000
+MIN_TURN_SECONDS = 0.5
 
 
-class QueueConsumer(AsyncJsonWebsocketConsumer):
+class QueueConsumer(BoundedSocket):
+    slots = SocketSlots()
+    socket_name = "queue"
+    counted_in = metrics.SOCKETS_OPEN.labels("queue")
     # Whether this socket holds its user's place, to give it back when it closes.
     holding = False
     turns: asyncio.Task[None] | None = None
@@ -44,6 +51,8 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope["user"]
         if not user.is_authenticated:
             await self._refuse("AUTH_REQUIRED", "Sign in or play as a guest first.")
+            return
+        if not await self.take_slot(str(user.pk), limit=settings.MAX_LOBBY_SOCKETS_PER_USER):
             return
         game = self.scope["url_route"]["kwargs"]["game"]
         try:
@@ -67,13 +76,15 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
         frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if retry_after:
             frame["retry_after"] = retry_after
+        self._log_refused(code, close_code)
         await self.send_json(frame)
         await self.close(code=close_code)
 
     async def _every_turn(self) -> None:
         while await self._turn():
+            await asyncio.sleep(MIN_TURN_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), STATUS_SECONDS)
+                await asyncio.wait_for(self.wake.wait(), STATUS_SECONDS - MIN_TURN_SECONDS)
             self.wake.clear()
 
     async def _turn(self) -> bool:
@@ -99,8 +110,8 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
         """Another process found this user's match: say so now, not at the next turn."""
         self.wake.set()
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """The client has nothing to say: any frame (a ping) brings the place now."""
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """The client has nothing to say: any frame (a ping) brings the next turn forward."""
         self.wake.set()
 
     async def disconnect(self, code: int) -> None:

@@ -4,6 +4,9 @@ router, on both channel layers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import orjson
 import pytest
 from asgiref.sync import sync_to_async
@@ -158,3 +161,60 @@ async def test_joining_too_often_is_refused_with_the_wait(alice, settings) -> No
     assert refusal["code"] == "RATE_LIMITED"
     assert refusal["retry_after"] >= 1
     assert await close_code(second) == 4029
+
+
+@pytest.mark.usefixtures("layer")
+async def test_a_frame_over_the_limit_is_refused_and_the_socket_leaves_the_queue(
+    alice, settings
+) -> None:
+    socket = await open_queue(alice)
+    await frame(socket)
+
+    await socket.send_to(text_data="x" * (settings.LOBBY_SOCKET_MAX_FRAME_BYTES + 1))
+
+    refusal = await frame(socket)
+    while refusal["type"] == "queue":
+        refusal = await frame(socket)
+    assert refusal["code"] == "FRAME_TOO_LARGE"
+    assert await close_code(socket) == 4009
+    # The close done, the server hears the socket end.
+    await socket.disconnect()
+    assert await entries() == []
+
+
+@pytest.mark.usefixtures("layer")
+async def test_a_flood_of_frames_brings_a_place_at_most_every_half_second(alice) -> None:
+    socket = await open_queue(alice)
+    await frame(socket)
+
+    async def flood() -> None:
+        for _ in range(75):
+            await socket.send_to(text_data="{}")
+            await asyncio.sleep(0.02)
+
+    places = []
+    flooding = asyncio.create_task(flood())
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1.6):
+            while True:
+                places.append(await frame(socket))
+    await flooding
+    # Frames every 20 ms for a second and a half: each brought the next turn forward,
+    # but turns come at most every half second, not once per frame.
+    assert 1 <= len(places) <= 4, places
+    await socket.disconnect()
+
+
+@pytest.mark.usefixtures("layer")
+async def test_more_queue_sockets_than_a_user_may_hold_are_refused(alice, settings) -> None:
+    settings.MAX_LOBBY_SOCKETS_PER_USER = 1
+    first = await open_queue(alice)
+    await frame(first)
+
+    second = await open_queue(alice)
+
+    refusal = await frame(second)
+    assert (refusal["type"], refusal["code"]) == ("error", "TOO_MANY_SOCKETS")
+    assert await close_code(second) == 4029
+    assert await entries() == [(alice.pk, "connect_four")]
+    await first.disconnect()
