@@ -37,6 +37,7 @@ from lobby.models import Lobby, Membership, User
 from lobby.services import (
     LobbyError,
     lobby_action_count,
+    lobby_add_bot,
     lobby_chat,
     lobby_close,
     lobby_create,
@@ -45,6 +46,7 @@ from lobby.services import (
     lobby_leave,
     lobby_lookup,
     lobby_quick_play,
+    lobby_remove_bot,
     lobby_set_ready,
     lobby_start,
     lobby_transfer_host,
@@ -168,6 +170,8 @@ ACTIONS: dict[str, Action] = {
     ),
     "kick": Action(lobby_kick, Who.HOST, (_TARGET,)),
     "host": Action(lobby_transfer_host, Who.HOST, (_TARGET,)),
+    "add_bot": Action(lobby_add_bot, Who.HOST, (Field("level", str),)),
+    "remove_bot": Action(lobby_remove_bot, Who.HOST, (Field("bot_id", int, required=True),)),
     "start": Action(lobby_start, Who.HOST),
     "close": Action(lobby_close, Who.HOST),
 }

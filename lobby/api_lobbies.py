@@ -1,5 +1,6 @@
 """The lobby calls of the JSON API (docs/api.md, Calls): list, create, read, join,
-leave, ready, settings, kick, host, start, chat, close and quick play.
+leave, ready, settings, kick, host, add and remove a bot, start, chat, close and quick
+play.
 
 Each write is one row of the lobby action table (lobby/actions.py, `perform`), as on the
 pages and the lobby socket, and declares every refusal it may answer; every lobby write
@@ -27,6 +28,7 @@ from lobby.api_conventions import (
     refuse_other_methods,
 )
 from lobby.api_schemas import (
+    AddBotBody,
     ChatBody,
     ChatSent,
     LobbyAnswer,
@@ -39,6 +41,7 @@ from lobby.api_schemas import (
     LobbyStarted,
     QuickPlayBody,
     ReadyBody,
+    RemoveBotBody,
     TargetBody,
     refusals,
 )
@@ -196,6 +199,43 @@ def lobby_kick(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT)
 )
 def lobby_host(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT) -> dict[str, Any]:
     return _lobby_json(_on_lobby(_perform(request, "host", code, body)))
+
+
+@router.post(
+    "/lobbies/{code}/add_bot/",
+    response={
+        200: LobbyAnswer,
+        **refusals(
+            *IN_A_LOBBY,
+            *WITH_BODY,
+            "NOT_HOST",
+            "NOT_MEMBER",
+            "WRONG_STATE",
+            "NO_BOTS",
+            "BAD_BOT_LEVEL",
+            "LOBBY_FULL",
+        ),
+    },
+    summary="Give a free seat to the game's bot (host)",
+)
+def lobby_add_bot(
+    request: HttpRequest, code: str, body: AddBotBody = EMPTY_OBJECT
+) -> dict[str, Any]:
+    return _lobby_json(_on_lobby(_perform(request, "add_bot", code, body)))
+
+
+@router.post(
+    "/lobbies/{code}/remove_bot/",
+    response={
+        200: LobbyAnswer,
+        **refusals(*IN_A_LOBBY, *WITH_BODY, "NOT_HOST", "NOT_MEMBER", "WRONG_STATE", "NO_SUCH_BOT"),
+    },
+    summary="Take a bot out of the lobby (host)",
+)
+def lobby_remove_bot(
+    request: HttpRequest, code: str, body: RemoveBotBody = EMPTY_OBJECT
+) -> dict[str, Any]:
+    return _lobby_json(_on_lobby(_perform(request, "remove_bot", code, body)))
 
 
 @router.post(

@@ -24,9 +24,11 @@ STATUS = {
     "NOT_MEMBER": 403,
     "LOBBY_NOT_FOUND": 404,
     "GAME_NOT_FOUND": 404,
+    "NO_SUCH_BOT": 404,
     "METHOD_NOT_ALLOWED": 405,
     "IN_ANOTHER_MATCH": 409,
     "LOBBY_FULL": 409,
+    "NO_BOTS": 409,
     "NOT_READY": 409,
     "TOO_FEW_PLAYERS": 409,
     "TOO_MANY_PLAYERS": 409,
@@ -88,6 +90,16 @@ class TargetBody(RequestBody):
     user_id: int = Field(description="The player (or, in a game, spectator) to act on.")
 
 
+class AddBotBody(RequestBody):
+    level: str | None = Field(
+        None, description="One of the game's `bot_levels` (GET /api/games/); default its first."
+    )
+
+
+class RemoveBotBody(RequestBody):
+    bot_id: int = Field(description="The bot's `id` in the lobby's `bots`.")
+
+
 class ChatBody(RequestBody):
     text: str = Field(description="Up to 300 characters, no control characters.")
 
@@ -141,6 +153,9 @@ class Game(Schema):
     max_players: int
     realtime: bool
     settings: list[GameSetting]
+    bot_levels: list[str] = Field(
+        description="The levels of the game's bot, the default first; empty: no bot."
+    )
 
 
 class GameList(Schema):
@@ -173,6 +188,14 @@ class Member(Schema):
     seat: int
     ready: bool
     host: bool
+    bot: Literal[False]
+
+
+class LobbyBotInfo(Schema):
+    id: int
+    name: str
+    level: str
+    bot: Literal[True]
 
 
 class LobbySnapshot(Schema):
@@ -188,6 +211,10 @@ class LobbySnapshot(Schema):
     host_id: int | None
     settings: dict[str, Any]
     members: list[Member]
+    bots: list[LobbyBotInfo] = Field(
+        description="Seats the game's bot plays, after the members; always ready."
+    )
+    bot_levels: list[str] = Field(description="What `add_bot` takes; empty: the game has no bot.")
     match_id: str | None = Field(description="The running match, while `in_game`.")
     play_url: str | None
     socket_url: str

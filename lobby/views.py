@@ -187,6 +187,7 @@ def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
         "game": game,
         "me": me,
         "is_host": is_host,
+        "players": len(snapshot["members"]) + len(snapshot["bots"]),
         "settings_labels": [(s.label, _shown(lobby.settings.get(s.name))) for s in game.settings],
         "settings_form": LobbyForm.for_lobby(lobby, game) if is_host else None,
         "invite_link": request.build_absolute_uri(reverse("invite", args=[lobby.code])),
@@ -288,6 +289,8 @@ def _after(request: HttpRequest, action: str, done: actions.Done) -> HttpRespons
         "kick": f"{done.target} was removed from the lobby.",
         "host": f"{done.target} is the host now.",
         "settings": "Settings saved. Everyone must get ready again.",
+        "add_bot": "A bot took a seat.",
+        "remove_bot": "The bot left its seat.",
     }.get(action)
     if said:
         messages.success(request, said)

@@ -39,14 +39,14 @@ def displayed(mu: float, sigma: float) -> int:
 
 
 def is_human(seat: MatchPlayer) -> bool:
-    """Whether a person played this seat. Every seat is a person's today; when bots take
-    seats, this is where they are told apart, and they are left out of the rating."""
-    return True
+    """Whether a person played this seat, not the game's bot."""
+    return not seat.is_bot
 
 
 def rated_players(match: Match) -> dict[int, int]:
     """The placement of each player a match rates, by user id in id order: its placed
-    human players, when it finished (not aborted) with at least two of them; else none."""
+    human players, when it finished (not aborted) with at least two of them; else none.
+    Bots are left out: the humans are rated among themselves, by their order."""
     if match.state != Match.State.FINISHED:
         return {}
     placements = {

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils.crypto import salted_hmac
 
+from games.models import bot_name
 from games.rules import CATALOGUE
 from lobby.models import Lobby
 from lobby.services.lookup import current_match, game_of
@@ -26,8 +27,19 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
             "seat": membership.seat,
             "ready": membership.is_ready,
             "host": membership.user_id == lobby.host_id,
+            "bot": False,
         }
         for membership in lobby.memberships.select_related("user").order_by("seat")
+    ]
+    # Named as the match will name them: seated after the members.
+    bots = [
+        {
+            "id": bot.pk,
+            "name": bot_name(len(members) + number, bot.level),
+            "level": bot.level,
+            "bot": True,
+        }
+        for number, bot in enumerate(lobby.bots.all())
     ]
     game = game_of(lobby)
     match = current_match(lobby) if lobby.state == Lobby.State.IN_GAME else None
@@ -44,6 +56,8 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         "host_id": lobby.host_id,
         "settings": lobby.settings,
         "members": members,
+        "bots": bots,
+        "bot_levels": list(game.bot_levels) if game.bot is not None else [],
         "match_id": str(match.id) if match else None,
         "play_url": play_url(match.id) if match else None,
         "socket_url": f"/ws/lobby/{lobby.code}/",
@@ -64,7 +78,7 @@ def list_row_id(lobby: Lobby) -> str:
 def lobby_summary(lobby: Lobby, *, players: int | None = None) -> dict[str, Any]:
     """A row of the public lobby list. `visible` is false once it should leave the list."""
     if players is None:
-        players = lobby.memberships.count()
+        players = lobby.memberships.count() + lobby.bots.count()
     return {
         "id": list_row_id(lobby),
         "code": lobby.code,
@@ -86,7 +100,7 @@ def lobby_list_public(*, game: str | None = None) -> list[dict[str, Any]]:
     lobbies = (
         Lobby.objects.filter(state=Lobby.State.OPEN, is_public=True)
         .select_related("host")
-        .annotate(players=Count("memberships"))
+        .annotate(players=Count("memberships", distinct=True) + Count("bots", distinct=True))
         .order_by("-created_at")
     )
     if game:

@@ -31,11 +31,14 @@ HEARD = {
     "settings": "settings",
     "kick": "kicked",
     "host": "host",
+    "add_bot": "bot_added",
+    "remove_bot": "bot_removed",
     "start": "started",
     "close": "closed",
 }
 
-People = dict[str, User]
+# The people by name, and for remove_bot the bot Alice seated ("bot").
+People = dict[str, Any]
 
 
 def _arena_form(**extra: str) -> dict[str, str]:
@@ -70,6 +73,8 @@ DONE = {
     "settings": Case("alice", lambda p: {"name": "Renamed"}, _arena_form(name="Renamed")),
     "kick": Case("alice", lambda p: {"user_id": p["bob"].pk}),
     "host": Case("alice", lambda p: {"user_id": p["bob"].pk}),
+    "add_bot": Case("alice", lambda p: {"level": "normal"}),
+    "remove_bot": Case("alice", lambda p: {"bot_id": p["bot"].pk}),
     "start": Case("alice"),
     "close": Case("alice"),
 }
@@ -117,6 +122,11 @@ REFUSED = {
         Case("bob", lambda p: {"name": "Mine"}, _arena_form(name="Mine")), "settings", "NOT_HOST"
     ),
     "a member closes": Refusal(Case("bob"), "close", "NOT_HOST"),
+    "a member adds a bot": Refusal(Case("bob"), "add_bot", "NOT_HOST"),
+    "the host adds a bot to a full lobby": Refusal(Case("alice"), "add_bot", "LOBBY_FULL"),
+    "the host removes no bot": Refusal(
+        Case("alice", lambda p: {"bot_id": 999999}), "remove_bot", "NO_SUCH_BOT"
+    ),
     "an outsider leaves": Refusal(Case("dave"), "leave", "NOT_MEMBER"),
     "joining a full lobby": Refusal(Case("dave"), "join", "LOBBY_FULL"),
     "quick play of no game": Refusal(
@@ -177,9 +187,12 @@ def full_lobby(alice: User, bob: User) -> Lobby:
     return _alice_and_bob(alice, bob, seats=2)
 
 
-def _ready_to_start(action: str, lobby: Lobby, bob: User) -> None:
+def _ready_to_start(action: str, lobby: Lobby, people: People) -> None:
+    """Bob is ready for start; a bot sits in the lobby for remove_bot."""
     if action == "start":
-        services.lobby_set_ready(lobby=lobby, user=bob, ready=True)
+        services.lobby_set_ready(lobby=lobby, user=people["bob"], ready=True)
+    if action == "remove_bot":
+        people["bot"] = services.lobby_add_bot(lobby=lobby, user=people["alice"])
 
 
 def test_every_action_of_the_table_is_taken_below():
@@ -196,7 +209,7 @@ def test_the_pages_take_every_action(
     action, people, lobby, bob, client, sent, django_capture_on_commit_callbacks
 ):
     case = DONE[action]
-    _ready_to_start(action, lobby, bob)
+    _ready_to_start(action, lobby, people)
     client.force_login(people[case.actor])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -211,7 +224,7 @@ def test_the_pages_take_every_action(
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_the_api_takes_every_action(action, people, lobby, bob, api_for):
     case = DONE[action]
-    _ready_to_start(action, lobby, bob)
+    _ready_to_start(action, lobby, people)
 
     response = api_for(people[case.actor]).post(_api_url(action, lobby.code), case.fields(people))
 
@@ -230,7 +243,7 @@ async def test_the_socket_takes_every_action_in_a_lobby(
 ):
     case = DONE[action]
     lobby = await database_sync_to_async(_alice_and_bob)(people["alice"], bob, seats=3)
-    await database_sync_to_async(_ready_to_start)(action, lobby, bob)
+    await database_sync_to_async(_ready_to_start)(action, lobby, people)
     socket = await member_socket(people[case.actor], lobby.code)
 
     await socket.send_json_to({"type": action, **case.fields(people)})

@@ -146,7 +146,7 @@ def test_every_rate_limited_answer_declares_retry_after(openapi):
         for method in path
         if "429" in path[method]["responses"]
     ]
-    assert len(limited) == 14
+    assert len(limited) == 16
     for answer in limited:
         assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
@@ -198,6 +198,9 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_alice.post(f"{lobby}/kick/", {"user_id": carol.pk}), 200)
     expect(as_alice.post(f"{lobby}/host/", {"user_id": bob.pk}), 200)
     expect(as_bob.post(f"{lobby}/host/", {"user_id": alice.pk}), 200)
+    bots = expect(as_alice.post(f"{lobby}/add_bot/", {"level": "normal"}), 200)["lobby"]["bots"]
+    expect(as_alice.post(f"{lobby}/remove_bot/", {"bot_id": bots[0]["id"]}), 200)
+    expect(as_alice.post(f"{lobby}/add_bot/"), 200)
     expect(as_alice.post(f"{lobby}/start/"), 200)
     expect(as_bob.get("/api/me/"), 200)
     expect(as_bob.post("/api/socket-ticket/"), 201)
@@ -319,6 +322,11 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "start alone": (_alone, "TOO_FEW_PLAYERS"),
     "quick play in a game": (_quick_play_in_a_game, "IN_ANOTHER_MATCH"),
     "unknown game": (lambda w: w.carol.post("/api/quick-play/", {"game": "go"}), "UNKNOWN_GAME"),
+    "bad bot level": (
+        lambda w: w.alice.post(f"{w.lobby}/add_bot/", {"level": "genius"}),
+        "BAD_BOT_LEVEL",
+    ),
+    "no such bot": (lambda w: w.alice.post(f"{w.lobby}/remove_bot/", {"bot_id": 1}), "NO_SUCH_BOT"),
     "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
