@@ -1,6 +1,6 @@
 """The lobby calls of the JSON API (docs/api.md, Calls): list, create, read, join,
-leave, ready, settings, kick, host, add and remove a bot, start, chat, close and quick
-play.
+leave, ready, settings, kick, host, add and remove a bot, start, chat, close, quick
+play and a match against the computer.
 
 Each write is one row of the lobby action table (lobby/actions.py, `perform`), as on the
 pages and the lobby socket, and declares every refusal it may answer; every lobby write
@@ -31,6 +31,7 @@ from lobby.api_schemas import (
     AddBotBody,
     ChatBody,
     ChatSent,
+    ComputerMatch,
     LobbyAnswer,
     LobbyClosed,
     LobbyCreateBody,
@@ -39,6 +40,7 @@ from lobby.api_schemas import (
     LobbyMoved,
     LobbySettingsBody,
     LobbyStarted,
+    PlayComputerBody,
     QuickPlayBody,
     ReadyBody,
     RemoveBotBody,
@@ -307,3 +309,27 @@ def quick_play(request: HttpRequest, body: QuickPlayBody = EMPTY_OBJECT) -> dict
 
 
 refuse_other_methods(router)
+
+
+@router.post(
+    "/play-computer/",
+    response={
+        201: ComputerMatch,
+        **refusals(
+            *LOBBY_ACTION,
+            *WITH_BODY,
+            "UNKNOWN_GAME",
+            "NO_BOTS",
+            "BAD_BOT_LEVEL",
+            "IN_ANOTHER_MATCH",
+        ),
+    },
+    summary="A match against the game's bots, started at once",
+)
+def play_computer(request: HttpRequest, body: PlayComputerBody = EMPTY_OBJECT) -> Status:
+    done = _perform(request, "play_computer", body=body)
+    match = done.result
+    answer = _seated_json(done)
+    return Status(
+        201, {**answer, "match_id": str(match.id), "play_url": services.play_url(match.id)}
+    )

@@ -108,6 +108,11 @@ class QuickPlayBody(RequestBody):
     game: str
 
 
+class PlayComputerBody(RequestBody):
+    game: str | None = Field(None, description="Default: the first game that has a bot.")
+    level: str | None = Field(None, description="One of the game's `bot_levels`.")
+
+
 # Answers
 
 
@@ -232,6 +237,13 @@ class LobbyMoved(Schema):
 
 class LobbyStarted(Schema):
     lobby: LobbySnapshot
+    match_id: str
+    play_url: str
+
+
+class ComputerMatch(Schema):
+    lobby: LobbySnapshot
+    left: str | None = Field(description="The code of the lobby you left for this one.")
     match_id: str
     play_url: str
 

@@ -22,6 +22,7 @@ from game_server.limits import client_address
 from games.rules import CATALOGUE, GAMES
 from games.services import match_may_watch
 from lobby import actions, services
+from lobby.account_views import become_guest
 from lobby.forms import JoinCodeForm, LobbyForm
 from lobby.models import Lobby
 from lobby.services import LobbyError
@@ -168,6 +169,23 @@ def play_now(request: HttpRequest, game: str) -> HttpResponse:
         return redirect("lobby_list")
     _say_left(request, done)
     return redirect(_lobby_url(done.lobby))
+
+
+@require_POST
+def play_computer(request: HttpRequest) -> HttpResponse:
+    """ "Play against the computer": a visitor becomes a guest first, then the match
+    starts at once (the game and level posted, or the defaults) and its page opens."""
+    refused = become_guest(request)
+    if refused is not None:
+        return refused
+    fields = {name: request.POST[name] for name in ("game", "level") if request.POST.get(name)}
+    try:
+        done = _perform(request, "play_computer", fields=fields)
+    except LobbyError as error:
+        messages.error(request, error.message)
+        return redirect("home")
+    _say_left(request, done)
+    return redirect(services.play_url(done.result.id))
 
 
 def _shown(value: object) -> str:

@@ -25,7 +25,7 @@ This package is their one front door; its modules split them by job:
 from __future__ import annotations
 
 from lobby.services.announce import LOBBY_LIST_GROUP, lobby_group
-from lobby.services.bots import lobby_add_bot, lobby_remove_bot
+from lobby.services.bots import lobby_add_bot, lobby_play_computer, lobby_remove_bot
 from lobby.services.chat import lobby_chat
 from lobby.services.errors import CHAT_MAX_LENGTH, MESSAGES, LobbyError
 from lobby.services.idle import IdleSweep, lobby_close_idle, lobby_close_idle_if_due
@@ -80,6 +80,7 @@ __all__ = [
     "lobby_list_public",
     "lobby_lookup",
     "lobby_match_ended",
+    "lobby_play_computer",
     "lobby_quick_play",
     "lobby_remove_bot",
     "lobby_set_ready",

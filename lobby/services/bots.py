@@ -1,14 +1,25 @@
-"""The host's bots: seats of a lobby that the game's bot plays once the match starts."""
+"""The host's bots: seats of a lobby that the game's bot plays once the match starts,
+and a match against the computer in one step."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from games.models import Match
+from games.rules import GAMES
+from games.services import match_players_busy
 from lobby.models import Lobby, LobbyBot, User
 from lobby.services.announce import announce
 from lobby.services.changes import lock, require_host, require_open, seats_taken, touch
+from lobby.services.cleaning import game_named
 from lobby.services.errors import LobbyError
+from lobby.services.lifecycle import lobby_create
 from lobby.services.lookup import game_of
+from lobby.services.matches import lobby_start
+
+# Players of a match against the computer, within the game's range: arena against three
+# bots, connect four against one.
+AGAINST_THE_COMPUTER_PLAYERS = 4
 
 
 @transaction.atomic
@@ -42,3 +53,34 @@ def lobby_remove_bot(*, lobby: Lobby, user: User, bot_id: int) -> None:
         raise LobbyError("NO_SUCH_BOT", field="bot_id")
     touch(lobby)
     announce(lobby, "bot_removed", bot_id=bot_id)
+
+
+@transaction.atomic
+def lobby_play_computer(*, user: User, game: str | None = None, level: str | None = None) -> Match:
+    """A match of the user against the game's bots (the first game that has one by
+    default), started at once from a private lobby of theirs that they may rematch from.
+
+    The user leaves any lobby they sat in, as when creating one; a user still playing
+    a running match is refused (IN_ANOTHER_MATCH) and nothing is left behind.
+    """
+    if game is None:
+        definition = next((each for each in GAMES if each.bot is not None), None)
+        if definition is None:
+            raise LobbyError("NO_BOTS", "No game here has a bot.")
+    else:
+        definition = game_named(game)
+    if definition.bot is None:
+        raise LobbyError("NO_BOTS", f"{definition.name} has no bot.")
+    if match_players_busy(users=[user]):
+        raise LobbyError("IN_ANOTHER_MATCH")
+    players = min(definition.max_players, max(definition.min_players, AGAINST_THE_COMPUTER_PLAYERS))
+    lobby = lobby_create(
+        host=user,
+        game=definition.slug,
+        name=f"{user} against the computer",
+        max_players=players,
+        is_public=False,
+    )
+    for _ in range(players - 1):
+        lobby_add_bot(lobby=lobby, user=user, level=level)
+    return lobby_start(lobby=lobby, user=user)

@@ -18,13 +18,14 @@ from lobby.models import Lobby, User
 
 # Every action but these is a frame on the lobby socket: they seat a user in a lobby, and a
 # lobby socket belongs to a member of one lobby already. The pages and the API take all.
-NOT_ON_THE_SOCKET = {"create", "join", "quick_play"}
+NOT_ON_THE_SOCKET = {"create", "join", "quick_play", "play_computer"}
 
 # The event the lobby's members hear once each action is done.
 HEARD = {
     "create": "created",
     "join": "member_joined",
     "quick_play": "member_joined",
+    "play_computer": "started",
     "leave": "member_left",
     "ready": "ready",
     "chat": "chat",
@@ -67,6 +68,7 @@ DONE = {
     "create": Case("dave", lambda p: {"game": "arena"}, _arena_form()),
     "join": Case("dave"),
     "quick_play": Case("dave", lambda p: {"game": "arena"}),
+    "play_computer": Case("dave", lambda p: {"game": "connect_four", "level": "easy"}),
     "leave": Case("bob"),
     "ready": Case("bob", lambda p: {"ready": True}, {"ready": "1"}),
     "chat": Case("bob", lambda p: {"text": "gl hf"}),
@@ -129,6 +131,12 @@ REFUSED = {
     ),
     "an outsider leaves": Refusal(Case("dave"), "leave", "NOT_MEMBER"),
     "joining a full lobby": Refusal(Case("dave"), "join", "LOBBY_FULL"),
+    "the computer at no level": Refusal(
+        Case("dave", lambda p: {"level": "genius"}),
+        "play_computer",
+        "BAD_BOT_LEVEL",
+        "A bot's level is one of: normal.",
+    ),
     "quick play of no game": Refusal(
         Case("dave", lambda p: {"game": "chess"}), "quick_play", "UNKNOWN_GAME"
     ),
@@ -153,6 +161,8 @@ def _page_url(action: str, code: str, case: Case, people: People) -> str:
         return f"/l/{code}/join/"
     if action == "quick_play":
         return f"/play-now/{case.fields(people)['game']}/"
+    if action == "play_computer":
+        return "/play-computer/"
     return f"/lobby/{code}/{action}/"
 
 
@@ -161,6 +171,8 @@ def _api_url(action: str, code: str) -> str:
         return "/api/lobbies/"
     if action == "quick_play":
         return "/api/quick-play/"
+    if action == "play_computer":
+        return "/api/play-computer/"
     return f"/api/lobbies/{code}/{action}/"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from games.models import MatchPlayer
+from games.models import Match, MatchPlayer
 from lobby import services
 from lobby.models import Lobby, LobbyBot
 from lobby.services import LobbyError
@@ -166,3 +166,42 @@ def test_the_games_api_lists_bot_levels(client: Client) -> None:
     games = {game["slug"]: game for game in client.get("/api/games/").json()["games"]}
     assert games["connect_four"]["bot_levels"] == ["normal", "easy", "hard"]
     assert games["arena"]["bot_levels"] == ["normal"]
+
+
+# Play against the computer.
+
+
+def test_a_visitor_plays_the_computer_in_one_click_as_a_guest(client: Client) -> None:
+    home = client.get("/")
+    assert b"Play against the computer" in home.content
+    response = client.post("/play-computer/", {"game": "connect_four", "level": "hard"})
+    match = Match.objects.get()
+    assert response.url == f"/play/{match.pk}/"
+    (human, bot) = MatchPlayer.objects.filter(match=match).order_by("seat")
+    assert human.user.is_guest
+    assert (bot.user, bot.bot_level) == (None, "hard")
+    lobby = Lobby.objects.get()
+    assert (lobby.state, lobby.is_public, lobby.host) == (Lobby.State.IN_GAME, False, human.user)
+
+
+def test_arena_against_the_computer_fills_four_seats_with_bots_by_default(client, alice) -> None:
+    client.force_login(alice)
+    client.post("/play-computer/")
+    seats = MatchPlayer.objects.filter(match__game="arena").order_by("seat")
+    assert [seat.bot_level for seat in seats] == ["", "normal", "normal", "normal"]
+
+
+def test_a_visitor_over_the_guest_limit_is_told_to_wait(client: Client, settings) -> None:
+    settings.GUESTS_PER_ADDRESS_PER_HOUR = 0
+    response = client.post("/play-computer/", {"game": "connect_four"})
+    assert response.status_code == 429
+    assert not Match.objects.exists()
+
+
+def test_a_player_still_in_a_match_is_told_and_nothing_is_created(client: Client, alice) -> None:
+    client.force_login(alice)
+    client.post("/play-computer/", {"game": "connect_four"})
+    response = client.post("/play-computer/", {"game": "arena"}, follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["You are still playing another match; finish it first."]
+    assert Match.objects.count() == Lobby.objects.count() == 1

@@ -146,7 +146,7 @@ def test_every_rate_limited_answer_declares_retry_after(openapi):
         for method in path
         if "429" in path[method]["responses"]
     ]
-    assert len(limited) == 16
+    assert len(limited) == 17
     for answer in limited:
         assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
@@ -207,6 +207,7 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_bob.post(f"{lobby}/leave/"), 200)
     expect(as_alice.post(f"{lobby}/close/"), 200)
     expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)
+    expect(as_carol.post("/api/play-computer/", {"game": "connect_four"}), 201)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
     expect(as_carol.post("/api/logout/"), 200)
@@ -295,6 +296,11 @@ def _alone(world: World) -> Any:
     return world.carol.post(f"/api/lobbies/{code}/start/")
 
 
+def _computer_without_bot(world: World) -> Any:
+    world.settings.GAMES = ["games.rules.arena", "tests.harness.example_game"]
+    return world.carol.post("/api/play-computer/", {"game": "rock_paper_scissors"})
+
+
 REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "malformed body": (lambda w: w.alice.post("/api/lobbies/", raw="{"), "BAD_JSON"),
     "body of a call without one": (lambda w: w.bob.post(f"{w.lobby}/leave/", raw="[]"), "BAD_JSON"),
@@ -327,6 +333,7 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
         "BAD_BOT_LEVEL",
     ),
     "no such bot": (lambda w: w.alice.post(f"{w.lobby}/remove_bot/", {"bot_id": 1}), "NO_SUCH_BOT"),
+    "a computer of a game without a bot": (_computer_without_bot, "NO_BOTS"),
     "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
