@@ -41,6 +41,7 @@ from lobby.services import (
     lobby_chat,
     lobby_close,
     lobby_create,
+    lobby_fill_with_bots,
     lobby_join,
     lobby_kick,
     lobby_leave,
@@ -177,6 +178,7 @@ ACTIONS: dict[str, Action] = {
     "host": Action(lobby_transfer_host, Who.HOST, (_TARGET,)),
     "add_bot": Action(lobby_add_bot, Who.HOST, (_LEVEL,)),
     "remove_bot": Action(lobby_remove_bot, Who.HOST, (Field("bot_id", int, required=True),)),
+    "fill_with_bots": Action(lobby_fill_with_bots, Who.HOST),
     "start": Action(lobby_start, Who.HOST),
     "close": Action(lobby_close, Who.HOST),
 }

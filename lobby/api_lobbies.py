@@ -241,6 +241,32 @@ def lobby_remove_bot(
 
 
 @router.post(
+    "/lobbies/{code}/fill_with_bots/",
+    response={
+        200: LobbyStarted,
+        **refusals(
+            *IN_A_LOBBY,
+            "BAD_JSON",
+            "NOT_HOST",
+            "NOT_MEMBER",
+            "WRONG_STATE",
+            "NO_BOTS",
+            "TOO_EARLY",
+            "IN_ANOTHER_MATCH",
+        ),
+    },
+    summary="Alone for a while: play the game's bots now",
+)
+@no_body
+def lobby_fill_with_bots(request: HttpRequest, code: str) -> dict[str, Any]:
+    done = _perform(request, "fill_with_bots", code)
+    match = done.result
+    return _lobby_json(
+        _on_lobby(done), match_id=str(match.id), play_url=services.play_url(match.id)
+    )
+
+
+@router.post(
     "/lobbies/{code}/start/",
     response={
         200: LobbyStarted,

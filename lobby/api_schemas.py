@@ -29,6 +29,7 @@ STATUS = {
     "IN_ANOTHER_MATCH": 409,
     "LOBBY_FULL": 409,
     "NO_BOTS": 409,
+    "TOO_EARLY": 409,
     "NOT_READY": 409,
     "TOO_FEW_PLAYERS": 409,
     "TOO_MANY_PLAYERS": 409,
@@ -220,6 +221,10 @@ class LobbySnapshot(Schema):
         description="Seats the game's bot plays, after the members; always ready."
     )
     bot_levels: list[str] = Field(description="What `add_bot` takes; empty: the game has no bot.")
+    bots_offered_at: str | None = Field(
+        description="When the lobby's one member may `fill_with_bots` (ISO 8601); "
+        "null unless alone in an open lobby of a game with a bot."
+    )
     match_id: str | None = Field(description="The running match, while `in_game`.")
     play_url: str | None
     socket_url: str

@@ -8,7 +8,9 @@ keeps it live over /ws/lobby/<code>/.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from game_server.limits import client_address
@@ -194,6 +197,14 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _offer_bots_in(snapshot: dict[str, Any]) -> int | None:
+    """Seconds until the lone member is offered to play bots (0: now); None: no offer."""
+    if snapshot["bots_offered_at"] is None:
+        return None
+    offered_at = datetime.fromisoformat(snapshot["bots_offered_at"])
+    return max(0, math.ceil((offered_at - timezone.now()).total_seconds()))
+
+
 def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
     snapshot = services.lobby_snapshot(lobby)
     game = services.game_of(lobby)
@@ -206,6 +217,7 @@ def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
         "me": me,
         "is_host": is_host,
         "players": len(snapshot["members"]) + len(snapshot["bots"]),
+        "offer_bots_in": _offer_bots_in(snapshot),
         "settings_labels": [(s.label, _shown(lobby.settings.get(s.name))) for s in game.settings],
         "settings_form": LobbyForm.for_lobby(lobby, game) if is_host else None,
         "invite_link": request.build_absolute_uri(reverse("invite", args=[lobby.code])),
@@ -295,7 +307,7 @@ def _after(request: HttpRequest, action: str, done: actions.Done) -> HttpRespons
     """Where the lobby page goes after an action, with a word on what it did."""
     lobby = done.lobby
     assert lobby is not None  # every action in IN_LOBBY has its lobby
-    if action == "start":
+    if action in ("start", "fill_with_bots"):
         return redirect(services.play_url(done.result.id))
     if action == "leave":
         messages.success(request, f"You left the lobby “{lobby.name}”.")

@@ -25,7 +25,12 @@ This package is their one front door; its modules split them by job:
 from __future__ import annotations
 
 from lobby.services.announce import LOBBY_LIST_GROUP, lobby_group
-from lobby.services.bots import lobby_add_bot, lobby_play_computer, lobby_remove_bot
+from lobby.services.bots import (
+    lobby_add_bot,
+    lobby_fill_with_bots,
+    lobby_play_computer,
+    lobby_remove_bot,
+)
 from lobby.services.chat import lobby_chat
 from lobby.services.errors import CHAT_MAX_LENGTH, MESSAGES, LobbyError
 from lobby.services.idle import IdleSweep, lobby_close_idle, lobby_close_idle_if_due
@@ -73,6 +78,7 @@ __all__ = [
     "lobby_close_idle",
     "lobby_close_idle_if_due",
     "lobby_create",
+    "lobby_fill_with_bots",
     "lobby_group",
     "lobby_join",
     "lobby_kick",

@@ -3,7 +3,10 @@ and a match against the computer in one step."""
 
 from __future__ import annotations
 
+import math
+
 from django.db import transaction
+from django.utils import timezone
 
 from games.models import Match
 from games.rules import GAMES
@@ -16,6 +19,7 @@ from lobby.services.errors import LobbyError
 from lobby.services.lifecycle import lobby_create
 from lobby.services.lookup import game_of
 from lobby.services.matches import lobby_start
+from lobby.services.snapshots import bots_offered_at
 
 # Players of a match against the computer, within the game's range: arena against three
 # bots, connect four against one.
@@ -83,4 +87,27 @@ def lobby_play_computer(*, user: User, game: str | None = None, level: str | Non
     )
     for _ in range(players - 1):
         lobby_add_bot(lobby=lobby, user=user, level=level)
+    return lobby_start(lobby=lobby, user=user)
+
+
+@transaction.atomic
+def lobby_fill_with_bots(*, lobby: Lobby, user: User) -> Match:
+    """Quick play's way out of waiting: the lobby's one member, alone for
+    QUICK_PLAY_BOT_SECONDS, agrees to play the game's bots, who take the empty seats (to
+    as many players as against the computer) and the match starts."""
+    lobby = lock(lobby.pk)
+    require_host(lobby, user)
+    require_open(lobby)
+    offered_at = bots_offered_at(lobby, list(lobby.memberships.all()))
+    if offered_at is None:
+        raise LobbyError("NO_BOTS", "Bots fill the seats of a lobby you wait in alone.")
+    wait = (offered_at - timezone.now()).total_seconds()
+    if wait > 0:
+        raise LobbyError(
+            "TOO_EARLY", f"Others may still join: bots can fill the seats in {math.ceil(wait)} s."
+        )
+    definition = game_of(lobby)
+    players = min(lobby.max_players, max(definition.min_players, AGAINST_THE_COMPUTER_PLAYERS))
+    for _ in range(players - 1):
+        lobby_add_bot(lobby=lobby, user=user)
     return lobby_start(lobby=lobby, user=user)

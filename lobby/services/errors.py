@@ -28,6 +28,7 @@ MESSAGES = {
     "RATE_LIMITED": "You are sending messages too fast. Wait a few seconds.",
     "TOO_FEW_PLAYERS": "There are not enough players for this game yet.",
     "TOO_MANY_PLAYERS": "There are more players than this game allows.",
+    "TOO_EARLY": "Others may still join; bots can fill the seats a little later.",
     "UNKNOWN_GAME": "There is no such game.",
     "WRONG_STATE": "The lobby cannot do that right now.",
 }

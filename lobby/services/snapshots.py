@@ -3,14 +3,16 @@ the rows of the public lobby list."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 from django.utils.crypto import salted_hmac
 
 from games.models import bot_name
 from games.rules import CATALOGUE
-from lobby.models import Lobby
+from lobby.models import Lobby, Membership
 from lobby.services.lookup import current_match, game_of
 
 
@@ -18,8 +20,19 @@ def play_url(match_id: object) -> str:
     return f"/play/{match_id}/"
 
 
+def bots_offered_at(lobby: Lobby, memberships: list[Membership]) -> datetime | None:
+    """When the one member of an open lobby of a game with a bot may fill its empty
+    seats with bots (QUICK_PLAY_BOT_SECONDS after they sat down); None otherwise."""
+    if lobby.state != Lobby.State.OPEN or len(memberships) != 1 or lobby.bots.exists():
+        return None
+    if game_of(lobby).bot is None:
+        return None
+    return memberships[0].joined_at + timedelta(seconds=settings.QUICK_PLAY_BOT_SECONDS)
+
+
 def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
     """What members and API clients see of a lobby."""
+    memberships = list(lobby.memberships.select_related("user").order_by("seat"))
     members = [
         {
             "user_id": membership.user_id,
@@ -29,7 +42,7 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
             "host": membership.user_id == lobby.host_id,
             "bot": False,
         }
-        for membership in lobby.memberships.select_related("user").order_by("seat")
+        for membership in memberships
     ]
     # Named as the match will name them: seated after the members.
     bots = [
@@ -42,6 +55,7 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         for number, bot in enumerate(lobby.bots.all())
     ]
     game = game_of(lobby)
+    offered_at = bots_offered_at(lobby, memberships)
     match = current_match(lobby) if lobby.state == Lobby.State.IN_GAME else None
     return {
         "code": lobby.code,
@@ -58,6 +72,7 @@ def lobby_snapshot(lobby: Lobby) -> dict[str, Any]:
         "members": members,
         "bots": bots,
         "bot_levels": list(game.bot_levels) if game.bot is not None else [],
+        "bots_offered_at": offered_at.isoformat() if offered_at else None,
         "match_id": str(match.id) if match else None,
         "play_url": play_url(match.id) if match else None,
         "socket_url": f"/ws/lobby/{lobby.code}/",

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from django.utils.html import escape
 
 from lobby import services
 from lobby.actions import ACTIONS, IN_LOBBY
-from lobby.models import Lobby, User
+from lobby.models import Lobby, Membership, User
 
 # Every action but these is a frame on the lobby socket: they seat a user in a lobby, and a
 # lobby socket belongs to a member of one lobby already. The pages and the API take all.
@@ -33,6 +35,8 @@ HEARD = {
     "kick": "kicked",
     "host": "host",
     "add_bot": "bot_added",
+    # Each bot taking its seat, then "started".
+    "fill_with_bots": "bot_added",
     "remove_bot": "bot_removed",
     "start": "started",
     "close": "closed",
@@ -76,6 +80,7 @@ DONE = {
     "kick": Case("alice", lambda p: {"user_id": p["bob"].pk}),
     "host": Case("alice", lambda p: {"user_id": p["bob"].pk}),
     "add_bot": Case("alice", lambda p: {"level": "normal"}),
+    "fill_with_bots": Case("alice"),
     "remove_bot": Case("alice", lambda p: {"bot_id": p["bot"].pk}),
     "start": Case("alice"),
     "close": Case("alice"),
@@ -125,6 +130,12 @@ REFUSED = {
     ),
     "a member closes": Refusal(Case("bob"), "close", "NOT_HOST"),
     "a member adds a bot": Refusal(Case("bob"), "add_bot", "NOT_HOST"),
+    "the host plays bots with Bob there": Refusal(
+        Case("alice"),
+        "fill_with_bots",
+        "NO_BOTS",
+        "Bots fill the seats of a lobby you wait in alone.",
+    ),
     "the host adds a bot to a full lobby": Refusal(Case("alice"), "add_bot", "LOBBY_FULL"),
     "the host removes no bot": Refusal(
         Case("alice", lambda p: {"bot_id": 999999}), "remove_bot", "NO_SUCH_BOT"
@@ -200,11 +211,17 @@ def full_lobby(alice: User, bob: User) -> Lobby:
 
 
 def _ready_to_start(action: str, lobby: Lobby, people: People) -> None:
-    """Bob is ready for start; a bot sits in the lobby for remove_bot."""
+    """Bob is ready for start; a bot sits in the lobby for remove_bot; Alice waited alone
+    for fill_with_bots."""
     if action == "start":
         services.lobby_set_ready(lobby=lobby, user=people["bob"], ready=True)
     if action == "remove_bot":
         people["bot"] = services.lobby_add_bot(lobby=lobby, user=people["alice"])
+    if action == "fill_with_bots":
+        # Alice has waited alone for an hour.
+        services.lobby_leave(lobby=lobby, user=people["bob"])
+        an_hour_ago = timezone.now() - timedelta(hours=1)
+        Membership.objects.filter(user=people["alice"]).update(joined_at=an_hour_ago)
 
 
 def test_every_action_of_the_table_is_taken_below():

@@ -3,6 +3,8 @@ page, the socket and the API; they take seats, are always ready, and play the ma
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
@@ -205,3 +207,53 @@ def test_a_player_still_in_a_match_is_told_and_nothing_is_created(client: Client
     messages = [str(message) for message in response.context["messages"]]
     assert messages == ["You are still playing another match; finish it first."]
     assert Match.objects.count() == Lobby.objects.count() == 1
+
+
+# Quick play, waiting alone.
+
+
+def test_quick_play_alone_offers_bots_after_the_wait(settings, alice) -> None:
+    settings.QUICK_PLAY_BOT_SECONDS = 20
+    membership = services.lobby_quick_play(user=alice, game="arena")
+    snapshot = services.lobby_snapshot(membership.lobby)
+    offered_at = membership.joined_at + timedelta(seconds=20)
+    assert snapshot["bots_offered_at"] == offered_at.isoformat()
+    with pytest.raises(LobbyError, match="TOO_EARLY") as refused:
+        services.lobby_fill_with_bots(lobby=membership.lobby, user=alice)
+    assert refused.value.message.startswith("Others may still join: bots can fill the seats in ")
+    assert not LobbyBot.objects.exists()
+
+
+def test_after_the_wait_bots_fill_the_seats_and_the_match_starts(settings, alice) -> None:
+    settings.QUICK_PLAY_BOT_SECONDS = 0
+    membership = services.lobby_quick_play(user=alice, game="arena")
+    match = services.lobby_fill_with_bots(lobby=membership.lobby, user=alice)
+    seats = MatchPlayer.objects.filter(match=match).order_by("seat")
+    assert [seat.bot_level for seat in seats] == ["", "normal", "normal", "normal"]
+    membership.lobby.refresh_from_db()
+    assert membership.lobby.state == Lobby.State.IN_GAME
+
+
+def test_no_bots_are_offered_once_someone_joins(settings, alice, bob) -> None:
+    settings.QUICK_PLAY_BOT_SECONDS = 0
+    lobby = services.lobby_quick_play(user=alice, game="arena").lobby
+    services.lobby_quick_play(user=bob, game="arena")
+    assert services.lobby_snapshot(lobby)["bots_offered_at"] is None
+    with pytest.raises(LobbyError, match="NO_BOTS"):
+        services.lobby_fill_with_bots(lobby=lobby, user=alice)
+
+
+def test_the_lobby_page_holds_the_offer_until_the_wait_is_over(
+    client: Client, settings, alice
+) -> None:
+    settings.QUICK_PLAY_BOT_SECONDS = 20
+    lobby = services.lobby_quick_play(user=alice, game="connect_four").lobby
+    client.force_login(alice)
+    page = client.get(f"/lobby/{lobby.code}/").content.decode()
+    assert 'class="notice offer-bots" data-offer-in="20" hidden' in page
+    settings.QUICK_PLAY_BOT_SECONDS = 0
+    page = client.get(f"/lobby/{lobby.code}/").content.decode()
+    assert 'class="notice offer-bots" data-offer-in="0">' in page
+    response = client.post(f"/lobby/{lobby.code}/fill_with_bots/")
+    match = MatchPlayer.objects.get(user=alice).match
+    assert response.url == f"/play/{match.pk}/"

@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from lobby import services
-from lobby.models import User
+from lobby.models import Membership, User
 from tests.servers import ROOT
 
 API_DOCS = (ROOT / "docs/api.md").read_text()
@@ -146,7 +148,7 @@ def test_every_rate_limited_answer_declares_retry_after(openapi):
         for method in path
         if "429" in path[method]["responses"]
     ]
-    assert len(limited) == 17
+    assert len(limited) == 18
     for answer in limited:
         assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
@@ -181,7 +183,7 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
         answered.add(operation_of(openapi, response))
         return response.json()
 
-    expect(Client().post("/api/guest/", {"name": "Botty"}, content_type=JSON), 201)
+    guest = expect(Client().post("/api/guest/", {"name": "Botty"}, content_type=JSON), 201)
     log_in = {"username": "alice", "password": "correct horse battery"}
     as_alice = Api(expect(Client().post("/api/login/", log_in, content_type=JSON), 201)["token"])
     as_bob, as_carol = _api(bob), _api(carol)
@@ -206,8 +208,10 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_bob.post("/api/socket-ticket/"), 201)
     expect(as_bob.post(f"{lobby}/leave/"), 200)
     expect(as_alice.post(f"{lobby}/close/"), 200)
-    expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)
-    expect(as_carol.post("/api/play-computer/", {"game": "connect_four"}), 201)
+    code = expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)["lobby"]["code"]
+    Membership.objects.filter(user=carol).update(joined_at=timezone.now() - timedelta(hours=1))
+    expect(as_carol.post(f"/api/lobbies/{code}/fill_with_bots/"), 200)
+    expect(Api(guest["token"]).post("/api/play-computer/", {"game": "connect_four"}), 201)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
     expect(as_carol.post("/api/logout/"), 200)
@@ -296,6 +300,11 @@ def _alone(world: World) -> Any:
     return world.carol.post(f"/api/lobbies/{code}/start/")
 
 
+def _bots_too_early(world: World) -> Any:
+    world.bob.post(f"{world.lobby}/leave/")
+    return world.alice.post(f"{world.lobby}/fill_with_bots/")
+
+
 def _computer_without_bot(world: World) -> Any:
     world.settings.GAMES = ["games.rules.arena", "tests.harness.example_game"]
     return world.carol.post("/api/play-computer/", {"game": "rock_paper_scissors"})
@@ -334,6 +343,7 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     ),
     "no such bot": (lambda w: w.alice.post(f"{w.lobby}/remove_bot/", {"bot_id": 1}), "NO_SUCH_BOT"),
     "a computer of a game without a bot": (_computer_without_bot, "NO_BOTS"),
+    "bots before waiting alone": (_bots_too_early, "TOO_EARLY"),
     "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
