@@ -257,3 +257,10 @@ def test_the_lobby_page_holds_the_offer_until_the_wait_is_over(
     response = client.post(f"/lobby/{lobby.code}/fill_with_bots/")
     match = MatchPlayer.objects.get(user=alice).match
     assert response.url == f"/play/{match.pk}/"
+
+
+def test_the_lobby_admin_counts_and_lists_bots(admin_client, duel, alice) -> None:
+    services.lobby_add_bot(lobby=duel, user=alice, level="easy")
+    assert "2 / 2" in admin_client.get("/admin/lobby/lobby/").content.decode()
+    page = admin_client.get(f"/admin/lobby/lobby/{duel.pk}/change/").content.decode()
+    assert "easy" in page
