@@ -12,7 +12,7 @@ source travels in the room's save.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from random import Random
 
 from games.rules.base import GameDef
@@ -23,12 +23,12 @@ SavedBot = tuple[int, bool, tuple[int, tuple[int, ...], float | None]]
 
 
 @dataclass
-class Bot:
+class BotSeat:
     level: str
     random: Random
     seq: int = 0
     # Thinks at the end of the next tick even if its view does not change.
-    awake: bool = field(default=True)
+    awake: bool = True
 
     def export(self) -> SavedBot:
         version, internal, gauss = self.random.getstate()
@@ -47,7 +47,7 @@ def bot_random(seed: int, seat: int) -> Random:
 
 def seat_bots(
     game: GameDef, players: Sequence[str], levels: Mapping[str, str], seed: int
-) -> dict[str, Bot]:
+) -> dict[str, BotSeat]:
     """The room's bots by player id, from each bot player's level; a game without a bot
     or a level it does not name is a programming error."""
     if levels and game.bot is None:
@@ -58,7 +58,7 @@ def seat_bots(
             level = levels[player]
             if level not in game.bot_levels:
                 raise ValueError(f"{game.slug} has no bot level {level!r}")
-            bots[player] = Bot(level, bot_random(seed, seat))
+            bots[player] = BotSeat(level, bot_random(seed, seat))
     if len(bots) != len(levels):
         raise ValueError("every bot needs a seat")
     return bots
