@@ -3,7 +3,8 @@
     python bench/run.py --server daphne --layer redis --rooms 20,30,40 --seconds 15
 
 For each room count it starts a fresh server, runs `manage.py loadtest` (4 arena players
-per room), and records latency, tick rate and both processes' CPU. With `--processes 2`
+per room; `--players 1 --bots 3`: one player and three of the server's own bots), and
+records latency, tick rate and both processes' CPU. With `--processes 2`
 a server runs on each core (Redis layer), the load generator beside them, and each
 room's players are dealt to both servers. Capacity is the
 largest room count with p99 < 100 ms and ticks at 19 Hz or more. Results are printed as
@@ -60,6 +61,7 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
         urls = ",".join(server.url for server in servers)
         command = ["manage.py", "loadtest", "--url", urls, "--rooms", str(rooms)]
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
+        command += ["--bots", str(args.bots)]
         loadgen_cores = "1" if args.processes == 1 else "0,1"
         result, cpu = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
         result.update(cpu)
@@ -118,6 +120,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rooms", default="10,20,30,40")
     parser.add_argument("--players", type=int, default=4)
+    parser.add_argument("--bots", type=int, default=0, help="the server's own bots per room")
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
@@ -134,7 +137,11 @@ def main() -> None:
             database.drop()
 
     passing = [result["rooms"] for result in results if result["ok"]]
-    print(f"\n{args.server} x{args.processes}, {args.layer} layer, {args.players} players per room")
+    bots = f" and {args.bots} bots" if args.bots else ""
+    print(
+        f"\n{args.server} x{args.processes}, {args.layer} layer, "
+        f"{args.players} players{bots} per room"
+    )
     print(
         "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU "
         "| loadgen CPU | connect s |"

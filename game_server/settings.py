@@ -365,6 +365,9 @@ SEAT_WINDOW_SECONDS = envint("SEAT_WINDOW_SECONDS", "30", minimum=1)
 # A started match whose room no socket opens in this long is aborted by the idle sweep,
 # and its lobby opens again.
 MATCH_OPEN_SECONDS = envint("MATCH_OPEN_SECONDS", "60", minimum=10)
+# After this long alone in an open lobby, its member may fill the empty seats with the
+# game's bots and play at once (lobby.services.bots.lobby_fill_with_bots).
+QUICK_PLAY_BOT_SECONDS = envint("QUICK_PLAY_BOT_SECONDS", "20")
 # Running rooms are saved to the database at most this often, off the tick path; a
 # restarted process resumes each running match from its last save.
 ROOM_SAVE_SECONDS = envint("ROOM_SAVE_SECONDS", "2", minimum=1)

@@ -44,6 +44,13 @@ def _admin_link(instance: Model) -> SafeString:
     return format_html('<a href="{}">{}</a>', url, instance)
 
 
+def _seat_link(seat: MatchPlayer) -> SafeString:
+    """The seat's user as a link, or a bot's name marked as a bot's."""
+    if seat.user is None:
+        return format_html("{} [bot]", seat.name)
+    return _admin_link(seat.user)
+
+
 @dataclass(frozen=True)
 class Lateness:
     """How late a room's ticks ran, as its runner's schedule measured (clock.py)."""
@@ -105,16 +112,16 @@ def _seen(detail: RoomDetail) -> SeenRoom:
 def _players(match: Match, seen: SeenRoom) -> list[dict[str, Any]]:
     rows = []
     for seat in match.players.select_related("user").order_by("seat"):
-        connected, leaves_at_tick, gone = seen.seats[str(seat.user_id)]
+        connected, leaves_at_tick, gone = seen.seats[seat.player_id]
         rows.append(
             {
                 "user": seat.user,
-                "link": _admin_link(seat.user),
+                "link": _seat_link(seat),
                 "seat": seat.seat,
                 "connected": connected,
                 "leaves_at_tick": leaves_at_tick,
                 "gone": gone,
-                "acked": seen.acks.get(str(seat.user_id), 0),
+                "acked": seen.acks.get(seat.player_id, 0),
             }
         )
     return rows
@@ -149,7 +156,7 @@ def _for_live_rooms(view: LiveView) -> LiveView:
 class MatchPlayerInline(admin.TabularInline):
     model = MatchPlayer
     extra = 0
-    fields = ("seat", "user", "placement", "score")
+    fields = ("seat", "user", "bot_level", "placement", "score")
     readonly_fields = fields
     can_delete = False
 
@@ -189,7 +196,7 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="players")
     def player_links(self, match: Match) -> SafeString:
-        links = ((_admin_link(seat.user),) for seat in match.players.all())
+        links = ((_seat_link(seat),) for seat in match.players.all())
         return format_html_join(", ", "{}", links)
 
     @admin.display(description="live room")

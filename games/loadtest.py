@@ -3,9 +3,11 @@
 Each room gets its own guests, a private lobby, ready-ups and a start, all through the
 JSON API (docs/api.md); then every bot takes a one-use socket ticket, opens its play
 socket with it (docs/protocol.md) and sends an input every 50 ms with a sequence number,
-timing each input until a frame acks it. The result is one JSON line; progress goes to
-stderr once a second. The server must allow that many guests, and lookups of the lobby
-codes they join, from this machine's address (`GUESTS_PER_ADDRESS_PER_HOUR`,
+timing each input until a frame acks it. With `bots`, the host also seats that many of
+the game's own bots in each room, which play inside the server (no socket), so a room of
+1 player and 3 bots measures what the server's bots cost. The result is one JSON line;
+progress goes to stderr once a second. The server must allow that many guests, and
+lookups of the lobby codes they join, from this machine's address (`GUESTS_PER_ADDRESS_PER_HOUR`,
 `LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE`).
 """
 
@@ -99,17 +101,21 @@ def api_call(base: str, path: str, token: str | None = None, body: dict | None =
 
 
 def start_match(
-    base: str, game: str, players: int, settings: dict[str, Any]
+    base: str, game: str, players: int, settings: dict[str, Any], bots: int = 0
 ) -> tuple[str, list[str]]:
-    """Guests, a private lobby, everyone ready, started: the match id and the tokens."""
+    """Guests, a private lobby with `bots` of the game's bots, everyone ready, started:
+    the match id and the guests' tokens."""
     tokens = [api_call(base, "/api/guest/", body={})["token"] for _ in range(players)]
+    seats = players + bots
     lobby = api_call(
         base,
         "/api/lobbies/",
         tokens[0],
-        {"game": game, "settings": settings, "public": False, "max_players": players},
+        {"game": game, "settings": settings, "public": False, "max_players": seats},
     )["lobby"]
     code = lobby["code"]
+    for _ in range(bots):
+        api_call(base, f"/api/lobbies/{code}/add_bot/", tokens[0], {})
     for token in tokens[1:]:
         api_call(base, f"/api/lobbies/{code}/join/", token, {})
         api_call(base, f"/api/lobbies/{code}/ready/", token, {"ready": True})
@@ -216,9 +222,17 @@ def _server(url: str) -> tuple[str, str, str]:
 
 
 async def run(
-    *, url: str, game: str, rooms: int, players: int, seconds: float, warmup: float = 3.0
+    *,
+    url: str,
+    game: str,
+    rooms: int,
+    players: int,
+    seconds: float,
+    warmup: float = 3.0,
+    bots: int = 0,
 ) -> dict[str, Any]:
-    """Drives `rooms` rooms of `players` bots for `seconds` and returns the figures.
+    """Drives `rooms` rooms of `players` socket players (and `bots` of the server's own
+    bots) for `seconds` and returns the figures.
 
     `url` may list several servers, comma-separated: bots are dealt to them in turn, so
     a room's players sit on different processes.
@@ -228,7 +242,7 @@ async def run(
     prepared = await asyncio.gather(
         *(
             asyncio.to_thread(
-                start_match, servers[number % len(servers)][0], game, players, settings
+                start_match, servers[number % len(servers)][0], game, players, settings, bots
             )
             for number in range(rooms)
         )
@@ -236,12 +250,12 @@ async def run(
     clients = rooms * players
     stats = Stats(to_arrive=clients)
     started = time.monotonic()
-    bots = []
+    sockets: list[asyncio.Task[None]] = []
     for room, tokens in prepared:
         for token in tokens:
-            base, origin, ws_url = servers[len(bots) % len(servers)]
-            bots.append(asyncio.create_task(_bot(base, ws_url, origin, room, token, stats)))
-            if len(bots) % CONNECT_BATCH == 0:
+            base, origin, ws_url = servers[len(sockets) % len(servers)]
+            sockets.append(asyncio.create_task(_bot(base, ws_url, origin, room, token, stats)))
+            if len(sockets) % CONNECT_BATCH == 0:
                 await asyncio.sleep(0.05)
     progress = asyncio.create_task(_progress(stats, started))
     # Figures count from the end of the warm-up, which starts once every bot is in (or
@@ -257,12 +271,13 @@ async def run(
     loop = asyncio.get_running_loop()
     for deadline in stats.deadlines:
         deadline.reschedule(loop.time() + seconds + STALL_GRACE)
-    await asyncio.gather(*bots)
+    await asyncio.gather(*sockets)
     progress.cancel()
     elapsed = max(1e-9, min(time.monotonic(), stats.stop) - stats.measured_from)
     return {
         "rooms": rooms,
         "players": clients,
+        "bots": rooms * bots,
         "seconds": round(elapsed, 1),
         "connect_s": round(connect_seconds, 1),
         "p50_ms": round(_percentile(stats.latencies, 0.50) * 1000, 1),

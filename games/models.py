@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 def _seed() -> int:
@@ -51,10 +52,17 @@ class Match(models.Model):
 
 
 class MatchPlayer(models.Model):
+    """A seat of a match: a user's, or a bot's (no user, a `bot_level` of the game's)."""
+
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="players")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="match_players"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="match_players",
     )
+    bot_level = models.CharField(max_length=20, blank=True)
     seat = models.PositiveSmallIntegerField()
     placement = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.IntegerField(null=True, blank=True)
@@ -64,10 +72,38 @@ class MatchPlayer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["match", "user"], name="one_seat_per_player"),
             models.UniqueConstraint(fields=["match", "seat"], name="one_player_per_seat"),
+            # A seat is a user's or a bot's, never both nor neither.
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(bot_level=""))
+                | (Q(user__isnull=True) & ~Q(bot_level="")),
+                name="a_user_or_a_bot",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.match}"
+        return f"{self.name} in {self.match}"
+
+    @property
+    def is_bot(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def player_id(self) -> str:
+        """The player's id in the room and its frames: the user's id, or the bot's seat."""
+        return bot_player_id(self.seat) if self.user_id is None else str(self.user_id)
+
+    @property
+    def name(self) -> str:
+        return bot_name(self.seat, self.bot_level) if self.user_id is None else str(self.user)
+
+
+def bot_player_id(seat: int) -> str:
+    # Never a user's id, which is a number.
+    return f"bot{seat}"
+
+
+def bot_name(seat: int, level: str) -> str:
+    return f"Bot {seat + 1} ({level})"
 
 
 class RoomSave(models.Model):

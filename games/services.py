@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -31,21 +31,30 @@ def match_create(
     game: str,
     settings: dict[str, Any],
     players: Sequence[AbstractBaseUser],
+    bots: Sequence[str] = (),
     lobby: Model | None = None,
 ) -> Match:
-    """A running match with its players seated in the given order, started by `lobby`
-    (a `lobby.models.Lobby`) if any.
+    """A running match with its players seated in the given order, then a bot of each of
+    the `bots` levels, started by `lobby` (a `lobby.models.Lobby`) if any.
 
     The room itself starts when the first player's socket connects to it. Callers keep
-    each user to one running match (`match_players_busy`).
+    each user to one running match (`match_players_busy`) and ask for bots only of a
+    game that has them, at its levels.
     """
     definition = CATALOGUE[game]
+    if bots and definition.bot is None:
+        raise ValueError(f"{game} has no bot")
+    if not set(bots) <= set(definition.bot_levels):
+        raise ValueError(f"{game}'s bot levels are {', '.join(definition.bot_levels)}")
     match = Match.objects.create(
         game=game, lobby=lobby, settings=definition.clean_settings(settings)
     )
-    MatchPlayer.objects.bulk_create(
-        MatchPlayer(match=match, user=user, seat=seat) for seat, user in enumerate(players)
-    )
+    seats = [MatchPlayer(match=match, user=user, seat=seat) for seat, user in enumerate(players)]
+    seats += [
+        MatchPlayer(match=match, bot_level=level, seat=seat)
+        for seat, level in enumerate(bots, start=len(players))
+    ]
+    MatchPlayer.objects.bulk_create(seats)
     return match
 
 
@@ -62,6 +71,8 @@ class RoomSpec:
     removed: list[str]
     # The room as last saved (`Room.save`), to resume from; None before the first save.
     saved: bytes | None = None
+    # The level of each player a bot plays, by player id.
+    bots: dict[str, str] = field(default_factory=dict)
 
 
 def match_players_busy(*, users: Sequence[Player]) -> list[Player]:
@@ -97,9 +108,10 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         game=match.game,
         settings=match.settings,
         seed=match.seed,
-        players=[(str(seat.user_id), str(seat.user)) for seat in seated],
+        players=[(seat.player_id, seat.name) for seat in seated],
         removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
         saved=bytes(saved) if saved is not None else None,
+        bots={seat.player_id: seat.bot_level for seat in seated if seat.is_bot},
     )
 
 
@@ -210,7 +222,7 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
     transaction.on_commit(metrics.MATCH_RESULTS_RECORDED.labels(match.state).inc)
     seats = list(match.players.all())
     for seat in seats:
-        player = str(seat.user_id)
+        player = seat.player_id
         seat.placement = result.placements.get(player)
         seat.score = result.scores.get(player)
     MatchPlayer.objects.bulk_update(seats, ["placement", "score"])

@@ -83,7 +83,10 @@ class GameHarness:
         seed: int = 1,
         seat_window_seconds: float = 30.0,
         check_views: bool = True,
+        bots: Mapping[str, str] | None = None,
     ) -> None:
+        """`bots`: the players (of `players`) the game's bot plays, with its level; they
+        move by themselves, and a replay moves them the same way."""
         self.game = CATALOGUE[game] if isinstance(game, str) else game
         if self.game.view is not _DEFAULT_VIEW and not self.game.hides_information:
             raise HarnessError("the engine only calls view() when hides_information=True")
@@ -92,6 +95,7 @@ class GameHarness:
         self.seed = seed
         self.seat_window_seconds = seat_window_seconds
         self.check_views = check_views
+        self.bots = dict(bots or {})
         self.room = Room(
             room_id="harness",
             game=self.game,
@@ -99,6 +103,7 @@ class GameHarness:
             players=[(player, player) for player in self.players],
             seed=seed,
             seat_window_seconds=seat_window_seconds,
+            bots=self.bots,
         )
         for player in self.players:
             self.room.connected(player)
@@ -175,6 +180,7 @@ class GameHarness:
             log=self.log,
             ticks=self.tick_number,
             seat_window_seconds=self.seat_window_seconds,
+            bots=self.bots,
         )
 
     @classmethod
@@ -188,6 +194,7 @@ class GameHarness:
         log: Sequence[LogEntry],
         ticks: int,
         seat_window_seconds: float = 30.0,
+        bots: Mapping[str, str] | None = None,
     ) -> GameHarness:
         """Plays a recorded log: each entry is sent just before the tick it took effect in."""
         harness = cls(
@@ -196,6 +203,7 @@ class GameHarness:
             settings=settings,
             seed=seed,
             seat_window_seconds=seat_window_seconds,
+            bots=bots,
         )
         pending = sorted(log, key=lambda entry: entry.tick)
         for tick in range(1, ticks + 1):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from game_server.limits import client_address
 from games.models import Match, MatchPlayer
-from games.rules import CATALOGUE
+from games.rules import CATALOGUE, GAMES
 from lobby import accounts
 from lobby.forms import (
     ChangePasswordForm,
@@ -54,7 +54,8 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "lobby/home.html")
+    with_bots = [game for game in GAMES if game.bot is not None]
+    return render(request, "lobby/home.html", {"games_with_bots": with_bots})
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -83,20 +84,25 @@ def _answer_throttled(response: HttpResponse, form: ThrottledForm) -> HttpRespon
     return response
 
 
+def become_guest(request: HttpRequest) -> HttpResponse | None:
+    """Signs a visitor in as a new guest, within the address's guest budget; the page to
+    answer with when over it. A signed-in user stays who they are."""
+    if request.user.is_authenticated:
+        return None
+    rate = accounts.guest_creation_allowed(address=client_address(request.META))
+    if not rate.allowed:
+        minutes = math.ceil(rate.retry_after / 60)
+        response = render(request, "registration/guest_wait.html", {"minutes": minutes}, status=429)
+        response["Retry-After"] = str(rate.retry_after)
+        return response
+    user = accounts.guest_create()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return None
+
+
 @require_POST
 def play_as_guest(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        rate = accounts.guest_creation_allowed(address=client_address(request.META))
-        if not rate.allowed:
-            minutes = math.ceil(rate.retry_after / 60)
-            response = render(
-                request, "registration/guest_wait.html", {"minutes": minutes}, status=429
-            )
-            response["Retry-After"] = str(rate.retry_after)
-            return response
-        user = accounts.guest_create()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect(_next_url(request))
+    return become_guest(request) or redirect(_next_url(request))
 
 
 @login_required
@@ -282,7 +288,10 @@ def _match_history(user: User) -> list[HistoryRow]:
                 duration=match.duration,
                 placement=seat.placement,
                 score=seat.score,
-                players=[str(other.user) for other in match.players.all()],
+                players=[
+                    f"{other.name} [bot]" if other.is_bot else other.name
+                    for other in match.players.all()
+                ],
                 state=match.state,
             )
         )

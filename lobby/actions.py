@@ -37,14 +37,18 @@ from lobby.models import Lobby, Membership, User
 from lobby.services import (
     LobbyError,
     lobby_action_count,
+    lobby_add_bot,
     lobby_chat,
     lobby_close,
     lobby_create,
+    lobby_fill_with_bots,
     lobby_join,
     lobby_kick,
     lobby_leave,
     lobby_lookup,
+    lobby_play_computer,
     lobby_quick_play,
+    lobby_remove_bot,
     lobby_set_ready,
     lobby_start,
     lobby_transfer_host,
@@ -61,7 +65,7 @@ Fields = Mapping[str, Any] | Callable[[Lobby], Mapping[str, Any]]
 class Who(enum.Enum):
     """Who may take an action, which also says how its lobby is found."""
 
-    # Any signed-in user; the action names no lobby (create, quick play).
+    # Any signed-in user; the action names no lobby (create, quick play, play computer).
     ANYONE = "anyone"
     # Any signed-in user who has the lobby's code (join).
     ANYONE_WITH_CODE = "anyone_with_code"
@@ -135,6 +139,7 @@ _TARGET = Field("user_id", int, required=True, argument="target", then=_user_nam
 _NAME = Field("name", str)
 _SETTINGS = Field("settings", dict)
 _MAX_PLAYERS = Field("max_players", int)
+_LEVEL = Field("level", str)
 
 ACTIONS: dict[str, Action] = {
     "create": Action(
@@ -152,6 +157,9 @@ ACTIONS: dict[str, Action] = {
         seats=True,
     ),
     "quick_play": Action(lobby_quick_play, Who.ANYONE, (_GAME,), seats=True),
+    "play_computer": Action(
+        lobby_play_computer, Who.ANYONE, (Field("game", str), _LEVEL), seats=True
+    ),
     "join": Action(_join, Who.ANYONE_WITH_CODE, seats=True),
     "leave": Action(lobby_leave, Who.MEMBER),
     "ready": Action(lobby_set_ready, Who.MEMBER, (Field("ready", bool, default=True),)),
@@ -170,12 +178,16 @@ ACTIONS: dict[str, Action] = {
     ),
     "kick": Action(lobby_kick, Who.HOST, (_TARGET,)),
     "host": Action(lobby_transfer_host, Who.HOST, (_TARGET,)),
+    "add_bot": Action(lobby_add_bot, Who.HOST, (_LEVEL,)),
+    "remove_bot": Action(lobby_remove_bot, Who.HOST, (Field("bot_id", int, required=True),)),
+    "fill_with_bots": Action(lobby_fill_with_bots, Who.HOST),
     "start": Action(lobby_start, Who.HOST),
     "close": Action(lobby_close, Who.HOST),
 }
 
 # What a member does in their own lobby: the lobby socket's frames and the lobby page's
-# posts. Creating, joining and quick play are the pages' and the API's alone.
+# posts. Creating, joining, quick play and playing the computer are the pages' and the
+# API's alone.
 IN_LOBBY = tuple(name for name, row in ACTIONS.items() if row.who in (Who.MEMBER, Who.HOST))
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from lobby import services
 from lobby.auth import token_expires_at
 from lobby.forms import AdminLogInForm
-from lobby.models import ApiToken, Lobby, LobbyBan, Membership, User
+from lobby.models import ApiToken, Lobby, LobbyBan, LobbyBot, Membership, User
 
 # The admin's log-in counts against the same budgets as every other log-in.
 admin.site.login_form = AdminLogInForm
@@ -33,6 +33,14 @@ class MembershipInline(admin.TabularInline):
     fields = ("seat", "user", "is_ready", "joined_at")
     readonly_fields = ("joined_at",)
     raw_id_fields = ("user",)
+
+
+class LobbyBotInline(admin.TabularInline):
+    model = LobbyBot
+    extra = 0
+    fields = ("level", "created_at")
+    readonly_fields = ("created_at",)
+    verbose_name = "bot"
 
 
 class LobbyBanInline(admin.TabularInline):
@@ -60,12 +68,14 @@ class LobbyAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "host__username", "host__display_name")
     raw_id_fields = ("host",)
     readonly_fields = ("created_at", "last_activity_at", "closed_at")
-    inlines = (MembershipInline, LobbyBanInline)
+    inlines = (MembershipInline, LobbyBotInline, LobbyBanInline)
     actions = ("close_lobbies",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Lobby]:
         queryset = super().get_queryset(request).select_related("host")
-        return queryset.annotate(player_count=Count("memberships"))
+        return queryset.annotate(
+            player_count=Count("memberships", distinct=True) + Count("bots", distinct=True)
+        )
 
     @admin.display(ordering="player_count")
     def players(self, lobby: Lobby) -> str:

@@ -184,6 +184,7 @@ def games(request: HttpRequest) -> dict[str, Any]:
                 "min_players": game.min_players,
                 "max_players": game.max_players,
                 "realtime": game.realtime,
+                "bot_levels": list(game.bot_levels) if game.bot is not None else [],
                 "settings": game.schema(),
             }
             for game in GAMES

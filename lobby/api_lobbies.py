@@ -1,5 +1,6 @@
 """The lobby calls of the JSON API (docs/api.md, Calls): list, create, read, join,
-leave, ready, settings, kick, host, start, chat, close and quick play.
+leave, ready, settings, kick, host, add and remove a bot, start, chat, close, quick
+play and a match against the computer.
 
 Each write is one row of the lobby action table (lobby/actions.py, `perform`), as on the
 pages and the lobby socket, and declares every refusal it may answer; every lobby write
@@ -27,8 +28,10 @@ from lobby.api_conventions import (
     refuse_other_methods,
 )
 from lobby.api_schemas import (
+    AddBotBody,
     ChatBody,
     ChatSent,
+    ComputerMatch,
     LobbyAnswer,
     LobbyClosed,
     LobbyCreateBody,
@@ -37,8 +40,10 @@ from lobby.api_schemas import (
     LobbyMoved,
     LobbySettingsBody,
     LobbyStarted,
+    PlayComputerBody,
     QuickPlayBody,
     ReadyBody,
+    RemoveBotBody,
     TargetBody,
     refusals,
 )
@@ -199,6 +204,69 @@ def lobby_host(request: HttpRequest, code: str, body: TargetBody = EMPTY_OBJECT)
 
 
 @router.post(
+    "/lobbies/{code}/add_bot/",
+    response={
+        200: LobbyAnswer,
+        **refusals(
+            *IN_A_LOBBY,
+            *WITH_BODY,
+            "NOT_HOST",
+            "NOT_MEMBER",
+            "WRONG_STATE",
+            "NO_BOTS",
+            "BAD_BOT_LEVEL",
+            "LOBBY_FULL",
+        ),
+    },
+    summary="Give a free seat to the game's bot (host)",
+)
+def lobby_add_bot(
+    request: HttpRequest, code: str, body: AddBotBody = EMPTY_OBJECT
+) -> dict[str, Any]:
+    return _lobby_json(_on_lobby(_perform(request, "add_bot", code, body)))
+
+
+@router.post(
+    "/lobbies/{code}/remove_bot/",
+    response={
+        200: LobbyAnswer,
+        **refusals(*IN_A_LOBBY, *WITH_BODY, "NOT_HOST", "NOT_MEMBER", "WRONG_STATE", "NO_SUCH_BOT"),
+    },
+    summary="Take a bot out of the lobby (host)",
+)
+def lobby_remove_bot(
+    request: HttpRequest, code: str, body: RemoveBotBody = EMPTY_OBJECT
+) -> dict[str, Any]:
+    return _lobby_json(_on_lobby(_perform(request, "remove_bot", code, body)))
+
+
+@router.post(
+    "/lobbies/{code}/fill_with_bots/",
+    response={
+        200: LobbyStarted,
+        **refusals(
+            *IN_A_LOBBY,
+            "BAD_JSON",
+            "NOT_HOST",
+            "NOT_MEMBER",
+            "WRONG_STATE",
+            "NO_BOTS",
+            "TOO_EARLY",
+            "IN_ANOTHER_MATCH",
+        ),
+    },
+    summary="Alone for a while: play the game's bots now",
+)
+@no_body
+def lobby_fill_with_bots(request: HttpRequest, code: str) -> dict[str, Any]:
+    done = _perform(request, "fill_with_bots", code)
+    match = done.result
+    return _lobby_json(
+        _on_lobby(done), match_id=str(match.id), play_url=services.play_url(match.id)
+    )
+
+
+@router.post(
     "/lobbies/{code}/start/",
     response={
         200: LobbyStarted,
@@ -267,3 +335,27 @@ def quick_play(request: HttpRequest, body: QuickPlayBody = EMPTY_OBJECT) -> dict
 
 
 refuse_other_methods(router)
+
+
+@router.post(
+    "/play-computer/",
+    response={
+        201: ComputerMatch,
+        **refusals(
+            *LOBBY_ACTION,
+            *WITH_BODY,
+            "UNKNOWN_GAME",
+            "NO_BOTS",
+            "BAD_BOT_LEVEL",
+            "IN_ANOTHER_MATCH",
+        ),
+    },
+    summary="A match against the game's bots, started at once",
+)
+def play_computer(request: HttpRequest, body: PlayComputerBody = EMPTY_OBJECT) -> Status:
+    done = _perform(request, "play_computer", body=body)
+    match = done.result
+    answer = _seated_json(done)
+    return Status(
+        201, {**answer, "match_id": str(match.id), "play_url": services.play_url(match.id)}
+    )

@@ -25,10 +25,13 @@ STATUS = {
     "LOBBY_NOT_FOUND": 404,
     "GAME_NOT_FOUND": 404,
     "NOT_QUEUED": 404,
+    "NO_SUCH_BOT": 404,
     "METHOD_NOT_ALLOWED": 405,
     "ALREADY_QUEUED": 409,
     "IN_ANOTHER_MATCH": 409,
     "LOBBY_FULL": 409,
+    "NO_BOTS": 409,
+    "TOO_EARLY": 409,
     "NOT_READY": 409,
     "TOO_FEW_PLAYERS": 409,
     "TOO_MANY_PLAYERS": 409,
@@ -94,12 +97,27 @@ class TargetBody(RequestBody):
     user_id: int = Field(description="The player (or, in a game, spectator) to act on.")
 
 
+class AddBotBody(RequestBody):
+    level: str | None = Field(
+        None, description="One of the game's `bot_levels` (GET /api/games/); default its first."
+    )
+
+
+class RemoveBotBody(RequestBody):
+    bot_id: int = Field(description="The bot's `id` in the lobby's `bots`.")
+
+
 class ChatBody(RequestBody):
     text: str = Field(description="Up to 300 characters, no control characters.")
 
 
 class QuickPlayBody(RequestBody):
     game: str
+
+
+class PlayComputerBody(RequestBody):
+    game: str | None = Field(None, description="Default: the first game that has a bot.")
+    level: str | None = Field(None, description="One of the game's `bot_levels`.")
 
 
 # Answers
@@ -147,6 +165,9 @@ class Game(Schema):
     max_players: int
     realtime: bool
     settings: list[GameSetting]
+    bot_levels: list[str] = Field(
+        description="The levels of the game's bot, the default first; empty: no bot."
+    )
 
 
 class GameList(Schema):
@@ -179,6 +200,14 @@ class Member(Schema):
     seat: int
     ready: bool
     host: bool
+    bot: Literal[False]
+
+
+class LobbyBotInfo(Schema):
+    id: int
+    name: str
+    level: str
+    bot: Literal[True]
 
 
 class LobbySnapshot(Schema):
@@ -195,6 +224,14 @@ class LobbySnapshot(Schema):
     host_id: int | None
     settings: dict[str, Any]
     members: list[Member]
+    bots: list[LobbyBotInfo] = Field(
+        description="Seats the game's bot plays, after the members; always ready."
+    )
+    bot_levels: list[str] = Field(description="What `add_bot` takes; empty: the game has no bot.")
+    bots_offered_at: str | None = Field(
+        description="When the lobby's one member may `fill_with_bots` (ISO 8601); "
+        "null unless alone in an open lobby of a game with a bot."
+    )
     match_id: str | None = Field(description="The running match, while `in_game`.")
     play_url: str | None
     socket_url: str
@@ -212,6 +249,13 @@ class LobbyMoved(Schema):
 
 class LobbyStarted(Schema):
     lobby: LobbySnapshot
+    match_id: str
+    play_url: str
+
+
+class ComputerMatch(Schema):
+    lobby: LobbySnapshot
+    left: str | None = Field(description="The code of the lobby you left for this one.")
     match_id: str
     play_url: str
 

@@ -111,6 +111,21 @@ class Membership(models.Model):
         return f"{self.user} in {self.lobby.code}"
 
 
+class LobbyBot(models.Model):
+    """A seat the host gave to the game's bot: always ready, counted among the players,
+    seated after the members when the match starts."""
+
+    lobby = models.ForeignKey(Lobby, on_delete=models.CASCADE, related_name="bots")
+    level = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return f"{self.level} bot in {self.lobby.code}"
+
+
 class LobbyBan(models.Model):
     """A user kicked from a lobby, who may not join it again."""
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("lobbies/new/", views.lobby_new, name="lobby_new"),
     path("lobbies/join/", views.join_by_code, name="join_by_code"),
     path("play-now/<slug:game>/", views.play_now, name="play_now"),
+    path("play-computer/", views.play_computer, name="play_computer"),
     path(f"l/{CODE}/", views.invite, name="invite"),
     path(f"l/{CODE}/join/", views.invite_join, name="invite_join"),
     path(f"lobby/{CODE}/", views.lobby_page, name="lobby"),

@@ -8,7 +8,9 @@ keeps it live over /ws/lobby/<code>/.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -16,12 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from game_server.limits import client_address
 from games.rules import CATALOGUE, GAMES
 from games.services import match_may_watch
 from lobby import actions, services
+from lobby.account_views import become_guest
 from lobby.forms import JoinCodeForm, LobbyForm
 from lobby.models import Lobby
 from lobby.services import LobbyError
@@ -170,10 +174,35 @@ def play_now(request: HttpRequest, game: str) -> HttpResponse:
     return redirect(_lobby_url(done.lobby))
 
 
+@require_POST
+def play_computer(request: HttpRequest) -> HttpResponse:
+    """ "Play against the computer": a visitor becomes a guest first, then the match
+    starts at once (the game and level posted, or the defaults) and its page opens."""
+    refused = become_guest(request)
+    if refused is not None:
+        return refused
+    fields = {name: request.POST[name] for name in ("game", "level") if request.POST.get(name)}
+    try:
+        done = _perform(request, "play_computer", fields=fields)
+    except LobbyError as error:
+        messages.error(request, error.message)
+        return redirect("home")
+    _say_left(request, done)
+    return redirect(services.play_url(done.result.id))
+
+
 def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return str(value)
+
+
+def _offer_bots_in(snapshot: dict[str, Any]) -> int | None:
+    """Seconds until the lone member is offered to play bots (0: now); None: no offer."""
+    if snapshot["bots_offered_at"] is None:
+        return None
+    offered_at = datetime.fromisoformat(snapshot["bots_offered_at"])
+    return max(0, math.ceil((offered_at - timezone.now()).total_seconds()))
 
 
 def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
@@ -187,6 +216,8 @@ def _page_context(request: HttpRequest, lobby: Lobby) -> dict[str, object]:
         "game": game,
         "me": me,
         "is_host": is_host,
+        "players": len(snapshot["members"]) + len(snapshot["bots"]),
+        "offer_bots_in": _offer_bots_in(snapshot),
         "settings_labels": [(s.label, _shown(lobby.settings.get(s.name))) for s in game.settings],
         "settings_form": LobbyForm.for_lobby(lobby, game) if is_host else None,
         "invite_link": request.build_absolute_uri(reverse("invite", args=[lobby.code])),
@@ -277,7 +308,7 @@ def _after(request: HttpRequest, action: str, done: actions.Done) -> HttpRespons
     """Where the lobby page goes after an action, with a word on what it did."""
     lobby = done.lobby
     assert lobby is not None  # every action in IN_LOBBY has its lobby
-    if action == "start":
+    if action in ("start", "fill_with_bots"):
         return redirect(services.play_url(done.result.id))
     if action == "leave":
         messages.success(request, f"You left the lobby “{lobby.name}”.")
@@ -289,6 +320,8 @@ def _after(request: HttpRequest, action: str, done: actions.Done) -> HttpRespons
         "kick": f"{done.target} was removed from the lobby.",
         "host": f"{done.target} is the host now.",
         "settings": "Settings saved. Everyone must get ready again.",
+        "add_bot": "A bot took a seat.",
+        "remove_bot": "The bot left its seat.",
     }.get(action)
     if said:
         messages.success(request, said)

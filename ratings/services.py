@@ -39,21 +39,20 @@ def displayed(mu: float, sigma: float) -> int:
 
 
 def is_human(seat: MatchPlayer) -> bool:
-    """Whether a person played this seat. Every seat is a person's today; when bots take
-    seats, this is where they are told apart, and they are left out of the rating."""
-    return True
+    """Whether a person played this seat, not the game's bot."""
+    return not seat.is_bot
 
 
 def rated_players(match: Match) -> dict[int, int]:
     """The placement of each player a match rates, by user id in id order: its placed
-    human players, when it finished (not aborted) with at least two of them; else none."""
+    players, when it finished (not aborted) with at least two of them and no bot; else
+    none. A match with a bot in it rates nobody (docs/ratings.md)."""
     if match.state != Match.State.FINISHED:
         return {}
-    placements = {
-        seat.user_id: seat.placement
-        for seat in match.players.order_by("user_id")
-        if is_human(seat) and seat.placement is not None
-    }
+    seats = list(match.players.order_by("user_id"))
+    if not all(is_human(seat) for seat in seats):
+        return {}
+    placements = {seat.user_id: seat.placement for seat in seats if seat.placement is not None}
     return placements if len(placements) >= 2 else {}
 
 

@@ -3,7 +3,7 @@
 Each frame is serialized here once, whatever the number of its recipients. Who a frame
 is for travels beside it (`Frame`): everyone in the room (None), one player (their id),
 or, in a game that hides information, SPECTATORS: the view of someone without a seat.
-Player ids are user ids, never this word.
+Player ids are user ids or bot ids ("bot1"), never this word.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ def room_from_spec(spec: services.RoomSpec, saved: bytes | None = None) -> Room:
             players=spec.players,
             seat_window_seconds=window,
             removed=spec.removed,
+            bots=spec.bots,
         )
     return Room(
         room_id=spec.match_id,
@@ -45,6 +46,7 @@ def room_from_spec(spec: services.RoomSpec, saved: bytes | None = None) -> Room:
         seed=spec.seed,
         seat_window_seconds=window,
         removed=spec.removed,
+        bots=spec.bots,
     )
 
 

@@ -2,20 +2,23 @@
 
 The room is plain synchronous code with no I/O: `submit` queues a player's input,
 `tick` applies the queued inputs in arrival order, advances the game and returns the
-frames to send, each serialized once (frames.py). `RoomRunner` (runner.py) calls `tick`
+frames to send, each serialized once (frames.py); then the room's bots (bots.py) queue
+theirs for the next tick. `RoomRunner` (runner.py) calls `tick`
 on time and sends the frames; tests call `tick` by hand. `export` and `save` write what
 another process needs to go on with the room; `from_saved` reads it back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from random import Random
-from typing import TypedDict
+from types import MappingProxyType
+from typing import Any, NotRequired, TypedDict
 
 import orjson
 
 from game_server import metrics
+from games.engine.bots import SavedBot, seat_bots
 from games.engine.frames import (
     Frame,
     diff_frame,
@@ -40,13 +43,18 @@ class Room:
         seed: int,
         seat_window_seconds: float = 30.0,
         removed: Sequence[str] = (),
+        bots: Mapping[str, str] = MappingProxyType({}),
     ) -> None:
+        """`bots`: the level of each player a bot plays (`game.bot`), by player id."""
         self.room_id = room_id
         self.game = game
         self.tick_rate = game.tick_rate(settings)
         self.seats = Seats(
-            players, window_ticks=max(1, round(seat_window_seconds * self.tick_rate))
+            players,
+            window_ticks=max(1, round(seat_window_seconds * self.tick_rate)),
+            bots=bots,
         )
+        self.bots = seat_bots(game, [player for player, _ in players], bots, seed)
         self.ctx = Ctx(
             tick=0,
             tick_rate=self.tick_rate,
@@ -81,9 +89,12 @@ class Room:
         self._expire_seats()
         self.state = self.game.tick(self.state, ctx)
         self.result = self.game.result(self.state, ctx)
-        frames.extend(self._diff_frames(force=acked))
+        patches = self.views.patches(self.state)
+        frames.extend(self._diff_frames(patches, force=acked))
         if self.result is not None:
             frames.append((None, self.end_frame()))
+        elif self.bots:
+            self._bots_think(patches)
         return frames
 
     def _apply_inputs(self, frames: list[Frame]) -> bool:
@@ -110,11 +121,37 @@ class Room:
         return bool(inputs)
 
     def _expire_seats(self) -> None:
-        for player in self.seats.expired(self.ctx.tick):
+        expired = self.seats.expired(self.ctx.tick)
+        for player in expired:
             self.state = self.game.player_left(self.state, self.ctx, player)
+        if expired and self.bots and all(seat.gone or seat.bot for seat in self.seats.values()):
+            # Nobody is left to play with the bots: they leave too, and the game ends
+            # as it does when everyone has left.
+            for player in self.bots:
+                self.seats[player].gone = True
+                self.state = self.game.player_left(self.state, self.ctx, player)
 
-    def _diff_frames(self, *, force: bool) -> list[Frame]:
-        patches = self.views.patches(self.state)
+    def _bots_think(self, patches: dict[str | None, dict[str, Any]]) -> None:
+        """Each bot whose view changed (or that is awake) picks its input for the next
+        tick from the view just sent: a view the bot must not change."""
+        think = self.game.bot
+        assert think is not None
+        hidden = self.game.hides_information
+        for player, bot in self.bots.items():
+            if not (bot.awake or patches.get(player if hidden else None)):
+                continue
+            bot.awake = False
+            if self.seats[player].gone:
+                continue
+            view = self.views.last_sent(self.state, player)
+            data = think(view, player, bot.random, bot.level)
+            if data is not None:
+                bot.seq += 1
+                self.submit(player, bot.seq, data)
+
+    def _diff_frames(
+        self, patches: dict[str | None, dict[str, Any]], *, force: bool
+    ) -> list[Frame]:
         if not force and not any(patches.values()):
             return []
         # Every view gets a frame when one does (in a game that hides information, one
@@ -186,6 +223,7 @@ class Room:
                 for seat in self.seats.values()
             },
             "inputs": self._inputs,
+            "bots": {player: bot.export() for player, bot in self.bots.items()},
         }
 
     def save(self) -> bytes:
@@ -208,9 +246,11 @@ class Room:
         players: Sequence[tuple[str, str]],
         seat_window_seconds: float = 30.0,
         removed: Sequence[str] = (),
+        bots: Mapping[str, str] = MappingProxyType({}),
     ) -> Room:
-        """The room a `save` holds, going on from it; every seat waits for its socket to
-        join again. `removed`: players kicked since the save, gone at its next tick."""
+        """The room a `save` holds, going on from it; every seat but a bot's waits for its
+        socket to join again. `removed`: players kicked since the save, gone at its next
+        tick."""
         saved = cls.read_saved(data)
         room = cls(
             room_id=saved["match"],
@@ -220,6 +260,7 @@ class Room:
             # The generator's state comes from the save.
             seed=0,
             seat_window_seconds=seat_window_seconds,
+            bots=bots,
         )
         version, internal, gauss = saved["random"]
         room.ctx.random.setstate((version, tuple(internal), gauss))
@@ -229,11 +270,14 @@ class Room:
         room.acks = {player: saved["acks"].get(player, 0) for player in room.seats}
         for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
             seat = room.seats[player]
-            seat.connected, seat.leaves_at_tick, seat.gone = False, leaves_at_tick, gone
-            if connected:
+            seat.connected, seat.leaves_at_tick, seat.gone = seat.bot, leaves_at_tick, gone
+            if connected and not seat.bot:
                 # Its socket joins again within moments, or the seat window runs.
                 room.disconnected(player)
         room._inputs = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
+        # A save from before bots were part of it holds none.
+        for player, saved_bot in saved.get("bots", {}).items():
+            room.bots[player].restore(saved_bot)
         room.views.reset(room.state)
         for player in removed:
             room.remove(player)
@@ -255,3 +299,5 @@ class SavedRoom(TypedDict):
     seats: dict[str, tuple[bool, int, bool]]
     # Inputs queued for the next tick: player, sequence number, input.
     inputs: list[tuple[str, int, Input]]
+    # Per bot (bots.py): its sequence number, whether awake, its random source's state.
+    bots: NotRequired[dict[str, SavedBot]]

@@ -2,12 +2,13 @@
 
 A player whose socket drops keeps their seat for the window (SEAT_WINDOW_SECONDS, in
 ticks); when it ends the game is told that they left, and the seat stays theirs, gone.
-A player the lobby's host removed is treated the same way from the next tick.
+A player the lobby's host removed is treated the same way from the next tick. A bot's
+seat (bots.py) has no socket and no window: it counts as connected for the whole match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,14 +22,22 @@ class Seat:
     # The tick after which a dropped player is treated as gone; 0 while connected.
     leaves_at_tick: int = 0
     gone: bool = False
+    bot: bool = False
 
 
 class Seats(dict[str, Seat]):
     """Each player's seat, by their id, in seat order."""
 
-    def __init__(self, players: Sequence[tuple[str, str]], *, window_ticks: int) -> None:
+    def __init__(
+        self,
+        players: Sequence[tuple[str, str]],
+        *,
+        window_ticks: int,
+        bots: Collection[str] = (),
+    ) -> None:
         super().__init__(
-            (player, Seat(player, name, number)) for number, (player, name) in enumerate(players)
+            (player, Seat(player, name, number, connected=player in bots, bot=player in bots))
+            for number, (player, name) in enumerate(players)
         )
         self.window_ticks = window_ticks
 
@@ -70,6 +79,7 @@ class Seats(dict[str, Seat]):
                 "seat": seat.number,
                 "connected": seat.connected,
                 "gone": seat.gone,
+                "bot": seat.bot,
             }
             for seat in self.values()
         }

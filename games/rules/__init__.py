@@ -64,6 +64,12 @@ def _read_game(path: object) -> tuple[GameDef | None, str]:
     missing = [name for name in FUNCTIONS if not callable(getattr(game, name))]
     if missing:
         return None, f"{path}: {game.slug} has no function for {', '.join(missing)}"
+    if game.bot is not None and not callable(game.bot):
+        return None, f"{path}: {game.slug}'s bot is not a function"
+    if not game.bot_levels or not all(
+        isinstance(level, str) and level for level in game.bot_levels
+    ):
+        return None, f"{path}: {game.slug} needs bot_levels, a non-empty tuple of names"
     return game, ""
 
 

@@ -24,7 +24,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Setting, Settings, State
+from games.rules.base import (
+    Ctx,
+    GameDef,
+    Input,
+    InvalidInput,
+    Random,
+    Result,
+    Setting,
+    Settings,
+    State,
+)
 
 WIDTH = 1000
 HEIGHT = 1000
@@ -235,6 +245,36 @@ def _rank(scores: dict[str, int], *, offset: int) -> dict[str, int]:
     }
 
 
+# A bot changes direction only when its way turns by more than this (per component):
+# steering straight at a pellet, it does not send a new input every tick.
+BOT_STEERING_SLACK = 0.02
+
+
+def bot(view: State, player: str, random: Random, level: str) -> Input | None:
+    """Steers toward the nearest pellet; stands still when there is none."""
+    body = view["players"].get(player)
+    if view["over"] or body is None:
+        return None
+    x, y = body["x"], body["y"]
+    nearest = min(
+        view["pellets"].values(),
+        key=lambda pellet: (pellet[0] - x) ** 2 + (pellet[1] - y) ** 2,
+        default=None,
+    )
+    direction = [0.0, 0.0]
+    if nearest is not None:
+        dx, dy = nearest[0] - x, nearest[1] - y
+        length = math.hypot(dx, dy)
+        if length:
+            direction = _parse_direction([dx / length, dy / length])
+    current = body["dir"]
+    if all(
+        abs(new - old) <= BOT_STEERING_SLACK for new, old in zip(direction, current, strict=True)
+    ):
+        return None
+    return {"dir": direction}
+
+
 GAME = GameDef(
     slug="arena",
     name="Arena",
@@ -249,4 +289,5 @@ GAME = GameDef(
     tick=tick,
     player_left=player_left,
     result=result,
+    bot=bot,
 )

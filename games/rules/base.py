@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from random import Random
+
+# Re-exported: a game's bot is handed one, and games do not import `random` themselves.
+from random import Random as Random
 from typing import Any
 
 State = dict[str, Any]

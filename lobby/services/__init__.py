@@ -10,6 +10,7 @@ changes over the channel layer, after the transaction commits.
 This package is their one front door; its modules split them by job:
 
 - `membership`: who sits in a lobby (join, quick play, leave, ready, kick, host)
+- `bots`: the host's bots, seats the game's bot plays
 - `lifecycle`: a lobby's host creates it, changes its settings, closes it
 - `matches`: starting a match, and opening again when the engine reports its end
   (`lobby_match_ended`)
@@ -24,6 +25,12 @@ This package is their one front door; its modules split them by job:
 from __future__ import annotations
 
 from lobby.services.announce import LOBBY_LIST_GROUP, group_send_quietly, lobby_group
+from lobby.services.bots import (
+    lobby_add_bot,
+    lobby_fill_with_bots,
+    lobby_play_computer,
+    lobby_remove_bot,
+)
 from lobby.services.changes import lock_user
 from lobby.services.chat import lobby_chat
 from lobby.services.cleaning import game_named
@@ -69,11 +76,13 @@ __all__ = [
     "group_send_quietly",
     "list_row_id",
     "lobby_action_count",
+    "lobby_add_bot",
     "lobby_chat",
     "lobby_close",
     "lobby_close_idle",
     "lobby_close_idle_if_due",
     "lobby_create",
+    "lobby_fill_with_bots",
     "lobby_group",
     "lobby_join",
     "lobby_kick",
@@ -81,7 +90,9 @@ __all__ = [
     "lobby_list_public",
     "lobby_lookup",
     "lobby_match_ended",
+    "lobby_play_computer",
     "lobby_quick_play",
+    "lobby_remove_bot",
     "lobby_set_ready",
     "lobby_snapshot",
     "lobby_start",

@@ -40,6 +40,11 @@ def require_open(lobby: Lobby) -> None:
         raise LobbyError("WRONG_STATE")
 
 
+def seats_taken(lobby: Lobby) -> int:
+    """The lobby's players: its members and its bots."""
+    return lobby.memberships.count() + lobby.bots.count()
+
+
 def seat_user(lobby: Lobby, user: User) -> Membership:
     """Adds the user to a locked lobby after they left any other one."""
     last_seat = lobby.memberships.aggregate(last=Max("seat"))["last"]
@@ -73,6 +78,7 @@ def leave_current(user: User) -> None:
 
 def close(lobby: Lobby, *, reason: str) -> None:
     lobby.memberships.all().delete()
+    lobby.bots.all().delete()
     lobby.state = Lobby.State.CLOSED
     lobby.closed_at = timezone.now()
     touch(lobby, "state", "closed_at")

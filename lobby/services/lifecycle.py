@@ -18,6 +18,7 @@ from lobby.services.changes import (
     require_host,
     require_open,
     seat_user,
+    seats_taken,
     touch,
 )
 from lobby.services.cleaning import clean_max_players, clean_name, clean_settings, game_named
@@ -94,7 +95,7 @@ def lobby_update_settings(
         lobby.settings = clean_settings(definition, {**lobby.settings, **settings})
     if max_players is not None:
         lobby.max_players = clean_max_players(definition, max_players)
-        if lobby.max_players < lobby.memberships.count():
+        if lobby.max_players < seats_taken(lobby):
             raise LobbyError("BAD_MAX_PLAYERS", "More players already sit in the lobby.")
     if name is not None:
         lobby.name = clean_name(name, user, definition)

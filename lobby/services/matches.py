@@ -30,11 +30,13 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
     require_open(lobby)
     definition = game_of(lobby)
     memberships = list(lobby.memberships.select_related("user").order_by("seat"))
-    if len(memberships) < definition.min_players:
+    # Bots are always ready, and sit after the members.
+    bots = [bot.level for bot in lobby.bots.all()]
+    if len(memberships) + len(bots) < definition.min_players:
         raise LobbyError(
             "TOO_FEW_PLAYERS", f"{definition.name} needs at least {definition.min_players}."
         )
-    if len(memberships) > definition.max_players:
+    if len(memberships) + len(bots) > definition.max_players:
         raise LobbyError("TOO_MANY_PLAYERS")
     waiting = [str(m.user) for m in memberships if not m.is_ready and m.user_id != lobby.host_id]
     if waiting:
@@ -51,6 +53,7 @@ def lobby_start(*, lobby: Lobby, user: User) -> Match:
         game=lobby.game,
         settings=lobby.settings,
         players=[membership.user for membership in memberships],
+        bots=bots,
         lobby=lobby,
     )
     lobby.state = Lobby.State.IN_GAME

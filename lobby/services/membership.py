@@ -19,6 +19,7 @@ from lobby.services.changes import (
     require_host,
     require_open,
     seat_user,
+    seats_taken,
     touch,
 )
 from lobby.services.cleaning import game_named
@@ -48,7 +49,7 @@ def lobby_join(*, code: str, user: User) -> Membership:
         raise LobbyError("WRONG_STATE", "This lobby is in a game; join when it is back.")
     if LobbyBan.objects.filter(lobby=lobby, user=user).exists():
         raise LobbyError("KICKED")
-    if lobby.memberships.count() >= lobby.max_players:
+    if seats_taken(lobby) >= lobby.max_players:
         raise LobbyError("LOBBY_FULL")
     if current:
         remove_member(locked[current.lobby_id], current, event="member_left")
@@ -76,8 +77,11 @@ def lobby_quick_play(*, user: User, game: str) -> Membership:
     candidates = (
         Lobby.objects.filter(state=Lobby.State.OPEN, is_public=True, game=game)
         .exclude(bans__user=user)
-        .annotate(players=Count("memberships"))
-        .filter(players__lt=F("max_players"), players__gt=0)
+        .annotate(
+            members=Count("memberships", distinct=True),
+            players=F("members") + Count("bots", distinct=True),
+        )
+        .filter(players__lt=F("max_players"), members__gt=0)
         .order_by("-players", "created_at")
         .values_list("code", flat=True)
     )

@@ -64,11 +64,21 @@ async function refresh() {
     const kept = openKeys.indexOf(controlKey(details));
     if (kept >= 0) details.replaceWith(open[kept]);
   }
+  scheduleOffer();
   if (focused) {
     const controls = stateBox.querySelectorAll("a[href], button, input, select, textarea, summary");
     const again = [...controls].find((element) => controlKey(element) === focused);
     if (again) again.focus();
   }
+}
+
+// The offer to play bots, in a lobby one waits in alone, shows once they waited long
+// enough (QUICK_PLAY_BOT_SECONDS); each fresh copy of the state says how long is left.
+let offerTimer = null;
+function scheduleOffer() {
+  clearTimeout(offerTimer);
+  const offer = stateBox.querySelector(".offer-bots[hidden]");
+  if (offer) offerTimer = setTimeout(() => { offer.hidden = false; }, Number(offer.dataset.offerIn) * 1000);
 }
 
 function addChat(event) {
@@ -166,4 +176,5 @@ document.getElementById("copy-invite").addEventListener("click", async () => {
   }
 });
 
+scheduleOffer();
 connect();

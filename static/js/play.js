@@ -27,9 +27,12 @@ export function showAlert(words, { sticky = false } = {}) {
   if (!sticky) alertTimer = setTimeout(() => (alertLine.hidden = true), 4000);
 }
 
+// A player's name as every part of the page shows it: "(you)" for the viewer, "[bot]" for
+// a seat the game's bot plays (whatever name a person may have picked).
 export function playerName(net, player) {
   const seat = net.players[player];
   const name = seat ? seat.name : `Player ${player}`;
+  if (seat && seat.bot) return `${name} [bot]`;
   return player === net.you ? `${name} (you)` : name;
 }
 

@@ -124,3 +124,11 @@ def test_a_guest_who_keeps_their_account_keeps_their_history(client: Client, bob
     kept = User.objects.get(username="dana")
     [row] = _history(client, kept)
     assert (row.placement_text, row.players) == ("1st", [guest.display_name, "Bob"])
+
+
+def test_a_match_against_the_bot_names_it_marked_as_a_bot(client: Client, alice) -> None:
+    match = match_create(game="connect_four", settings={}, players=[alice], bots=["hard"])
+    result = Result(placements={"bot1": 1, str(alice.pk): 2}, scores={}, reason="four_in_a_row")
+    match_finish(match_id=match.pk, result=result)
+    [row] = _history(client, alice)
+    assert (row.players, row.placement_text) == (["Alice", "Bot 2 (hard) [bot]"], "2nd")

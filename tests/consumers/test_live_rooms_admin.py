@@ -351,3 +351,25 @@ def test_a_running_match_links_to_its_lobby_players_and_live_room(
     for player in (alice, bob):
         assert f'<a href="/admin/lobby/user/{player.pk}/change/">{player}</a>' in page
     assert f'<a href="{_room_page(match)}">' in page
+
+
+def test_the_matches_list_and_a_match_mark_bots(admin_client, alice) -> None:
+    against = match_create(game="connect_four", settings={}, players=[alice], bots=["hard"])
+    page = admin_client.get("/admin/games/match/").content.decode()
+    assert "Bot 2 (hard) [bot]" in page
+    page = admin_client.get(f"/admin/games/match/{against.pk}/change/").content.decode()
+    assert "hard" in page
+
+
+async def test_a_live_room_lists_its_bot_without_a_remove_button(
+    staff, receive, connect, alice
+) -> None:
+    against = await sync_to_async(match_create)(
+        game="connect_four", settings={}, players=[alice], bots=["hard"]
+    )
+    socket = await connect(against.pk, alice)
+    await receive(socket, "snapshot")
+    page = (await staff.get(_room_page(against))).content.decode()
+    assert "Bot 2 (hard) [bot]" in page
+    assert page.count("Remove this player") == 1
+    await socket.disconnect()

@@ -90,6 +90,7 @@ def test_a_snapshot_matches_the_last_frame_sent() -> None:
         "seat": 0,
         "connected": False,
         "gone": False,
+        "bot": False,
     }
 
 

@@ -6,36 +6,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from django.utils.html import escape
 
 from lobby import services
 from lobby.actions import ACTIONS, IN_LOBBY
-from lobby.models import Lobby, User
+from lobby.models import Lobby, Membership, User
 
 # Every action but these is a frame on the lobby socket: they seat a user in a lobby, and a
 # lobby socket belongs to a member of one lobby already. The pages and the API take all.
-NOT_ON_THE_SOCKET = {"create", "join", "quick_play"}
+NOT_ON_THE_SOCKET = {"create", "join", "quick_play", "play_computer"}
 
 # The event the lobby's members hear once each action is done.
 HEARD = {
     "create": "created",
     "join": "member_joined",
     "quick_play": "member_joined",
+    "play_computer": "started",
     "leave": "member_left",
     "ready": "ready",
     "chat": "chat",
     "settings": "settings",
     "kick": "kicked",
     "host": "host",
+    "add_bot": "bot_added",
+    # Each bot taking its seat, then "started".
+    "fill_with_bots": "bot_added",
+    "remove_bot": "bot_removed",
     "start": "started",
     "close": "closed",
 }
 
-People = dict[str, User]
+# The people by name, and for remove_bot the bot Alice seated ("bot").
+People = dict[str, Any]
 
 
 def _arena_form(**extra: str) -> dict[str, str]:
@@ -64,12 +72,16 @@ DONE = {
     "create": Case("dave", lambda p: {"game": "arena"}, _arena_form()),
     "join": Case("dave"),
     "quick_play": Case("dave", lambda p: {"game": "arena"}),
+    "play_computer": Case("dave", lambda p: {"game": "connect_four", "level": "easy"}),
     "leave": Case("bob"),
     "ready": Case("bob", lambda p: {"ready": True}, {"ready": "1"}),
     "chat": Case("bob", lambda p: {"text": "gl hf"}),
     "settings": Case("alice", lambda p: {"name": "Renamed"}, _arena_form(name="Renamed")),
     "kick": Case("alice", lambda p: {"user_id": p["bob"].pk}),
     "host": Case("alice", lambda p: {"user_id": p["bob"].pk}),
+    "add_bot": Case("alice", lambda p: {"level": "normal"}),
+    "fill_with_bots": Case("alice"),
+    "remove_bot": Case("alice", lambda p: {"bot_id": p["bot"].pk}),
     "start": Case("alice"),
     "close": Case("alice"),
 }
@@ -117,8 +129,25 @@ REFUSED = {
         Case("bob", lambda p: {"name": "Mine"}, _arena_form(name="Mine")), "settings", "NOT_HOST"
     ),
     "a member closes": Refusal(Case("bob"), "close", "NOT_HOST"),
+    "a member adds a bot": Refusal(Case("bob"), "add_bot", "NOT_HOST"),
+    "the host plays bots with Bob there": Refusal(
+        Case("alice"),
+        "fill_with_bots",
+        "NO_BOTS",
+        "Bots fill the seats of a lobby you wait in alone.",
+    ),
+    "the host adds a bot to a full lobby": Refusal(Case("alice"), "add_bot", "LOBBY_FULL"),
+    "the host removes no bot": Refusal(
+        Case("alice", lambda p: {"bot_id": 999999}), "remove_bot", "NO_SUCH_BOT"
+    ),
     "an outsider leaves": Refusal(Case("dave"), "leave", "NOT_MEMBER"),
     "joining a full lobby": Refusal(Case("dave"), "join", "LOBBY_FULL"),
+    "the computer at no level": Refusal(
+        Case("dave", lambda p: {"level": "genius"}),
+        "play_computer",
+        "BAD_BOT_LEVEL",
+        "A bot's level is one of: normal.",
+    ),
     "quick play of no game": Refusal(
         Case("dave", lambda p: {"game": "chess"}), "quick_play", "UNKNOWN_GAME"
     ),
@@ -143,6 +172,8 @@ def _page_url(action: str, code: str, case: Case, people: People) -> str:
         return f"/l/{code}/join/"
     if action == "quick_play":
         return f"/play-now/{case.fields(people)['game']}/"
+    if action == "play_computer":
+        return "/play-computer/"
     return f"/lobby/{code}/{action}/"
 
 
@@ -151,6 +182,8 @@ def _api_url(action: str, code: str) -> str:
         return "/api/lobbies/"
     if action == "quick_play":
         return "/api/quick-play/"
+    if action == "play_computer":
+        return "/api/play-computer/"
     return f"/api/lobbies/{code}/{action}/"
 
 
@@ -177,9 +210,18 @@ def full_lobby(alice: User, bob: User) -> Lobby:
     return _alice_and_bob(alice, bob, seats=2)
 
 
-def _ready_to_start(action: str, lobby: Lobby, bob: User) -> None:
+def _ready_to_start(action: str, lobby: Lobby, people: People) -> None:
+    """Bob is ready for start; a bot sits in the lobby for remove_bot; Alice waited alone
+    for fill_with_bots."""
     if action == "start":
-        services.lobby_set_ready(lobby=lobby, user=bob, ready=True)
+        services.lobby_set_ready(lobby=lobby, user=people["bob"], ready=True)
+    if action == "remove_bot":
+        people["bot"] = services.lobby_add_bot(lobby=lobby, user=people["alice"])
+    if action == "fill_with_bots":
+        # Alice has waited alone for an hour.
+        services.lobby_leave(lobby=lobby, user=people["bob"])
+        an_hour_ago = timezone.now() - timedelta(hours=1)
+        Membership.objects.filter(user=people["alice"]).update(joined_at=an_hour_ago)
 
 
 def test_every_action_of_the_table_is_taken_below():
@@ -196,7 +238,7 @@ def test_the_pages_take_every_action(
     action, people, lobby, bob, client, sent, django_capture_on_commit_callbacks
 ):
     case = DONE[action]
-    _ready_to_start(action, lobby, bob)
+    _ready_to_start(action, lobby, people)
     client.force_login(people[case.actor])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -211,7 +253,7 @@ def test_the_pages_take_every_action(
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_the_api_takes_every_action(action, people, lobby, bob, api_for):
     case = DONE[action]
-    _ready_to_start(action, lobby, bob)
+    _ready_to_start(action, lobby, people)
 
     response = api_for(people[case.actor]).post(_api_url(action, lobby.code), case.fields(people))
 
@@ -230,7 +272,7 @@ async def test_the_socket_takes_every_action_in_a_lobby(
 ):
     case = DONE[action]
     lobby = await database_sync_to_async(_alice_and_bob)(people["alice"], bob, seats=3)
-    await database_sync_to_async(_ready_to_start)(action, lobby, bob)
+    await database_sync_to_async(_ready_to_start)(action, lobby, people)
     socket = await member_socket(people[case.actor], lobby.code)
 
     await socket.send_json_to({"type": action, **case.fields(people)})

@@ -235,3 +235,18 @@ async def test_the_list_page_sees_new_lobbies(layer, carol):
     assert event["type"] == "lobby_list"
     assert (event["lobby"]["code"], event["lobby"]["visible"]) == (lobby.code, True)
     await communicator.disconnect()
+
+
+async def test_the_host_adds_and_removes_a_bot_over_the_socket(layer, lobby, alice, bob):
+    host, member = await _connected(alice, lobby.code), await _connected(bob, lobby.code)
+    await host.send_json_to({"type": "add_bot", "level": "normal"})
+    added = await _next(member, "bot_added")
+    assert [bot["name"] for bot in added["lobby"]["bots"]] == ["Bot 3 (normal)"]
+    await member.send_json_to({"type": "remove_bot", "bot_id": added["bot_id"]})
+    refused = await _next(member, "error")
+    assert (refused["code"], refused["action"]) == ("NOT_HOST", "remove_bot")
+    await host.send_json_to({"type": "remove_bot", "bot_id": added["bot_id"]})
+    removed = await _next(member, "bot_removed")
+    assert removed["lobby"]["bots"] == []
+    await host.disconnect()
+    await member.disconnect()

@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from lobby import services
-from lobby.models import User
+from lobby.models import Membership, User
 from tests.servers import ROOT
 
 API_DOCS = (ROOT / "docs/api.md").read_text()
@@ -146,7 +148,7 @@ def test_every_rate_limited_answer_declares_retry_after(openapi):
         for method in path
         if "429" in path[method]["responses"]
     ]
-    assert len(limited) == 15
+    assert len(limited) == 19
     for answer in limited:
         assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
@@ -184,7 +186,7 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
         answered.add(operation_of(openapi, response))
         return response.json()
 
-    expect(Client().post("/api/guest/", {"name": "Botty"}, content_type=JSON), 201)
+    guest = expect(Client().post("/api/guest/", {"name": "Botty"}, content_type=JSON), 201)
     log_in = {"username": "alice", "password": "correct horse battery"}
     as_alice = Api(expect(Client().post("/api/login/", log_in, content_type=JSON), 201)["token"])
     as_bob, as_carol = _api(bob), _api(carol)
@@ -201,12 +203,18 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_alice.post(f"{lobby}/kick/", {"user_id": carol.pk}), 200)
     expect(as_alice.post(f"{lobby}/host/", {"user_id": bob.pk}), 200)
     expect(as_bob.post(f"{lobby}/host/", {"user_id": alice.pk}), 200)
+    bots = expect(as_alice.post(f"{lobby}/add_bot/", {"level": "normal"}), 200)["lobby"]["bots"]
+    expect(as_alice.post(f"{lobby}/remove_bot/", {"bot_id": bots[0]["id"]}), 200)
+    expect(as_alice.post(f"{lobby}/add_bot/"), 200)
     expect(as_alice.post(f"{lobby}/start/"), 200)
     expect(as_bob.get("/api/me/"), 200)
     expect(as_bob.post("/api/socket-ticket/"), 201)
     expect(as_bob.post(f"{lobby}/leave/"), 200)
     expect(as_alice.post(f"{lobby}/close/"), 200)
-    expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)
+    code = expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)["lobby"]["code"]
+    Membership.objects.filter(user=carol).update(joined_at=timezone.now() - timedelta(hours=1))
+    expect(as_carol.post(f"/api/lobbies/{code}/fill_with_bots/"), 200)
+    expect(Api(guest["token"]).post("/api/play-computer/", {"game": "connect_four"}), 201)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
     expect(as_carol.post("/api/queue/", {"game": "connect_four"}), 201)
@@ -310,6 +318,16 @@ def _alone(world: World) -> Any:
     return world.carol.post(f"/api/lobbies/{code}/start/")
 
 
+def _bots_too_early(world: World) -> Any:
+    world.bob.post(f"{world.lobby}/leave/")
+    return world.alice.post(f"{world.lobby}/fill_with_bots/")
+
+
+def _computer_without_bot(world: World) -> Any:
+    world.settings.GAMES = ["games.rules.arena", "tests.harness.example_game"]
+    return world.carol.post("/api/play-computer/", {"game": "rock_paper_scissors"})
+
+
 REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "malformed body": (lambda w: w.alice.post("/api/lobbies/", raw="{"), "BAD_JSON"),
     "body of a call without one": (lambda w: w.bob.post(f"{w.lobby}/leave/", raw="[]"), "BAD_JSON"),
@@ -337,6 +355,13 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "start alone": (_alone, "TOO_FEW_PLAYERS"),
     "quick play in a game": (_quick_play_in_a_game, "IN_ANOTHER_MATCH"),
     "unknown game": (lambda w: w.carol.post("/api/quick-play/", {"game": "go"}), "UNKNOWN_GAME"),
+    "bad bot level": (
+        lambda w: w.alice.post(f"{w.lobby}/add_bot/", {"level": "genius"}),
+        "BAD_BOT_LEVEL",
+    ),
+    "no such bot": (lambda w: w.alice.post(f"{w.lobby}/remove_bot/", {"bot_id": 1}), "NO_SUCH_BOT"),
+    "a computer of a game without a bot": (_computer_without_bot, "NO_BOTS"),
+    "bots before waiting alone": (_bots_too_early, "TOO_EARLY"),
     "no such leaderboard": (lambda w: w.carol.get("/api/leaderboards/go/"), "GAME_NOT_FOUND"),
     "queue twice": (_queued_twice, "ALREADY_QUEUED"),
     "queue for no game": (lambda w: w.carol.post("/api/queue/", {"game": "go"}), "UNKNOWN_GAME"),

@@ -3,6 +3,7 @@ entry, and each game's renderer found, beside its rules module for a game a site
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -132,3 +133,19 @@ def test_a_bad_games_setting_stops_the_server_at_start() -> None:
     assert "ImproperlyConfigured: Unexpected value GAMES: games.rules.nowhere cannot be " in (
         started.stderr
     )
+
+
+BOT_PROBLEMS = [
+    ({"bot": "not a function"}, "games.rules.arena: arena's bot is not a function"),
+    ({"bot_levels": ()}, "games.rules.arena: arena needs bot_levels, a non-empty tuple"),
+]
+
+
+@pytest.mark.parametrize(("change", "problem"), BOT_PROBLEMS, ids=["bot", "levels"])
+def test_a_game_whose_bot_breaks_the_contract_is_refused(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, change: dict[str, Any], problem: str
+) -> None:
+    monkeypatch.setattr(arena, "GAME", dataclasses.replace(arena.GAME, **change))
+    settings.GAMES = ["games.rules.arena"]
+    with pytest.raises(ImproperlyConfigured, match=problem):
+        list(CATALOGUE)

@@ -33,3 +33,13 @@ async def test_bots_play_arena_and_their_inputs_are_acked(daphne_server) -> None
     assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert result["tick_hz"] == pytest.approx(20, abs=2)
     assert result["frames_per_s"] > 0
+
+
+@pytest.mark.timeout(60)
+async def test_rooms_of_one_player_and_three_server_bots_run_and_ack(daphne_server) -> None:
+    result = await loadtest.run(
+        url=daphne_server.url, game="arena", rooms=2, players=1, seconds=2, warmup=1, bots=3
+    )
+    assert (result["players"], result["bots"], result["errors"]) == (2, 6, 0)
+    assert result["inputs_acked"] > 50
+    assert result["tick_hz"] == pytest.approx(20, abs=2)

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--game", default="arena", choices=sorted(CATALOGUE))
         parser.add_argument("--rooms", type=int, default=10)
         parser.add_argument("--players", type=int, default=4)
+        parser.add_argument(
+            "--bots", type=int, default=0, help="the game's own bots per room, beside the players"
+        )
         parser.add_argument("--seconds", type=float, default=20.0)
         parser.add_argument("--warmup", type=float, default=3.0)
 
@@ -40,6 +43,7 @@ class Command(BaseCommand):
                 players=options["players"],
                 seconds=options["seconds"],
                 warmup=options["warmup"],
+                bots=options["bots"],
             )
         )
         self.stdout.write(json.dumps(result))
