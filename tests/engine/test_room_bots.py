@@ -3,6 +3,7 @@ applied and acked at the next tick, the same from the same seed, kept by a save.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -128,3 +129,40 @@ def test_a_bot_s_input_reaches_no_socket() -> None:
     room.submit(HUMAN, 1, {"column": 3})
     frames = [frame for _ in range(3) for frame in room.tick()]
     assert {to for to, _ in frames} == {None}
+
+
+def test_a_bot_in_a_game_that_hides_information_plays_from_its_own_view_alone() -> None:
+    """Battleship's bot is handed its own view on every turn: of the person's fleet, only
+    ships already sunk, until the match is over; and it plays the match to its end."""
+    battleship = CATALOGUE["battleship"]
+    seen: list[dict[str, Any]] = []
+
+    def watched_bot(view: dict[str, Any], player: str, random: Any, level: str) -> Any:
+        seen.append(orjson.loads(orjson.dumps(view)))
+        assert battleship.bot is not None
+        return battleship.bot(view, player, random, level)
+
+    room = Room(
+        room_id="r1",
+        game=replace(battleship, bot=watched_bot),
+        settings=battleship.clean_settings({"size": 6, "fleet": "small"}),
+        players=[(HUMAN, "Alice"), ("bot1", "Bot 2")],
+        seed=11,
+        bots={"bot1": "normal"},
+    )
+    room.connected(HUMAN)
+    room.submit(HUMAN, 1, {"ready": True})
+    seq, shots = 1, [(row, column) for row in range(6) for column in range(6)]
+    for _ in range(2000):
+        room.tick()
+        if room.result is not None:
+            break
+        if room.state["turn"] == HUMAN and shots:
+            seq += 1
+            room.submit(HUMAN, seq, {"fire": list(shots.pop())})
+
+    assert room.result is not None
+    assert any(view["phase"] == "firing" for view in seen)
+    for view in seen:
+        if view["phase"] != "over":
+            assert all(ship["sunk"] for ship in view["boards"][HUMAN]["ships"].values())

@@ -211,15 +211,15 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(as_bob.post("/api/socket-ticket/"), 201)
     expect(as_bob.post(f"{lobby}/leave/"), 200)
     expect(as_alice.post(f"{lobby}/close/"), 200)
+    expect(as_carol.post("/api/queue/", {"game": "connect_four"}), 201)
+    expect(as_carol.get("/api/queue/"), 200)
+    expect(Client().delete("/api/queue/", headers=as_carol.headers()), 200)
     code = expect(as_carol.post("/api/quick-play/", {"game": "arena"}), 200)["lobby"]["code"]
     Membership.objects.filter(user=carol).update(joined_at=timezone.now() - timedelta(hours=1))
     expect(as_carol.post(f"/api/lobbies/{code}/fill_with_bots/"), 200)
     expect(Api(guest["token"]).post("/api/play-computer/", {"game": "connect_four"}), 201)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
-    expect(as_carol.post("/api/queue/", {"game": "connect_four"}), 201)
-    expect(as_carol.get("/api/queue/"), 200)
-    expect(Client().delete("/api/queue/", headers=as_carol.headers()), 200)
     expect(as_carol.post("/api/logout/"), 200)
 
     assert answered == operations(openapi)
