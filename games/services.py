@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import orjson
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from game_server import metrics
-from games.models import Match, MatchPlayer, RoomSave
+from games.engine.room import LogEntry, Saved
+from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
 from games.rules import CATALOGUE
 from games.rules.base import Result
 from games.signals import match_ended
@@ -60,8 +63,35 @@ class RoomSpec:
     players: list[tuple[str, str]]
     # Seated players the lobby's host kicked: gone from the room's first tick.
     removed: list[str]
-    # The room as last saved (`Room.save`), to resume from; None before the first save.
-    saved: bytes | None = None
+    # The room as last saved, to resume from; None before the first save.
+    saved: Saved | None = None
+
+
+class DatabaseSave(NamedTuple):
+    """A room's save as the database stores it: its tick and `Room.save` data, and the
+    log entries new since the last save (orjson, a list) from the index `log_start` on,
+    up to `log_length`."""
+
+    tick: int
+    data: bytes
+    log_start: int
+    log_part: bytes
+    log_length: int
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """What `match_finish` writes to a `MatchReplay`: the fields of the same names."""
+
+    game_version: str
+    seed: int
+    settings: dict[str, Any]
+    players: list[tuple[str, str]]
+    ticks: int
+    log_entries: int
+    log: bytes
+    final_state: bytes
+    result: bytes
 
 
 def match_players_busy(*, users: Sequence[Player]) -> list[Player]:
@@ -91,7 +121,7 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         return None
     seated = match.players.select_related("user").order_by("seat")
     banned = set(match.lobby.bans.values_list("user_id", flat=True)) if match.lobby else set()
-    saved = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
+    data = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
@@ -99,32 +129,56 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         seed=match.seed,
         players=[(str(seat.user_id), str(seat.user)) for seat in seated],
         removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
-        saved=bytes(saved) if saved is not None else None,
+        saved=Saved(bytes(data), _saved_log(match)) if data is not None else None,
     )
 
 
+def _saved_log(match: Match) -> list[LogEntry]:
+    """The room's log as its database saves stored it: its parts in order, up to the
+    first gap (`Room.from_saved` refuses a log shorter than its save counts)."""
+    log: list[LogEntry] = []
+    for start, entries in match.room_log_parts.order_by("start").values_list("start", "entries"):
+        if start != len(log):
+            break
+        log.extend(orjson.loads(entries))
+    return log
+
+
 @transaction.atomic
-def match_rooms_save(*, saves: dict[str, tuple[int, bytes]]) -> None:
-    """Writes the save (tick, data) of each room whose match is still running.
+def match_rooms_save(*, saves: dict[str, DatabaseSave]) -> None:
+    """Writes the save of each room whose match is still running, and appends its new
+    log entries: a part that starts where an earlier one did replaces that one and those
+    after it (a save that failed, or another owner's).
 
     The matches are locked first, in id order: a match ending meanwhile (`match_finish`
     removes its save) waits for this write, so no save outlives its match.
     """
-    running = (
+    running = list(
         Match.objects.select_for_update()
         .filter(pk__in=saves, state=Match.State.RUNNING)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    rows = [
-        RoomSave(match_id=match_id, tick=saves[str(match_id)][0], data=saves[str(match_id)][1])
-        for match_id in running
-    ]
+    if not running:
+        return
+    written = {match_id: saves[str(match_id)] for match_id in running}
     RoomSave.objects.bulk_create(
-        rows,
+        [
+            RoomSave(match_id=match_id, tick=save.tick, data=save.data)
+            for match_id, save in written.items()
+        ],
         update_conflicts=True,
         unique_fields=["match"],
         update_fields=["tick", "data", "saved_at"],
+    )
+    replaced = Q()
+    for match_id, save in written.items():
+        replaced |= Q(match_id=match_id, start__gte=save.log_start)
+    RoomLogPart.objects.filter(replaced).delete()
+    RoomLogPart.objects.bulk_create(
+        RoomLogPart(match_id=match_id, start=save.log_start, entries=save.log_part)
+        for match_id, save in written.items()
+        if save.log_part != b"[]"
     )
 
 
@@ -159,13 +213,18 @@ def match_access(*, match_id: str, user_id: int) -> str:
     return "not_a_player"
 
 
-def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> bool:
-    """Records the result once; False if the match was already over."""
+def match_finish(
+    *, match_id: str, result: Result, aborted: bool = False, replay: ReplayRecord | None = None
+) -> bool:
+    """Records the result once, with what replays the match if its room ran; False if
+    the match was already over."""
     with transaction.atomic():
         match = Match.objects.select_for_update().filter(pk=match_id).first()
         if match is None or match.state != Match.State.RUNNING:
             return False
         _record(match, result, aborted=aborted)
+        if replay is not None:
+            MatchReplay.objects.create(match=match, **dataclasses.asdict(replay))
     _log_recorded(match)
     match_ended.send(sender=Match, match=match, result=result)
     return True
@@ -209,6 +268,7 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
         seat.score = result.scores.get(player)
     MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
     RoomSave.objects.filter(match=match).delete()
+    RoomLogPart.objects.filter(match=match).delete()
 
 
 def _log_recorded(match: Match) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from random import Random
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 import orjson
 
@@ -43,6 +43,7 @@ class Room:
     ) -> None:
         self.room_id = room_id
         self.game = game
+        self.seed = seed
         self.tick_rate = game.tick_rate(settings)
         self.seats = Seats(
             players, window_ticks=max(1, round(seat_window_seconds * self.tick_rate))
@@ -62,6 +63,7 @@ class Room:
         self.sent_tick = 0
         self.views = Views(game, self.ctx.players, self.state)
         self._inputs: list[tuple[str, int, Input]] = []
+        self.log: list[LogEntry] = []
         # Players kicked before the room started: gone at its first tick.
         for player in removed:
             self.remove(player)
@@ -95,6 +97,9 @@ class Room:
                 frames.append((player, error_frame(self.sent_tick, "stale_seq", message, seq=seq)))
                 metrics.INPUTS_REFUSED.labels("stale_seq").inc()
                 continue
+            # Logged even if the rules refuse it: a game may have drawn a random number
+            # or changed its state before refusing, and the replay must do the same.
+            self.log.append((self.ctx.tick, "input", player, data))
             try:
                 self.state = self.game.apply_input(self.state, self.ctx, player, data)
             except InvalidInput as error:
@@ -111,6 +116,7 @@ class Room:
 
     def _expire_seats(self) -> None:
         for player in self.seats.expired(self.ctx.tick):
+            self.log.append((self.ctx.tick, "left", player, {}))
             self.state = self.game.player_left(self.state, self.ctx, player)
 
     def _diff_frames(self, *, force: bool) -> list[Frame]:
@@ -161,6 +167,7 @@ class Room:
         if self.result is None:
             self.result = Result(placements={}, scores={}, reason=reason)
             self.aborted = True
+            self.log.append((self.ctx.tick, "end", "", {"reason": reason}))
 
     def end_frame(self) -> str:
         assert self.result is not None
@@ -176,6 +183,7 @@ class Room:
         version, internal, gauss = self.ctx.random.getstate()
         return {
             "match": self.room_id,
+            "seed": self.seed,
             "tick": self.ctx.tick,
             "sent_tick": self.sent_tick,
             "state": self.state,
@@ -186,7 +194,17 @@ class Room:
                 for seat in self.seats.values()
             },
             "inputs": self._inputs,
+            "log_length": len(self.log),
         }
+
+    def log_since(self, start: int) -> list[bytes]:
+        """The log's entries from `start` on, each serialized: what a registry appends
+        to the log it stores beside a save."""
+        return [orjson.dumps(entry) for entry in self.log[start:]]
+
+    def saved(self) -> Saved:
+        """A save and the whole log, as a registry reads them back."""
+        return Saved(self.save(), list(self.log))
 
     def save(self) -> bytes:
         """`export` serialized: what the registries store, in Redis and the database."""
@@ -201,7 +219,7 @@ class Room:
     @classmethod
     def from_saved(
         cls,
-        data: bytes,
+        saved_room: Saved,
         *,
         game: GameDef,
         settings: Settings,
@@ -211,14 +229,20 @@ class Room:
     ) -> Room:
         """The room a `save` holds, going on from it; every seat waits for its socket to
         join again. `removed`: players kicked since the save, gone at its next tick."""
-        saved = cls.read_saved(data)
+        saved = cls.read_saved(saved_room.data)
+        length = saved["log_length"]
+        if len(saved_room.log) < length:
+            raise ValueError(
+                f"room {saved['match']}: its save counts {length} log entries, "
+                f"{len(saved_room.log)} were stored"
+            )
         room = cls(
             room_id=saved["match"],
             game=game,
             settings=settings,
             players=players,
             # The generator's state comes from the save.
-            seed=0,
+            seed=saved["seed"],
             seat_window_seconds=seat_window_seconds,
         )
         version, internal, gauss = saved["random"]
@@ -234,6 +258,9 @@ class Room:
                 # Its socket joins again within moments, or the seat window runs.
                 room.disconnected(player)
         room._inputs = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
+        room.log = [
+            (tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]
+        ]
         room.views.reset(room.state)
         for player in removed:
             room.remove(player)
@@ -244,6 +271,8 @@ class SavedRoom(TypedDict):
     """A room as `Room.export` writes it, JSON-ready: what a save holds."""
 
     match: str
+    # The match's seed, which its replay starts from.
+    seed: int
     tick: int
     sent_tick: int
     state: State
@@ -255,3 +284,19 @@ class SavedRoom(TypedDict):
     seats: dict[str, tuple[bool, int, bool]]
     # Inputs queued for the next tick: player, sequence number, input.
     inputs: list[tuple[str, int, Input]]
+    # How many entries the room's log had: the registry stores them beside the save.
+    log_length: int
+
+
+# One entry of a room's log: the tick, what happened ("input": the player's input was
+# given to the game; "left": the game was told the player left; "end": the match was
+# ended from outside, {"reason": ...}), the player ("" for an end), and the input.
+LogEntry = tuple[int, str, str, Input]
+
+
+class Saved(NamedTuple):
+    """A save as a registry reads it back: `Room.save`'s data and the log stored beside
+    it, at least as long as the save counts."""
+
+    data: bytes
+    log: list[LogEntry]
