@@ -6,8 +6,11 @@ import secrets
 import uuid
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.db import models
+
+from games.replay import Recording
 
 
 def _seed() -> int:
@@ -131,3 +134,14 @@ class MatchReplay(models.Model):
 
     def __str__(self) -> str:
         return f"replay of {self.match}"
+
+    def recording(self) -> Recording:
+        """The record as the replayer (games/replay.py) reads it."""
+        return Recording(
+            game_version=self.game_version,
+            seed=self.seed,
+            settings=self.settings,
+            players=[(player, name) for player, name in self.players],
+            ticks=self.ticks,
+            log=[tuple(entry) for entry in orjson.loads(self.log)],
+        )

@@ -181,7 +181,7 @@ class RoomLease:
             self.heard(renewed, sent_at)
             if renewed != LOG_MISSING:
                 break
-        return renewed == 1
+        return bool(renewed == 1)
 
     def heard(self, renewed: int | Exception, sent_at: float) -> None:
         """The answer to a renewal sent at `sent_at`."""

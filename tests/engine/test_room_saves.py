@@ -69,15 +69,15 @@ async def test_a_match_without_a_save_starts_at_tick_0(match) -> None:
 
 
 def test_a_match_that_ended_keeps_no_save_and_takes_no_new_one(match) -> None:
-    match_rooms_save(saves={str(match.pk): DatabaseSave(40, b'{\"tick\": 40}', 0, b'[]', 0)})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(40, b'{"tick": 40}', 0, b"[]", 0)})
     assert _save_of(match).tick == 40
-    match_rooms_save(saves={str(match.pk): DatabaseSave(80, b'{\"tick\": 80}', 0, b'[]', 0)})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(80, b'{"tick": 80}', 0, b"[]", 0)})
     assert _save_of(match).tick == 80
 
     match_finish(match_id=str(match.pk), result=Result(placements={}, scores={}, reason="x"))
     assert _save_of(match) is None
     # A save written as the match ended (the rooms are saved from another thread).
-    match_rooms_save(saves={str(match.pk): DatabaseSave(81, b'{\"tick\": 81}', 0, b'[]', 0)})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(81, b'{"tick": 81}', 0, b"[]", 0)})
     assert _save_of(match) is None
 
 

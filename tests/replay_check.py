@@ -1,0 +1,92 @@
+"""A pytest plugin (`-p tests.replay_check` in pyproject.toml): every match that a test
+finishes in this process is replayed from its record at the test's end, and the test
+fails unless the replay's final state and result equal the recorded ones byte for byte
+(orjson bytes), and the result equals the one the match ended with.
+
+It listens to `games.signals.match_ended`, which every match end sends once its result
+is committed, and reads the match's `MatchReplay` there, in the thread that ended it,
+before the test's database goes away. Matches ended without a room (aborted unopened,
+or finished by hand in a test) have no replay record and nothing to check. Matches
+that server processes finish (system tests) send their signal in those processes:
+tests/system/test_match_on_daphne.py replays those from the database itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import orjson
+import pytest
+
+from games.rules.base import Result
+
+
+@dataclass(frozen=True)
+class Ended:
+    match_id: str
+    game: str
+    # The result the match ended with, as the signal carried it.
+    result: Result
+    # Its record, or None if it ended without a room.
+    record: object | None
+
+
+def replay_mismatch(match_id: str, game: str, record: object, ended_with: Result) -> str:
+    """What differs between a match's record and its replay; "" if nothing."""
+    # Imported here: the plugin loads before pytest-django sets Django up.
+    from games.models import MatchReplay
+    from games.replay import replay
+    from games.rules import CATALOGUE
+
+    assert isinstance(record, MatchReplay)
+    replayed = replay(CATALOGUE[game], record.recording())
+    problems = []
+    if orjson.dumps(replayed.state) != bytes(record.final_state):
+        problems.append("its final state differs from the recorded one")
+    if orjson.dumps(replayed.result) != bytes(record.result):
+        problems.append(f"its result {replayed.result} differs from the recorded one")
+    if orjson.dumps(ended_with) != bytes(record.result):
+        problems.append(f"the recorded result differs from the one it ended with, {ended_with}")
+    return f"match {match_id} ({game}) replayed: " + "; ".join(problems) if problems else ""
+
+
+class ReplayCheck:
+    def __init__(self) -> None:
+        self.replayed = 0
+
+    @pytest.fixture(autouse=True)
+    def _every_finished_match_replays(self) -> Iterator[None]:
+        # Imported here: the plugin loads before pytest-django sets Django up.
+        from games.models import MatchReplay
+        from games.signals import match_ended
+
+        ended: list[Ended] = []
+
+        def heard(sender: object, *, match: object, result: Result, **kwargs: object) -> None:
+            record = MatchReplay.objects.filter(match=match).first()
+            ended.append(Ended(str(match.pk), match.game, result, record))  # type: ignore[attr-defined]
+
+        match_ended.connect(heard, weak=False)
+        try:
+            yield
+        finally:
+            match_ended.disconnect(heard)
+        problems = [
+            replay_mismatch(end.match_id, end.game, end.record, end.result)
+            for end in ended
+            if end.record is not None
+        ]
+        self.replayed += sum(end.record is not None for end in ended)
+        if any(problems):
+            pytest.fail("\n".join(problem for problem in problems if problem))
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.replayed:
+            terminalreporter.write_line(
+                f"replays: {self.replayed} finished matches replayed and equal to their records"
+            )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(ReplayCheck(), "replay_check_fixture")
