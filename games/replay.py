@@ -12,7 +12,8 @@ page's frames (`replay_frames`).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import contextlib
+from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from random import Random
@@ -53,10 +54,7 @@ class Replayed:
 
 def replay(game: GameDef, recording: Recording) -> Replayed:
     """The final state and result of the recorded match."""
-    state: State = {}
-    result: Result | None = None
-    for _tick, state, result in replay_states(game, recording):
-        pass
+    [(_tick, state, result)] = deque(replay_states(game, recording), maxlen=1)
     return Replayed(state, result)
 
 
@@ -85,10 +83,9 @@ def replay_states(
         ctx.tick = tick
         for _tick, kind, player, data in events[tick]:
             if kind == "input":
-                try:
+                # Refused as the room refused it, having done what the room's game did.
+                with contextlib.suppress(InvalidInput):
                     state = game.apply_input(state, ctx, player, data)
-                except InvalidInput:
-                    pass
             elif kind == "left":
                 state = game.player_left(state, ctx, player)
         state = game.tick(state, ctx)
