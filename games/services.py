@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from game_server import metrics
 from games.engine.room import LogEntry, Saved
 from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
+from games.replay import ReplayVersionError
 from games.rules import CATALOGUE
 from games.rules.base import Result
 from games.signals import match_ended
@@ -205,12 +207,53 @@ def match_access(*, match_id: str, user_id: int) -> str:
         return "no_such_room"
     if match.state != Match.State.RUNNING:
         return "room_over"
+    return _seat_access(match, user_id)
+
+
+def _seat_access(match: Match, user_id: int) -> str:
+    """ "player", "spectator", "kicked" or "not_a_player", as `match_access` says."""
     banned = match.lobby is not None and match.lobby.bans.filter(user_id=user_id).exists()
     if match.players.filter(user_id=user_id).exists():
         return "kicked" if banned else "player"
     if match.lobby is not None and match.lobby.allow_spectators and not banned:
         return "spectator"
     return "not_a_player"
+
+
+class ReplayRefused(Exception):
+    """Why a user may not see a match's replay: `reason` is "no_such_match",
+    "not_allowed" (neither a player of the match nor allowed to watch it), "running"
+    (over only when it ends), "no_replay" (it ended before its room ran) or
+    "old_version" (played under other rules than this server's; `message` says which)."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message or reason)
+        self.reason = reason
+        self.message = message
+
+
+def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
+    """The match's replay, for a user who could watch the match (a player, or a
+    spectator its lobby allows): docs/replays.md. Raises `ReplayRefused`."""
+    try:
+        match = Match.objects.filter(pk=match_id).select_related("lobby").first()
+    except ValidationError:
+        match = None
+    if match is None:
+        raise ReplayRefused("no_such_match")
+    if _seat_access(match, user_id) not in ("player", "spectator"):
+        raise ReplayRefused("not_allowed")
+    if match.state == Match.State.RUNNING:
+        raise ReplayRefused("running")
+    replay = MatchReplay.objects.filter(match=match).select_related("match").first()
+    if replay is None:
+        raise ReplayRefused("no_replay")
+    game = CATALOGUE.get(match.game)
+    if game is None:
+        raise ReplayRefused("old_version", f"This server no longer offers {match.game}.")
+    if game.version != replay.game_version:
+        raise ReplayRefused("old_version", str(ReplayVersionError(game, replay.game_version)))
+    return replay
 
 
 def match_finish(

@@ -9,11 +9,14 @@ before the test's database goes away. Matches ended without a room (aborted unop
 or finished by hand in a test) have no replay record and nothing to check. Matches
 that server processes finish (system tests) send their signal in those processes:
 tests/system/test_match_on_daphne.py replays those from the database itself.
+
+`finish_through_a_room` gives tests a finished match with its replay, through a real room
+run by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -90,3 +93,27 @@ class ReplayCheck:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ReplayCheck(), "replay_check_fixture")
+
+
+def finish_through_a_room(
+    match_id: str, *, inputs: Sequence[tuple[str, dict[str, object]]] = (), ticks: int = 5
+) -> None:
+    """Runs the running match's real room by hand for a few ticks, the inputs sent before
+    the first, then ends it from outside (as the admin's End does) and records it as
+    `record_end` does: a finished match with a replay, with no server running."""
+    # Imported here: the plugin loads before pytest-django sets Django up.
+    from games import services
+    from games.engine.records import replay_record, room_from_spec
+
+    spec = services.match_room_spec(match_id=match_id)
+    assert spec is not None
+    room = room_from_spec(spec)
+    for seq, (player, data) in enumerate(inputs, start=1):
+        room.submit(player, seq, data)
+    for _ in range(ticks):
+        room.tick()
+    room.abort("ended_by_admin")
+    assert room.result is not None
+    services.match_finish(
+        match_id=match_id, result=room.result, aborted=True, replay=replay_record(room)
+    )
