@@ -220,16 +220,24 @@ def _seat_access(match: Match, user_id: int) -> str:
     return "not_a_player"
 
 
+# Why a user may not see a match's replay, in words for them.
+REPLAY_REFUSALS = {
+    "no_such_match": "There is no match with that id.",
+    "not_allowed": "Only the match's players and those its lobby let watch it may see its replay.",
+    "running": "This match is still being played; its replay comes at its end.",
+    "no_replay": "This match ended before it was played: there is nothing to replay.",
+    "old_version": "This match was played under other rules than this server's.",
+}
+
+
 class ReplayRefused(Exception):
-    """Why a user may not see a match's replay: `reason` is "no_such_match",
-    "not_allowed" (neither a player of the match nor allowed to watch it), "running"
-    (over only when it ends), "no_replay" (it ended before its room ran) or
-    "old_version" (played under other rules than this server's; `message` says which)."""
+    """Why a user may not see a match's replay: `reason` is one of REPLAY_REFUSALS;
+    "old_version"'s `message` names the versions."""
 
     def __init__(self, reason: str, message: str = "") -> None:
-        super().__init__(message or reason)
         self.reason = reason
-        self.message = message
+        self.message = message or REPLAY_REFUSALS[reason]
+        super().__init__(self.message)
 
 
 def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
@@ -271,6 +279,33 @@ def match_finish(
     _log_recorded(match)
     match_ended.send(sender=Match, match=match, result=result)
     return True
+
+
+def replay_details(replay: MatchReplay) -> dict[str, Any]:
+    """A replay's match as the API and the replay page show it: the players with the names
+    the match seated them under, their places and scores, the result; not the log."""
+    match = replay.match
+    seats = {str(seat.user_id): seat for seat in match.players.all()}
+    return {
+        "match_id": str(match.pk),
+        "game": match.game,
+        "game_version": replay.game_version,
+        "seed": replay.seed,
+        "settings": replay.settings,
+        "tick_rate": CATALOGUE[match.game].tick_rate(replay.settings),
+        "ticks": replay.ticks,
+        "players": [
+            {
+                "id": player,
+                "name": name,
+                "seat": number,
+                "placement": seats[player].placement if player in seats else None,
+                "score": seats[player].score if player in seats else None,
+            }
+            for number, (player, name) in enumerate(replay.players)
+        ],
+        "result": orjson.loads(replay.result),
+    }
 
 
 NOT_OPENED = Result(placements={}, scores={}, reason="not_opened")
