@@ -7,8 +7,9 @@ It listens to `games.signals.match_ended`, which every match end sends once its 
 is committed, and reads the match's `MatchReplay` there, in the thread that ended it,
 before the test's database goes away. Matches ended without a room (aborted unopened,
 or finished by hand in a test) have no replay record and nothing to check. Matches
-that server processes finish (system tests) send their signal in those processes:
-tests/system/test_match_on_daphne.py replays those from the database itself.
+that server processes finish (system and browser tests) send their signal in those
+processes: `replayed_in_the_live_database` checks one from its database record, as
+tests/system/test_match_on_daphne.py and tests/browser/test_replay_journey.py do.
 
 `finish_through_a_room` gives tests a finished match with its replay, through a real room
 run by hand.
@@ -23,6 +24,7 @@ import orjson
 import pytest
 
 from games.rules.base import Result
+from tests.servers import LiveDatabase
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,24 @@ def finish_through_a_room(
     services.match_finish(
         match_id=match_id, result=room.result, aborted=True, replay=replay_record(room)
     )
+
+
+def recorded_replay_mismatch(match_id: str) -> str:
+    """`replay_mismatch` of a match read from the database alone (its result as recorded):
+    for matches that another process finished."""
+    # Imported here: the plugin loads before pytest-django sets Django up.
+    from games.models import MatchReplay
+
+    record = MatchReplay.objects.select_related("match").get(match_id=match_id)
+    ended_with = Result(**orjson.loads(bytes(record.result)))
+    return replay_mismatch(match_id, record.match.game, record, ended_with)
+
+
+def replayed_in_the_live_database(live_database: LiveDatabase, match_id: str) -> str:
+    """ "equal" if the replay of a match that a server process finished equals its record,
+    else what differs; read through the live database's own `manage.py shell`."""
+    code = (
+        "from tests.replay_check import recorded_replay_mismatch; "
+        f"print(recorded_replay_mismatch('{match_id}') or 'equal')"
+    )
+    return live_database.manage("shell", "--no-imports", "-c", code).strip().splitlines()[-1]
