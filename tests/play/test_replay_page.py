@@ -116,3 +116,17 @@ def test_it_asks_for_a_log_in_first(client: Client, finished) -> None:
     response = client.get(f"/replay/{finished.pk}/")
 
     assert response.status_code == 302
+
+
+def test_staff_see_each_replay_in_the_admin_with_its_size_and_a_link(
+    client: Client, finished, django_user_model
+) -> None:
+    staff = django_user_model.objects.create_superuser(username="root", password="x" * 12)
+    client.force_login(staff)
+
+    listing = client.get("/admin/games/matchreplay/").content.decode()
+    page = client.get(f"/admin/games/matchreplay/{finished.pk}/change/").content.decode()
+
+    assert "KiB" in listing
+    assert f'href="/replay/{finished.pk}/"' in page
+    assert "ended_by_admin" in page
