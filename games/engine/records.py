@@ -65,7 +65,7 @@ def _finish(room: Room) -> None:
         match_id=room.room_id,
         result=room.result,
         aborted=room.aborted,
-        replay=replay_record(room),
+        replay=replay_record(room) if room.replayable else None,
     )
 
 

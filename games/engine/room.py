@@ -5,6 +5,13 @@ The room is plain synchronous code with no I/O: `submit` queues a player's input
 frames to send, each serialized once (frames.py). `RoomRunner` (runner.py) calls `tick`
 on time and sends the frames; tests call `tick` by hand. `export` and `save` write what
 another process needs to go on with the room; `from_saved` reads it back.
+
+The room keeps a log of everything besides time that changed its state: each input given
+to the game, each player the game was told had left, an end called from outside, with
+its tick, in order. With the seed and the settings it replays the match exactly
+(games/replay.py). Saves do not carry the log, which grows all match long: a save says
+how long the log was, and the registries store the log beside it, appending only what
+is new since their last save (`log_since`; docs/replays.md).
 """
 
 from __future__ import annotations
@@ -64,6 +71,9 @@ class Room:
         self.views = Views(game, self.ctx.players, self.state)
         self._inputs: list[tuple[str, int, Input]] = []
         self.log: list[LogEntry] = []
+        # False for a room resumed from a save written before rooms kept their log (a
+        # rolling restart onto this version): its log misses the match's start.
+        self.replayable = True
         # Players kicked before the room started: gone at its first tick.
         for player in removed:
             self.remove(player)
@@ -195,6 +205,7 @@ class Room:
             },
             "inputs": self._inputs,
             "log_length": len(self.log),
+            "replayable": self.replayable,
         }
 
     def log_since(self, start: int) -> list[bytes]:
@@ -230,7 +241,7 @@ class Room:
         """The room a `save` holds, going on from it; every seat waits for its socket to
         join again. `removed`: players kicked since the save, gone at its next tick."""
         saved = cls.read_saved(saved_room.data)
-        length = saved["log_length"]
+        length = saved.get("log_length", 0)
         if len(saved_room.log) < length:
             raise ValueError(
                 f"room {saved['match']}: its save counts {length} log entries, "
@@ -242,7 +253,7 @@ class Room:
             settings=settings,
             players=players,
             # The generator's state comes from the save.
-            seed=saved["seed"],
+            seed=saved.get("seed", 0),
             seat_window_seconds=seat_window_seconds,
         )
         version, internal, gauss = saved["random"]
@@ -261,6 +272,7 @@ class Room:
         room.log = [
             (tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]
         ]
+        room.replayable = saved.get("replayable", False)
         room.views.reset(room.state)
         for player in removed:
             room.remove(player)
@@ -286,6 +298,9 @@ class SavedRoom(TypedDict):
     inputs: list[tuple[str, int, Input]]
     # How many entries the room's log had: the registry stores them beside the save.
     log_length: int
+    # Whether the log holds the whole match (`Room.replayable`). Saves written before
+    # rooms kept a log have neither this nor `seed` nor `log_length`.
+    replayable: bool
 
 
 # One entry of a room's log: the tick, what happened ("input": the player's input was

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from games.engine.diff import apply_patch, copy_state
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.replay import Recording, ReplayVersionError, replay, replay_frames
 from games.rules import CATALOGUE
 
@@ -154,3 +154,20 @@ def test_the_replay_frames_rebuild_the_state_of_every_tick() -> None:
         state = apply_patch(state, patch)
         assert state == states[tick]
     assert state == room.state
+
+
+def test_a_room_resumed_from_a_save_older_than_logs_plays_on_but_is_not_replayable() -> None:
+    original = _room("arena")
+    _play_arena(original, _seqs(), 10)
+    data = orjson.loads(original.save())
+    for key in ("seed", "log_length", "replayable"):
+        del data[key]
+    resumed = Room.from_saved(
+        Saved(orjson.dumps(data), []),
+        game=original.game,
+        settings=original.ctx.settings,
+        players=PLAYERS,
+        seat_window_seconds=1,
+    )
+    assert (resumed.ctx.tick, resumed.log, resumed.replayable) == (10, [], False)
+    assert original.replayable
