@@ -137,11 +137,15 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
 
 def _saved_log(match: Match) -> list[LogEntry]:
     """The room's log as its database saves stored it: its parts in order, up to the
-    first gap (`Room.from_saved` refuses a log shorter than its save counts)."""
+    first gap (`Room.from_saved` refuses a log shorter than its save counts).
+
+    A write at `start` removes the parts from there on (`match_rooms_save`), so a part
+    that starts later is newer: where parts overlap, the later one holds."""
     log: list[LogEntry] = []
     for start, entries in match.room_log_parts.order_by("start").values_list("start", "entries"):
-        if start != len(log):
+        if start > len(log):
             break
+        del log[start:]
         log.extend(orjson.loads(entries))
     return log
 
