@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from games.engine.clock import Schedule
 from games.engine.handle import RoomDetail
 from games.engine.registry import registry
-from games.models import Match, MatchPlayer
+from games.models import Match, MatchPlayer, MatchReplay
 from games.removal import match_remove_user
 from games.rules import CATALOGUE
 
@@ -315,3 +315,45 @@ class MatchAdmin(admin.ModelAdmin):
         messages.success(
             request, f"{user} is removed from room {match.pk}: their seat goes at the next tick."
         )
+
+
+@admin.register(MatchReplay)
+class MatchReplayAdmin(admin.ModelAdmin):
+    """What replays each finished match (docs/replays.md): read-only, as recorded."""
+
+    list_display = ("match", "game_version", "ticks", "log_entries", "log_size", "recorded_at")
+    list_filter = ("game_version",)
+    search_fields = ("match__id",)
+    fields = (
+        "match",
+        "game_version",
+        "seed",
+        "settings",
+        "players",
+        "ticks",
+        "log_entries",
+        "log_size",
+        "result_text",
+        "replay_page",
+        "recorded_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="log size")
+    def log_size(self, replay: MatchReplay) -> str:
+        return f"{len(replay.log) / 1024:.1f} KiB"
+
+    @admin.display(description="result")
+    def result_text(self, replay: MatchReplay) -> str:
+        return bytes(replay.result).decode()
+
+    @admin.display(description="replay")
+    def replay_page(self, replay: MatchReplay) -> SafeString:
+        url = reverse("replay", args=[replay.match_id])
+        return format_html('<a href="{}">Watch it</a>', url)

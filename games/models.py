@@ -6,9 +6,12 @@ import secrets
 import uuid
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from games.replay import Recording
 
 
 def _seed() -> int:
@@ -120,3 +123,61 @@ class RoomSave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.match} at tick {self.tick}"
+
+
+class RoomLogPart(models.Model):
+    """Entries of a running match's room log (games/engine/room.py), from `start` on: each
+    database save appends the entries that are new since the last one, beside the
+    `RoomSave` that counts them. Removed when the match ends (its `MatchReplay` holds
+    the whole log then)."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="room_log_parts")
+    start = models.PositiveIntegerField()
+    # orjson: a list of log entries.
+    entries = models.BinaryField()
+
+    class Meta:
+        ordering = ["match", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "start"], name="one_log_part_per_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match} log from entry {self.start}"
+
+
+class MatchReplay(models.Model):
+    """What replays a finished match exactly (games/replay.py): written once with its
+    result, off the tick path. The log and the final state are orjson bytes, as the room
+    had them, so that a replay can be compared with them byte for byte."""
+
+    match = models.OneToOneField(
+        Match, primary_key=True, on_delete=models.CASCADE, related_name="replay"
+    )
+    game_version = models.CharField(max_length=40)
+    seed = models.BigIntegerField()
+    settings = models.JSONField(default=dict)
+    # [[player id, name], ...] in seat order, as the room seated them.
+    players = models.JSONField(default=list)
+    # The last tick the room ran.
+    ticks = models.PositiveIntegerField()
+    log_entries = models.PositiveIntegerField()
+    log = models.BinaryField()
+    final_state = models.BinaryField()
+    # orjson of {"placements", "scores", "reason"}.
+    result = models.BinaryField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"replay of {self.match}"
+
+    def recording(self) -> Recording:
+        """The record as the replayer (games/replay.py) reads it."""
+        return Recording(
+            game_version=self.game_version,
+            seed=self.seed,
+            settings=self.settings,
+            players=[(player, name) for player, name in self.players],
+            ticks=self.ticks,
+            log=[tuple(entry) for entry in orjson.loads(self.log)],
+        )

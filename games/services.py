@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import orjson
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from game_server import metrics
-from games.models import Match, MatchPlayer, RoomSave
+from games.engine.room import LogEntry, Saved
+from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
+from games.replay import ReplayVersionError
 from games.rules import CATALOGUE
 from games.rules.base import Result
 from games.signals import match_ended
@@ -69,10 +74,37 @@ class RoomSpec:
     players: list[tuple[str, str]]
     # Seated players the lobby's host kicked: gone from the room's first tick.
     removed: list[str]
-    # The room as last saved (`Room.save`), to resume from; None before the first save.
-    saved: bytes | None = None
+    # The room as last saved, to resume from; None before the first save.
+    saved: Saved | None = None
     # The level of each player a bot plays, by player id.
     bots: dict[str, str] = field(default_factory=dict)
+
+
+class DatabaseSave(NamedTuple):
+    """A room's save as the database stores it: its tick and `Room.save` data, and the
+    log entries new since the last save (orjson, a list) from the index `log_start` on,
+    up to `log_length`."""
+
+    tick: int
+    data: bytes
+    log_start: int
+    log_part: bytes
+    log_length: int
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """What `match_finish` writes to a `MatchReplay`: the fields of the same names."""
+
+    game_version: str
+    seed: int
+    settings: dict[str, Any]
+    players: list[tuple[str, str]]
+    ticks: int
+    log_entries: int
+    log: bytes
+    final_state: bytes
+    result: bytes
 
 
 def match_players_busy(*, users: Sequence[Player]) -> list[Player]:
@@ -102,7 +134,7 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         return None
     seated = match.players.select_related("user").order_by("seat")
     banned = set(match.lobby.bans.values_list("user_id", flat=True)) if match.lobby else set()
-    saved = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
+    data = RoomSave.objects.filter(match=match).values_list("data", flat=True).first()
     return RoomSpec(
         match_id=str(match.pk),
         game=match.game,
@@ -110,33 +142,61 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
         seed=match.seed,
         players=[(seat.player_id, seat.name) for seat in seated],
         removed=[str(seat.user_id) for seat in seated if seat.user_id in banned],
-        saved=bytes(saved) if saved is not None else None,
+        saved=Saved(bytes(data), _saved_log(match)) if data is not None else None,
         bots={seat.player_id: seat.bot_level for seat in seated if seat.is_bot},
     )
 
 
+def _saved_log(match: Match) -> list[LogEntry]:
+    """The room's log as its database saves stored it: its parts in order, up to the
+    first gap (`Room.from_saved` refuses a log shorter than its save counts).
+
+    A write at `start` removes the parts from there on (`match_rooms_save`), so a part
+    that starts later is newer: where parts overlap, the later one holds."""
+    log: list[LogEntry] = []
+    for start, entries in match.room_log_parts.order_by("start").values_list("start", "entries"):
+        if start > len(log):
+            break
+        del log[start:]
+        log.extend(orjson.loads(entries))
+    return log
+
+
 @transaction.atomic
-def match_rooms_save(*, saves: dict[str, tuple[int, bytes]]) -> None:
-    """Writes the save (tick, data) of each room whose match is still running.
+def match_rooms_save(*, saves: dict[str, DatabaseSave]) -> None:
+    """Writes the save of each room whose match is still running, and appends its new
+    log entries: a part that starts where an earlier one did replaces that one and those
+    after it (a save that failed, or another owner's).
 
     The matches are locked first, in id order: a match ending meanwhile (`match_finish`
     removes its save) waits for this write, so no save outlives its match.
     """
-    running = (
+    running = list(
         Match.objects.select_for_update()
         .filter(pk__in=saves, state=Match.State.RUNNING)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    rows = [
-        RoomSave(match_id=match_id, tick=saves[str(match_id)][0], data=saves[str(match_id)][1])
-        for match_id in running
-    ]
+    if not running:
+        return
+    written = {match_id: saves[str(match_id)] for match_id in running}
     RoomSave.objects.bulk_create(
-        rows,
+        [
+            RoomSave(match_id=match_id, tick=save.tick, data=save.data)
+            for match_id, save in written.items()
+        ],
         update_conflicts=True,
         unique_fields=["match"],
         update_fields=["tick", "data", "saved_at"],
+    )
+    replaced = Q()
+    for match_id, save in written.items():
+        replaced |= Q(match_id=match_id, start__gte=save.log_start)
+    RoomLogPart.objects.filter(replaced).delete()
+    RoomLogPart.objects.bulk_create(
+        RoomLogPart(match_id=match_id, start=save.log_start, entries=save.log_part)
+        for match_id, save in written.items()
+        if save.log_part != b"[]"
     )
 
 
@@ -169,6 +229,11 @@ def match_access(*, match_id: str, user_id: int) -> str:
         return "no_such_room"
     if match.state != Match.State.RUNNING:
         return "room_over"
+    return _seat_access(match, user_id)
+
+
+def _seat_access(match: Match, user_id: int) -> str:
+    """ "player", "spectator", "kicked" or "not_a_player", as `match_access` says."""
     banned = match.lobby is not None and match.lobby.bans.filter(user_id=user_id).exists()
     if match.players.filter(user_id=user_id).exists():
         return "kicked" if banned else "player"
@@ -177,16 +242,93 @@ def match_access(*, match_id: str, user_id: int) -> str:
     return "not_a_player"
 
 
-def match_finish(*, match_id: str, result: Result, aborted: bool = False) -> bool:
-    """Records the result once; False if the match was already over."""
+# Why a user may not see a match's replay, in words for them.
+REPLAY_REFUSALS = {
+    "no_such_match": "There is no match with that id.",
+    "not_allowed": "Only the match's players and those its lobby let watch it may see its replay.",
+    "running": "This match is still being played; its replay comes at its end.",
+    "no_replay": "This match ended before it was played: there is nothing to replay.",
+    "old_version": "This match was played under other rules than this server's.",
+}
+
+
+class ReplayRefused(Exception):
+    """Why a user may not see a match's replay: `reason` is one of REPLAY_REFUSALS;
+    "old_version"'s `message` names the versions."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        self.reason = reason
+        self.message = message or REPLAY_REFUSALS[reason]
+        super().__init__(self.message)
+
+
+def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
+    """The match's replay, for a user who could watch the match (a player, or a
+    spectator its lobby allows): docs/replays.md. Raises `ReplayRefused`."""
+    try:
+        match = Match.objects.filter(pk=match_id).select_related("lobby").first()
+    except ValidationError:
+        match = None
+    if match is None:
+        raise ReplayRefused("no_such_match")
+    if _seat_access(match, user_id) not in ("player", "spectator"):
+        raise ReplayRefused("not_allowed")
+    if match.state == Match.State.RUNNING:
+        raise ReplayRefused("running")
+    replay = MatchReplay.objects.filter(match=match).select_related("match").first()
+    if replay is None:
+        raise ReplayRefused("no_replay")
+    game = CATALOGUE.get(match.game)
+    if game is None:
+        raise ReplayRefused("old_version", f"This server no longer offers {match.game}.")
+    if game.version != replay.game_version:
+        raise ReplayRefused("old_version", str(ReplayVersionError(game, replay.game_version)))
+    return replay
+
+
+def match_finish(
+    *, match_id: str, result: Result, aborted: bool = False, replay: ReplayRecord | None = None
+) -> bool:
+    """Records the result once, with what replays the match if its room ran; False if
+    the match was already over."""
     with transaction.atomic():
         match = Match.objects.select_for_update().filter(pk=match_id).first()
         if match is None or match.state != Match.State.RUNNING:
             return False
         _record(match, result, aborted=aborted)
+        if replay is not None:
+            MatchReplay.objects.create(match=match, **dataclasses.asdict(replay))
     _log_recorded(match)
     match_ended.send(sender=Match, match=match, result=result)
     return True
+
+
+def replay_details(replay: MatchReplay) -> dict[str, Any]:
+    """A replay's match as the API and the replay page show it: the players with the names
+    the match seated them under, their places and scores, the result; not the log."""
+    match = replay.match
+    seats = {seat.player_id: seat for seat in match.players.all()}
+    return {
+        "match_id": str(match.pk),
+        "game": match.game,
+        "game_version": replay.game_version,
+        "seed": replay.seed,
+        "settings": replay.settings,
+        "tick_rate": CATALOGUE[match.game].tick_rate(replay.settings),
+        "ticks": replay.ticks,
+        "players": [
+            {
+                "id": player,
+                "name": name,
+                "seat": number,
+                "placement": seats[player].placement if player in seats else None,
+                "score": seats[player].score if player in seats else None,
+                "bot": player in seats and seats[player].is_bot,
+            }
+            for number, (player, name) in enumerate(replay.players)
+        ],
+        "result": orjson.loads(replay.result),
+    }
 
 
 NOT_OPENED = Result(placements={}, scores={}, reason="not_opened")
@@ -227,6 +369,7 @@ def _record(match: Match, result: Result, *, aborted: bool) -> None:
         seat.score = result.scores.get(player)
     MatchPlayer.objects.bulk_update(seats, ["placement", "score"])
     RoomSave.objects.filter(match=match).delete()
+    RoomLogPart.objects.filter(match=match).delete()
 
 
 def _log_recorded(match: Match) -> None:

@@ -6,4 +6,5 @@ from games import views
 
 urlpatterns = [
     path("play/<uuid:match_id>/", views.play, name="play"),
+    path("replay/<uuid:match_id>/", views.replay, name="replay"),
 ]

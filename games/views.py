@@ -1,5 +1,5 @@
-"""The play page: where a seated player's browser, or a spectator's, opens the match's
-socket."""
+"""The play page, where a seated player's browser, or a spectator's, opens the match's
+socket; and the replay page, which plays a finished match back (docs/replays.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from django.urls import reverse
 
 from games.models import Match
 from games.renderers import renderer_path
+from games.replay import replay_frames
 from games.rules import CATALOGUE
-from games.services import match_may_watch
+from games.services import ReplayRefused, match_may_watch, match_replay_read, replay_details
+
+# The page's status for each reason a replay is refused (games.services.REPLAY_REFUSALS).
+REPLAY_REFUSED_STATUS = {
+    "no_such_match": 404,
+    "not_allowed": 403,
+    "running": 409,
+    "no_replay": 404,
+    "old_version": 409,
+}
 
 
 @login_required
@@ -42,6 +52,30 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
     # A page for someone who may neither play nor watch says so, with its status too.
     status = 200 if seated or watching else 403
     return render(request, "games/play.html", context, status=status)
+
+
+@login_required
+def replay(request: HttpRequest, match_id: str) -> HttpResponse:
+    """A finished match played back with its game's own renderer, from frames the
+    replayer makes now: the state at tick 0, then a merge patch per tick that changed it.
+    The whole state is shown, hidden information included, since the match is over."""
+    try:
+        record = match_replay_read(match_id=match_id, user_id=request.user.pk)
+    except ReplayRefused as refused:
+        context = {"refusal": refused.message}
+        return render(
+            request, "games/replay.html", context, status=REPLAY_REFUSED_STATUS[refused.reason]
+        )
+    definition = CATALOGUE[record.match.game]
+    context = {
+        "game_name": definition.name,
+        "renderer": renderer_path(definition.slug),
+        "details": replay_details(record),
+        "frames": replay_frames(definition, record.recording()),
+        "lobby_url": _lobby_url(record.match),
+        "match": record.match,
+    }
+    return render(request, "games/replay.html", context)
 
 
 def _lobby_url(match: Match) -> str:

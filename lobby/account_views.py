@@ -15,18 +15,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_POST
 
 from game_server.limits import client_address
-from games.models import Match, MatchPlayer
+from games.models import Match, MatchPlayer, MatchReplay
 from games.rules import CATALOGUE, GAMES
 from lobby import accounts
 from lobby.forms import (
@@ -244,6 +244,8 @@ class HistoryRow:
     score: int | None
     players: list[str]
     state: str
+    # The match's replay page, if its room recorded one.
+    replay_url: str = ""
 
     @property
     def duration_text(self) -> str:
@@ -271,6 +273,7 @@ def _match_history(user: User) -> list[HistoryRow]:
         MatchPlayer.objects.filter(user=user)
         .exclude(match__state=Match.State.RUNNING)
         .select_related("match")
+        .annotate(has_replay=Exists(MatchReplay.objects.filter(match=OuterRef("match"))))
         .prefetch_related(
             Prefetch("match__players", queryset=MatchPlayer.objects.select_related("user"))
         )
@@ -293,6 +296,7 @@ def _match_history(user: User) -> list[HistoryRow]:
                     for other in match.players.all()
                 ],
                 state=match.state,
+                replay_url=reverse("replay", args=[match.pk]) if seat.has_replay else "",
             )
         )
     return rows

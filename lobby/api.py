@@ -1,11 +1,12 @@
 """The JSON API for non-browser clients: bots, the load generator, game engines.
 
 `lobby_api` and its identity and catalogue calls are here; the lobby calls are in
-lobby/api_lobbies.py, the shapes of bodies and answers in lobby/api_schemas.py, and how
-the API authenticates, reads bodies and refuses in lobby/api_conventions.py. django-ninja
-generates the OpenAPI document from them: /api/openapi.json, browsable at /api/docs/.
-docs/api.md describes every call. Each call is a thin call to lobby/services.py and
-declares every refusal it may answer.
+lobby/api_lobbies.py, match replays in lobby/api_matches.py, the shapes of bodies and
+answers in lobby/api_schemas.py, and how the API authenticates, reads bodies and refuses
+in lobby/api_conventions.py. django-ninja generates the OpenAPI document from them:
+/api/openapi.json, browsable at /api/docs/. docs/api.md describes every call. Each call
+is a thin call to lobby/services.py (or games/services.py) and declares every refusal it
+may answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ninja import Status
 
 from game_server.limits import client_address
 from games.rules import GAMES
-from lobby import accounts, api_lobbies, services
+from lobby import accounts, api_lobbies, api_matches, services
 from lobby.api_conventions import (
     ANYONE,
     ANYONE_WRITES,
@@ -65,6 +66,7 @@ lobby_api = LobbyApi(
 lobby_api.add_router("", api_lobbies.router)
 lobby_api.add_router("/leaderboards/", ratings_api.router)
 lobby_api.add_router("/queue/", ranked_api.router)
+lobby_api.add_router("/matches/", api_matches.router)
 
 
 def _user_json(user: User) -> dict[str, Any]:

@@ -22,16 +22,21 @@ STATUS = {
     "KICKED": 403,
     "NOT_HOST": 403,
     "NOT_MEMBER": 403,
+    "REPLAY_FORBIDDEN": 403,
     "LOBBY_NOT_FOUND": 404,
     "GAME_NOT_FOUND": 404,
     "NOT_QUEUED": 404,
     "NO_SUCH_BOT": 404,
+    "MATCH_NOT_FOUND": 404,
+    "REPLAY_NOT_RECORDED": 404,
     "METHOD_NOT_ALLOWED": 405,
     "ALREADY_QUEUED": 409,
     "IN_ANOTHER_MATCH": 409,
     "LOBBY_FULL": 409,
     "NO_BOTS": 409,
     "TOO_EARLY": 409,
+    "MATCH_RUNNING": 409,
+    "REPLAY_OLD_VERSION": 409,
     "NOT_READY": 409,
     "TOO_FEW_PLAYERS": 409,
     "TOO_MANY_PLAYERS": 409,
@@ -278,6 +283,36 @@ class ChatMessage(Schema):
 
 class ChatSent(Schema):
     message: ChatMessage
+
+
+class ReplayPlayer(Schema):
+    id: str
+    name: str = Field(description="As the match seated them.")
+    seat: int
+    placement: int | None
+    score: int | None
+    bot: bool = Field(description="Whether the game's bot played this seat.")
+
+
+class ReplayResult(Schema):
+    placements: dict[str, int]
+    scores: dict[str, int]
+    reason: str
+
+
+class MatchReplayLog(Schema):
+    match_id: str
+    game: str
+    game_version: str
+    seed: int
+    settings: dict[str, Any]
+    tick_rate: int
+    ticks: int = Field(description="The last tick the match ran.")
+    players: list[ReplayPlayer]
+    result: ReplayResult
+    log: list[tuple[int, Literal["input", "left", "end"], str, dict[str, Any]]] = Field(
+        description="[tick, kind, player, data] in the order the room applied them."
+    )
 
 
 # Refusals: {"error": {"code": …, "message": …, "field"?: …, "retry_after"?: …}}

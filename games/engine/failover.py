@@ -27,6 +27,7 @@ from games import services
 from games.engine.lease import LEASE_SECONDS, RENEW_SECONDS, lease_key, save_key
 from games.engine.link import RoomLink
 from games.engine.owned import OwnedRoom
+from games.engine.room import Saved
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SharedRoom:
     unsaved_since: float | None = None
 
 
-Take = Callable[[SharedRoom, bool, bytes | None], Awaitable[bool]]
+Take = Callable[[SharedRoom, bool, Saved | None], Awaitable[bool]]
 
 
 class Failover:

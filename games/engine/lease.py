@@ -7,6 +7,11 @@ token in the lease refuses, and that owner's runner stops before its next tick. 
 Redis does not answer at all (every call times out after REDIS_TIMEOUT_SECONDS, or it
 is restarting), nobody can take a room, so its owner ticks on; it records a result only
 once Redis confirms its lease again. docs/deploy.md has the timings.
+
+The room's log (room.py) is stored beside its save, one list element per entry: each
+renewal sends only the entries that Redis has not confirmed yet, and the script cuts
+the list to where they start before appending them, so that the list always holds
+exactly the entries the save counts (docs/replays.md).
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ import logging
 import time
 from typing import Any
 
+import orjson
 import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
 from game_server import metrics
 from games.engine import lifecycle
-from games.engine.room import Room
+from games.engine.room import LogEntry, Room
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +47,11 @@ local token = redis.call('INCR', KEYS[3]) .. ':' .. ARGV[1]
 redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
 return token
 """
-# KEYS: lease, save. ARGV: token, lease ms, room data ('' for none), save ttl.
-# A missing lease (Redis restarted, or a long pause) is taken again unless another
-# owner has saved the room since.
+# KEYS: lease, save, log. ARGV: token, lease ms, room data ('' for none), save ttl, the
+# index of the first log entry sent, the entries. A missing lease (Redis restarted, or a
+# long pause) is taken again unless another owner has saved the room since. Returns 1,
+# or 2 if the log lacks entries from before those sent (Redis lost it): the lease is
+# renewed, the save not written, and the owner sends the whole log next time.
 RENEW_AND_SAVE = """
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
@@ -56,16 +64,28 @@ else
   return 0
 end
 if ARGV[3] ~= '' then
+  local log_start = tonumber(ARGV[5])
+  if redis.call('LLEN', KEYS[3]) < log_start then return 2 end
+  if log_start == 0 then
+    redis.call('DEL', KEYS[3])
+  else
+    redis.call('LTRIM', KEYS[3], 0, log_start - 1)
+  end
+  for i = 6, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
   redis.call('HSET', KEYS[2], 'data', ARGV[3], 'writer', ARGV[1])
   redis.call('EXPIRE', KEYS[2], ARGV[4])
 end
 return 1
 """
-# KEYS: lease, save. ARGV: token, whether to delete the save too (the match ended).
+# The answer of RENEW_AND_SAVE when the stored log lacks entries.
+LOG_MISSING = 2
+# KEYS: lease, save, log. ARGV: token, whether to delete the save and log too (the match
+# ended).
 RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-if ARGV[2] == '1' then redis.call('DEL', KEYS[2]) end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end
 return 1
 """
 
@@ -76,6 +96,10 @@ def lease_key(room_id: str) -> str:
 
 def save_key(room_id: str) -> str:
     return f"room:{room_id}:save"
+
+
+def log_key(room_id: str) -> str:
+    return f"room:{room_id}:log"
 
 
 def process_of(token: bytes | str) -> str:
@@ -100,18 +124,25 @@ class RoomLease:
         self.room_id = room_id
         self.process = process
         self._renew_and_save = renew_and_save
-        self.keys = [lease_key(room_id), save_key(room_id)]
+        self.keys = [lease_key(room_id), save_key(room_id), log_key(room_id)]
         self.token = ""
+        # How many of the room's log entries Redis holds, as far as this owner knows,
+        # and how many the renewal under way sends.
+        self.logged = 0
+        self._logging = 0
         # Until when (monotonic) the lease surely holds, and whether the last renewal went
         # unanswered (Redis away or silent).
         self.valid_until = 0.0
         self.unreachable = False
         self._renewed = asyncio.Event()
 
-    async def acquire(self, *, need_save: bool) -> tuple[bytes | None, str | None] | None:
+    async def acquire(
+        self, *, need_save: bool
+    ) -> tuple[bytes | None, list[LogEntry], str | None] | None:
         """Takes the lease if it is free, and the room's save if it has one (which
-        `need_save` requires): its data and the process that wrote it. None if taken."""
-        lease, save = self.keys
+        `need_save` requires): its data, its log and the process that wrote it. None if
+        taken."""
+        lease, save, log = self.keys
         token = await self.client.eval(
             ACQUIRE, 3, lease, save, f"room:{self.room_id}:fence", self.process,
             int(LEASE_SECONDS * 1000), "1" if need_save else "0",
@@ -119,12 +150,22 @@ class RoomLease:
         if token is None:
             return None
         self.token = token.decode()
-        data, writer = await self.client.hmget(save, ["data", "writer"])
-        return _data(data), process_of(writer) if writer else None
+        pipeline = self.client.pipeline(transaction=True)
+        pipeline.hmget(save, ["data", "writer"])
+        pipeline.lrange(log, 0, -1)
+        (data, writer), entries = await pipeline.execute()
+        self.logged = len(entries) if data else 0
+        logged = [orjson.loads(entry) for entry in entries] if data else []
+        return _data(data), logged, process_of(writer) if writer else None
 
     def renewal(self, room: Room) -> list[Any]:
-        """RENEW_AND_SAVE's arguments: this owner's token and the room as saved now."""
-        return [self.token, int(LEASE_SECONDS * 1000), room.save(), SAVE_TTL_SECONDS]
+        """RENEW_AND_SAVE's arguments: this owner's token, the room as saved now and the
+        log entries Redis has not confirmed yet."""
+        self._logging = len(room.log)
+        return [
+            self.token, int(LEASE_SECONDS * 1000), room.save(), SAVE_TTL_SECONDS,
+            self.logged, *room.log_since(self.logged),
+        ]  # fmt: skip
 
     async def renew(self, room: Room, *, pipeline: Any = None) -> Any:
         """Renews the lease and saves the room: now, or queued in `pipeline` (whose
@@ -132,11 +173,15 @@ class RoomLease:
         return await self._renew_and_save(keys=self.keys, args=self.renewal(room), client=pipeline)
 
     async def renew_now(self, room: Room) -> bool:
-        """Renews the lease and saves the room once, now (taking or letting go of it)."""
-        sent_at = time.monotonic()
-        renewed = await self.renew(room)
-        self.heard(renewed, sent_at)
-        return bool(renewed)
+        """Renews the lease and saves the room, now (taking or letting go of it); a
+        second time with the whole log if Redis lost some of it."""
+        for _ in range(2):
+            sent_at = time.monotonic()
+            renewed = await self.renew(room)
+            self.heard(renewed, sent_at)
+            if renewed != LOG_MISSING:
+                break
+        return bool(renewed == 1)
 
     def heard(self, renewed: int | Exception, sent_at: float) -> None:
         """The answer to a renewal sent at `sent_at`."""
@@ -155,6 +200,7 @@ class RoomLease:
             return
         self.unreachable = False
         if renewed:
+            self.logged = 0 if renewed == LOG_MISSING else self._logging
             self.valid_until = sent_at + LEASE_SECONDS - RENEW_MARGIN_SECONDS
         else:
             lifecycle.room_lost(self.room_id, owner=self.process)
@@ -192,7 +238,7 @@ class RoomLease:
     async def release(self, *, ended: bool) -> None:
         """Lets go of the lease; with `ended`, of the room's save too."""
         await self.client.eval(
-            RELEASE, 2, *self.keys, self.token, "1" if ended else "0"
+            RELEASE, 3, *self.keys, self.token, "1" if ended else "0"
         )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from games.engine import engine_channel, lifecycle
 from games.engine.delivery import group_name
 from games.engine.lease import RoomLease
 from games.engine.records import record_end, room_from_spec
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.engine.runner import RoomRunner
 from games.engine.tasks import cancel_and_wait
 
@@ -63,7 +63,7 @@ class OwnedRoom:
         *,
         lease: RoomLease,
         need_save: bool,
-        fallback: bytes | None,
+        fallback: Saved | None,
         layer: Any,
         on_stopped: OnStopped,
     ) -> OwnedRoom | None:
@@ -72,7 +72,8 @@ class OwnedRoom:
         acquired = await lease.acquire(need_save=need_save)
         if acquired is None:
             return None
-        saved, writer = acquired
+        data, log, writer = acquired
+        saved = Saved(data, log) if data else None
         room = room_from_spec(spec, saved or fallback)
         if not await lease.renew_now(room):
             return None

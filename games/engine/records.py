@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 
+import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
@@ -16,14 +17,14 @@ from django.db import close_old_connections
 from game_server import metrics
 from games import services
 from games.engine import lifecycle
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
 logger = logging.getLogger(__name__)
 
 
-def room_from_spec(spec: services.RoomSpec, saved: bytes | None = None) -> Room:
+def room_from_spec(spec: services.RoomSpec, saved: Saved | None = None) -> Room:
     """The match's room: from `saved` if given (a `Room.save`), else at tick 0 with its
     seed. Players the lobby's host kicked are gone at its next tick."""
     game = CATALOGUE[spec.game]
@@ -51,14 +52,38 @@ def room_from_spec(spec: services.RoomSpec, saved: bytes | None = None) -> Room:
 
 
 async def record_end(room: Room, *, owner: str) -> None:
-    """The room's match is over: the line in the log, its result in the database (only
-    once, whichever process asks), the count in the metrics."""
+    """The room's match is over: the line in the log, its result and what replays it in
+    the database (only once, whichever process asks), the count in the metrics."""
     assert room.result is not None
     lifecycle.room_ended(room, owner=owner)
-    await sync_to_async(services.match_finish)(
-        match_id=room.room_id, result=room.result, aborted=room.aborted
-    )
+    # The room changes no more: it is serialized in the database's thread, off the loop.
+    await sync_to_async(_finish)(room)
     metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
+
+
+def _finish(room: Room) -> None:
+    assert room.result is not None
+    services.match_finish(
+        match_id=room.room_id,
+        result=room.result,
+        aborted=room.aborted,
+        replay=replay_record(room) if room.replayable else None,
+    )
+
+
+def replay_record(room: Room) -> services.ReplayRecord:
+    """What replays the room's ended match (games/replay.py)."""
+    return services.ReplayRecord(
+        game_version=room.game.version,
+        seed=room.seed,
+        settings=room.ctx.settings,
+        players=[(seat.player, seat.name) for seat in room.seats.values()],
+        ticks=room.ctx.tick,
+        log_entries=len(room.log),
+        log=orjson.dumps(room.log),
+        final_state=orjson.dumps(room.state),
+        result=orjson.dumps(room.result),
+    )
 
 
 class DatabaseSaver:
@@ -66,13 +91,16 @@ class DatabaseSaver:
 
     The rooms are serialized on the event loop between two ticks (a game may change its
     state in place); the write runs in a thread of its own, and a round is skipped while
-    the previous write is still going: a slow database never holds up a tick.
+    the previous write is still going: a slow database never holds up a tick. Each save
+    appends only the log entries written since this saver's last save of the room.
     """
 
     def __init__(self, rooms: Callable[[], Iterable[Room]]) -> None:
         self.rooms = rooms
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
+        # How many of each room's log entries its last successful save stored.
+        self._logged: dict[str, int] = {}
 
     def start(self) -> None:
         if self._task is None:
@@ -83,19 +111,22 @@ class DatabaseSaver:
             await asyncio.sleep(settings.ROOM_SAVE_SECONDS)
             if self._writing is not None and not self._writing.done():
                 continue
-            saves = {
-                room.room_id: (room.ctx.tick, room.save())
-                for room in self.rooms()
-                if room.result is None
-            }
+            saves = {room.room_id: self._save(room) for room in self.rooms() if room.result is None}
             if saves:
                 self._writing = asyncio.get_running_loop().create_task(self._write(saves))
 
-    async def _write(self, saves: dict[str, tuple[int, bytes]]) -> None:
+    def _save(self, room: Room) -> services.DatabaseSave:
+        start = self._logged.get(room.room_id, 0)
+        part = b"[" + b",".join(room.log_since(start)) + b"]"
+        return services.DatabaseSave(room.ctx.tick, room.save(), start, part, len(room.log))
+
+    async def _write(self, saves: dict[str, services.DatabaseSave]) -> None:
         try:
             await sync_to_async(_write_saves, thread_sensitive=False)(saves)
         except Exception:
             logger.exception("cannot save %d rooms to the database", len(saves))
+            return
+        self._logged = {room_id: save.log_length for room_id, save in saves.items()}
 
     async def close(self) -> None:
         """Stops saving; a write under way ends first (a thread cannot be stopped)."""
@@ -105,7 +136,7 @@ class DatabaseSaver:
             await asyncio.wait({self._writing})
 
 
-def _write_saves(saves: dict[str, tuple[int, bytes]]) -> None:
+def _write_saves(saves: dict[str, services.DatabaseSave]) -> None:
     """Writes from a worker thread, and lets go of its database connection after, as
     Channels' `database_sync_to_async` does."""
     try:

@@ -38,7 +38,7 @@ from games.engine.link import RoomLink
 from games.engine.notices import OwnerNotices
 from games.engine.owned import OwnedRoom
 from games.engine.records import DatabaseSaver
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.engine.runner import RoomRunner
 from games.engine.sigterm import before_sigterm
 from games.engine.tasks import open_once
@@ -108,7 +108,7 @@ class RedisRegistry:
         self._saver.start()
         return link
 
-    async def _take(self, shared: SharedRoom, need_save: bool, fallback: bytes | None) -> bool:
+    async def _take(self, shared: SharedRoom, need_save: bool, fallback: Saved | None) -> bool:
         """Runs the room here if its lease is free (`OwnedRoom.take`)."""
         room_id = shared.spec.match_id
         if self.rooms.get(room_id) is not shared:

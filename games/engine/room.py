@@ -6,6 +6,13 @@ frames to send, each serialized once (frames.py); then the room's bots (bots.py)
 theirs for the next tick. `RoomRunner` (runner.py) calls `tick`
 on time and sends the frames; tests call `tick` by hand. `export` and `save` write what
 another process needs to go on with the room; `from_saved` reads it back.
+
+The room keeps a log of everything besides time that changed its state: each input given
+to the game, each player the game was told had left, an end called from outside, with
+its tick, in order. With the seed and the settings it replays the match exactly
+(games/replay.py). Saves do not carry the log, which grows all match long: a save says
+how long the log was, and the registries store the log beside it, appending only what
+is new since their last save (`log_since`; docs/replays.md).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from random import Random
 from types import MappingProxyType
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
 
 import orjson
 
@@ -48,6 +55,7 @@ class Room:
         """`bots`: the level of each player a bot plays (`game.bot`), by player id."""
         self.room_id = room_id
         self.game = game
+        self.seed = seed
         self.tick_rate = game.tick_rate(settings)
         self.seats = Seats(
             players,
@@ -70,6 +78,10 @@ class Room:
         self.sent_tick = 0
         self.views = Views(game, self.ctx.players, self.state)
         self._inputs: list[tuple[str, int, Input]] = []
+        self.log: list[LogEntry] = []
+        # False for a room resumed from a save written before rooms kept their log (a
+        # rolling restart onto this version): its log misses the match's start.
+        self.replayable = True
         # Players kicked before the room started: gone at its first tick.
         for player in removed:
             self.remove(player)
@@ -106,6 +118,9 @@ class Room:
                 frames.append((player, error_frame(self.sent_tick, "stale_seq", message, seq=seq)))
                 metrics.INPUTS_REFUSED.labels("stale_seq").inc()
                 continue
+            # Logged even if the rules refuse it: a game may have drawn a random number
+            # or changed its state before refusing, and the replay must do the same.
+            self.log.append((self.ctx.tick, "input", player, data))
             try:
                 self.state = self.game.apply_input(self.state, self.ctx, player, data)
             except InvalidInput as error:
@@ -123,12 +138,14 @@ class Room:
     def _expire_seats(self) -> None:
         expired = self.seats.expired(self.ctx.tick)
         for player in expired:
+            self.log.append((self.ctx.tick, "left", player, {}))
             self.state = self.game.player_left(self.state, self.ctx, player)
         if expired and self.bots and all(seat.gone or seat.bot for seat in self.seats.values()):
             # Nobody is left to play with the bots: they leave too, and the game ends
             # as it does when everyone has left.
             for player in self.bots:
                 self.seats[player].gone = True
+                self.log.append((self.ctx.tick, "left", player, {}))
                 self.state = self.game.player_left(self.state, self.ctx, player)
 
     def _bots_think(self, patches: dict[str | None, dict[str, Any]]) -> None:
@@ -198,6 +215,7 @@ class Room:
         if self.result is None:
             self.result = Result(placements={}, scores={}, reason=reason)
             self.aborted = True
+            self.log.append((self.ctx.tick, "end", "", {"reason": reason}))
 
     def end_frame(self) -> str:
         assert self.result is not None
@@ -213,6 +231,7 @@ class Room:
         version, internal, gauss = self.ctx.random.getstate()
         return {
             "match": self.room_id,
+            "seed": self.seed,
             "tick": self.ctx.tick,
             "sent_tick": self.sent_tick,
             "state": self.state,
@@ -224,7 +243,18 @@ class Room:
             },
             "inputs": self._inputs,
             "bots": {player: bot.export() for player, bot in self.bots.items()},
+            "log_length": len(self.log),
+            "replayable": self.replayable,
         }
+
+    def log_since(self, start: int) -> list[bytes]:
+        """The log's entries from `start` on, each serialized: what a registry appends
+        to the log it stores beside a save."""
+        return [orjson.dumps(entry) for entry in self.log[start:]]
+
+    def saved(self) -> Saved:
+        """A save and the whole log, as a registry reads them back."""
+        return Saved(self.save(), list(self.log))
 
     def save(self) -> bytes:
         """`export` serialized: what the registries store, in Redis and the database."""
@@ -239,7 +269,7 @@ class Room:
     @classmethod
     def from_saved(
         cls,
-        data: bytes,
+        saved_room: Saved,
         *,
         game: GameDef,
         settings: Settings,
@@ -251,14 +281,20 @@ class Room:
         """The room a `save` holds, going on from it; every seat but a bot's waits for its
         socket to join again. `removed`: players kicked since the save, gone at its next
         tick."""
-        saved = cls.read_saved(data)
+        saved = cls.read_saved(saved_room.data)
+        length = saved.get("log_length", 0)
+        if len(saved_room.log) < length:
+            raise ValueError(
+                f"room {saved['match']}: its save counts {length} log entries, "
+                f"{len(saved_room.log)} were stored"
+            )
         room = cls(
             room_id=saved["match"],
             game=game,
             settings=settings,
             players=players,
             # The generator's state comes from the save.
-            seed=0,
+            seed=saved.get("seed", 0),
             seat_window_seconds=seat_window_seconds,
             bots=bots,
         )
@@ -278,6 +314,10 @@ class Room:
         # A save from before bots were part of it holds none.
         for player, saved_bot in saved.get("bots", {}).items():
             room.bots[player].restore(saved_bot)
+        room.log = [
+            (tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]
+        ]
+        room.replayable = saved.get("replayable", False)
         room.views.reset(room.state)
         for player in removed:
             room.remove(player)
@@ -288,6 +328,8 @@ class SavedRoom(TypedDict):
     """A room as `Room.export` writes it, JSON-ready: what a save holds."""
 
     match: str
+    # The match's seed, which its replay starts from.
+    seed: int
     tick: int
     sent_tick: int
     state: State
@@ -301,3 +343,22 @@ class SavedRoom(TypedDict):
     inputs: list[tuple[str, int, Input]]
     # Per bot (bots.py): its sequence number, whether awake, its random source's state.
     bots: NotRequired[dict[str, SavedBot]]
+    # How many entries the room's log had: the registry stores them beside the save.
+    log_length: int
+    # Whether the log holds the whole match (`Room.replayable`). Saves written before
+    # rooms kept a log have neither this nor `seed` nor `log_length`.
+    replayable: bool
+
+
+# One entry of a room's log: the tick, what happened ("input": the player's input was
+# given to the game; "left": the game was told the player left; "end": the match was
+# ended from outside, {"reason": ...}), the player ("" for an end), and the input.
+LogEntry = tuple[int, str, str, Input]
+
+
+class Saved(NamedTuple):
+    """A save as a registry reads it back: `Room.save`'s data and the log stored beside
+    it, at least as long as the save counts."""
+
+    data: bytes
+    log: list[LogEntry]

@@ -117,6 +117,9 @@ class GameDef:
       `player` is None for a spectator: show what every player may see, and no more.
     - `bot(view, player, random, level)`, if the game has one, picks a bot's input from
       its own view (see `Bot`); `bot_levels` names its levels, the first the default.
+    - `version` names the rules as they are now: raise it whenever a change makes the
+      same seed and inputs play differently, so that replays recorded under an older
+      version are refused rather than shown wrong (docs/replays.md).
     - `realtime` tells clients and the catalogue whether players act continuously or
       take turns. Either way the engine sends a frame only for a tick that changed the
       state or processed inputs; turn-based games use ticks for their timers.
@@ -139,6 +142,7 @@ class GameDef:
     hides_information: bool = False
     bot: Bot | None = None
     bot_levels: tuple[str, ...] = ("normal",)
+    version: str = "1"
 
     def clean_settings(self, raw: Mapping[str, Any] | None) -> Settings:
         """Defaults filled in, every value checked; unknown names are an error."""

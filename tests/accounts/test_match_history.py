@@ -14,6 +14,7 @@ from games.models import Match
 from games.rules.base import Result
 from games.services import match_create, match_finish
 from lobby.models import User
+from tests.replay_check import finish_through_a_room
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,14 @@ def test_a_match_against_the_bot_names_it_marked_as_a_bot(client: Client, alice)
     match_finish(match_id=match.pk, result=result)
     [row] = _history(client, alice)
     assert (row.players, row.placement_text) == (["Alice", "Bot 2 (hard) [bot]"], "2nd")
+
+
+def test_a_match_with_a_replay_links_to_it_and_one_without_says_so(client, alice, bob) -> None:
+    played = match_create(game="connect_four", settings={}, players=[alice, bob])
+    finish_through_a_room(str(played.pk))
+    _played([alice, bob], placements={alice: 1, bob: 2}, scores={alice: 1, bob: 0})
+    client.force_login(alice)
+    page = client.get("/accounts/profile/").content.decode()
+
+    assert page.count(f'href="/replay/{played.pk}/"') == 1
+    assert page.count("/replay/") == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.rules import CATALOGUE
 
 ALICE, BOB = "1", "2"
@@ -21,7 +21,7 @@ def _room(seed: int) -> Room:
     )
 
 
-def _restored(saved: bytes) -> Room:
+def _restored(saved: Saved) -> Room:
     definition = CATALOGUE["arena"]
     return Room.from_saved(
         saved,
@@ -45,7 +45,7 @@ def test_a_restored_room_sends_the_same_frames_as_the_original() -> None:
         _steer(original, seq)
         original.tick()
     _steer(original, 20)
-    saved = original.save()
+    saved = original.saved()
     restored = _restored(saved)
     for player, _name in PLAYERS:
         original.disconnected(player)
@@ -61,6 +61,6 @@ def test_a_restored_room_sends_the_same_frames_as_the_original() -> None:
 def test_seats_wait_for_their_sockets_after_a_restore() -> None:
     original = _room(seed=7)
     original.connected(ALICE)
-    restored = _restored(original.save())
+    restored = _restored(original.saved())
     assert [seat.connected for seat in restored.seats.values()] == [False, False]
     assert restored.seats[ALICE].leaves_at_tick == restored.seats.window_ticks

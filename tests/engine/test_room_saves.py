@@ -14,7 +14,13 @@ from games.engine.local_registry import LocalRegistry
 from games.engine.redis_registry import RedisRegistry
 from games.models import Match, RoomSave
 from games.rules.base import Result
-from games.services import match_create, match_finish, match_rooms_save
+from games.services import (
+    DatabaseSave,
+    match_create,
+    match_finish,
+    match_room_spec,
+    match_rooms_save,
+)
 from lobby.models import Lobby, LobbyBan
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,15 +75,15 @@ async def test_a_match_without_a_save_starts_at_tick_0(match) -> None:
 
 
 def test_a_match_that_ended_keeps_no_save_and_takes_no_new_one(match) -> None:
-    match_rooms_save(saves={str(match.pk): (40, b'{"tick": 40}')})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(40, b'{"tick": 40}', 0, b"[]", 0)})
     assert _save_of(match).tick == 40
-    match_rooms_save(saves={str(match.pk): (80, b'{"tick": 80}')})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(80, b'{"tick": 80}', 0, b"[]", 0)})
     assert _save_of(match).tick == 80
 
     match_finish(match_id=str(match.pk), result=Result(placements={}, scores={}, reason="x"))
     assert _save_of(match) is None
     # A save written as the match ended (the rooms are saved from another thread).
-    match_rooms_save(saves={str(match.pk): (81, b'{"tick": 81}')})
+    match_rooms_save(saves={str(match.pk): DatabaseSave(81, b'{"tick": 81}', 0, b"[]", 0)})
     assert _save_of(match) is None
 
 
@@ -138,3 +144,21 @@ def _ban(match: Match, user) -> None:
     )
     Match.objects.filter(pk=match.pk).update(lobby=lobby)
     LobbyBan.objects.create(lobby=lobby, user=user)
+
+
+def _part(match: Match, start: int, entries: list) -> DatabaseSave:
+    data = orjson.dumps({"tick": 1, "log_length": start + len(entries)})
+    return DatabaseSave(1, data, start, orjson.dumps(entries), start + len(entries))
+
+
+def test_the_log_is_read_back_from_its_parts_the_newest_where_they_overlap(match) -> None:
+    first = [[1, "input", "1", {"dir": [1, 0]}], [2, "input", "1", {"dir": [0, 1]}]]
+    match_rooms_save(saves={str(match.pk): _part(match, 0, first)})
+    match_rooms_save(saves={str(match.pk): _part(match, 2, [[3, "left", "2", {}]])})
+    # Another owner, whose first save carries its whole log, then one whose count of
+    # what was stored is older: each part holds from where it starts.
+    match_rooms_save(saves={str(match.pk): _part(match, 0, [*first, [3, "left", "2", {}]])})
+    match_rooms_save(saves={str(match.pk): _part(match, 1, [[2, "input", "1", {"dash": True}]])})
+
+    spec = match_room_spec(match_id=str(match.pk))
+    assert spec.saved.log == [first[0], [2, "input", "1", {"dash": True}]]

@@ -4,6 +4,7 @@ what the API really answers, success or refusal, fits what the document declares
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,8 +17,12 @@ from django.test import Client
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
+from games.models import MatchReplay
+from games.rules.base import Result
+from games.services import match_finish
 from lobby import services
 from lobby.models import Membership, User
+from tests.replay_check import finish_through_a_room
 from tests.servers import ROOT
 
 API_DOCS = (ROOT / "docs/api.md").read_text()
@@ -206,7 +211,7 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     bots = expect(as_alice.post(f"{lobby}/add_bot/", {"level": "normal"}), 200)["lobby"]["bots"]
     expect(as_alice.post(f"{lobby}/remove_bot/", {"bot_id": bots[0]["id"]}), 200)
     expect(as_alice.post(f"{lobby}/add_bot/"), 200)
-    expect(as_alice.post(f"{lobby}/start/"), 200)
+    match_id = expect(as_alice.post(f"{lobby}/start/"), 200)["match_id"]
     expect(as_bob.get("/api/me/"), 200)
     expect(as_bob.post("/api/socket-ticket/"), 201)
     expect(as_bob.post(f"{lobby}/leave/"), 200)
@@ -220,6 +225,8 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(Api(guest["token"]).post("/api/play-computer/", {"game": "connect_four"}), 201)
     expect(as_carol.get("/api/leaderboards/arena/"), 200)
     expect(Client().get("/api/leaderboards/arena/"), 200)
+    finish_through_a_room(match_id, inputs=[(str(bob.pk), {"dir": [1, 0]})])
+    expect(as_bob.get(f"/api/matches/{match_id}/replay/"), 200)
     expect(as_carol.post("/api/logout/"), 200)
 
     assert answered == operations(openapi)
@@ -237,9 +244,15 @@ class World:
     bob_id: int
     settings: Any
 
-    def started(self) -> None:
+    def started(self) -> str:
+        """Starts the match; its id."""
         assert self.bob.post(f"{self.lobby}/ready/", {"ready": True}).status_code == 200
-        assert self.alice.post(f"{self.lobby}/start/").status_code == 200
+        started = self.alice.post(f"{self.lobby}/start/")
+        assert started.status_code == 200
+        return str(started.json()["match_id"])
+
+    def replay(self, match_id: str, *, by: Api | None = None) -> Any:
+        return (by or self.alice).get(f"/api/matches/{match_id}/replay/")
 
 
 @pytest.fixture
@@ -328,6 +341,30 @@ def _computer_without_bot(world: World) -> Any:
     return world.carol.post("/api/play-computer/", {"game": "rock_paper_scissors"})
 
 
+def _replay_of_a_running_match(world: World) -> Any:
+    return world.replay(world.started())
+
+
+def _replay_by_a_stranger(world: World) -> Any:
+    match_id = world.started()
+    finish_through_a_room(match_id)
+    return world.replay(match_id, by=world.carol)
+
+
+def _replay_never_recorded(world: World) -> Any:
+    match_id = world.started()
+    result = Result(placements={}, scores={}, reason="not_opened")
+    match_finish(match_id=match_id, result=result, aborted=True)
+    return world.replay(match_id)
+
+
+def _replay_of_old_rules(world: World) -> Any:
+    match_id = world.started()
+    finish_through_a_room(match_id)
+    MatchReplay.objects.filter(match_id=match_id).update(game_version="0")
+    return world.replay(match_id)
+
+
 REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
     "malformed body": (lambda w: w.alice.post("/api/lobbies/", raw="{"), "BAD_JSON"),
     "body of a call without one": (lambda w: w.bob.post(f"{w.lobby}/leave/", raw="[]"), "BAD_JSON"),
@@ -375,6 +412,11 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str]] = {
         "IN_ANOTHER_MATCH",
     ),
     "too many queue joins": (_over_the_queue_budget, "RATE_LIMITED"),
+    "no such match": (lambda w: w.replay(str(uuid.uuid4())), "MATCH_NOT_FOUND"),
+    "replay of a running match": (_replay_of_a_running_match, "MATCH_RUNNING"),
+    "replay by a stranger": (_replay_by_a_stranger, "REPLAY_FORBIDDEN"),
+    "replay never recorded": (_replay_never_recorded, "REPLAY_NOT_RECORDED"),
+    "replay of old rules": (_replay_of_old_rules, "REPLAY_OLD_VERSION"),
     "bad settings": (
         lambda w: w.alice.post(f"{w.lobby}/settings/", {"settings": {"duration": 1}}),
         "BAD_SETTINGS",

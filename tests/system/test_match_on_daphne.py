@@ -14,6 +14,7 @@ import pytest
 import websockets
 
 from games.loadtest import api_call, socket_ticket, start_match
+from tests.replay_check import replayed_in_the_live_database
 
 pytestmark = pytest.mark.system
 
@@ -73,6 +74,7 @@ async def test_connect_four_is_played_to_the_end_and_recorded_once(
 
     recorded = live_database.manage("shell", "--no-imports", "-c", RESULT_QUERY.format(match_id))
     assert recorded.strip() == "finished [(0, 1, 1), (1, 2, 0)]"
+    assert replayed_in_the_live_database(live_database, match_id) == "equal"
     code = api_call(daphne_server.url, "/api/me/", host_token)["lobby"]
     lobby = api_call(daphne_server.url, f"/api/lobbies/{code}/", host_token)["lobby"]
     assert (lobby["state"], len(lobby["members"])) == ("open", 2)
