@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from games.engine.room import Room
+from games.engine.room import Room, Saved
 from games.rules import CATALOGUE
 
 HUMAN = "1"
@@ -86,7 +86,7 @@ def test_a_restored_room_with_bots_plays_on_exactly_the_same() -> None:
         original.tick()
     definition = CATALOGUE["arena"]
     restored = Room.from_saved(
-        original.save(),
+        Saved(original.save(), list(original.log)),
         game=definition,
         settings=definition.clean_settings({}),
         players=ARENA_PLAYERS,
@@ -96,6 +96,7 @@ def test_a_restored_room_with_bots_plays_on_exactly_the_same() -> None:
     restored.connected(HUMAN)
     for _ in range(100):
         assert restored.tick() == original.tick()
+    assert restored.log == original.log
 
 
 def test_presence_marks_bots_always_connected() -> None:
