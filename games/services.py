@@ -18,7 +18,8 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from game_server import metrics
-from games.engine.room import LogEntry, Saved
+from games.engine.room import LogEntry
+from games.engine.saves import Saved
 from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
 from games.replay import ReplayVersionError
 from games.rules import CATALOGUE
@@ -149,7 +150,7 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
 
 def _saved_log(match: Match) -> list[LogEntry]:
     """The room's log as its database saves stored it: its parts in order, up to the
-    first gap (`Room.from_saved` refuses a log shorter than its save counts).
+    first gap (`saves.restore` refuses a log shorter than its save counts).
 
     A write at `start` removes the parts from there on (`match_rooms_save`), so a part
     that starts later is newer: where parts overlap, the later one holds."""

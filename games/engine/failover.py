@@ -27,7 +27,7 @@ from games import services
 from games.engine.lease import LEASE_SECONDS, RENEW_SECONDS, lease_key, save_key
 from games.engine.link import RoomLink
 from games.engine.owned import OwnedRoom
-from games.engine.room import Saved
+from games.engine.saves import Saved
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from games.engine.clock import Schedule
-from games.engine.room import SavedRoom
+from games.engine.saves import SavedRoom
 from games.rules.base import Input
 
 

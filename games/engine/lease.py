@@ -26,7 +26,7 @@ import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
 from game_server import metrics
-from games.engine import lifecycle
+from games.engine import lifecycle, saves
 from games.engine.room import LogEntry, Room
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class RoomLease:
         log entries Redis has not confirmed yet."""
         self._logging = len(room.log)
         return [
-            self.token, int(LEASE_SECONDS * 1000), room.save(), SAVE_TTL_SECONDS,
+            self.token, int(LEASE_SECONDS * 1000), saves.save(room), SAVE_TTL_SECONDS,
             self.logged, *room.log_since(self.logged),
         ]  # fmt: skip
 

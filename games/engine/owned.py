@@ -22,8 +22,9 @@ from games.engine import engine_channel, lifecycle
 from games.engine.delivery import group_name
 from games.engine.lease import RoomLease
 from games.engine.records import record_end, room_from_spec
-from games.engine.room import Room, Saved
+from games.engine.room import Room
 from games.engine.runner import RoomRunner
+from games.engine.saves import Saved
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)

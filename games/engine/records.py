@@ -16,8 +16,9 @@ from django.db import close_old_connections
 
 from game_server import metrics
 from games import services
-from games.engine import lifecycle
-from games.engine.room import Room, Saved
+from games.engine import lifecycle, saves
+from games.engine.room import Room
+from games.engine.saves import Saved
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
 
@@ -30,7 +31,7 @@ def room_from_spec(spec: services.RoomSpec, saved: Saved | None = None) -> Room:
     game = CATALOGUE[spec.game]
     window = settings.SEAT_WINDOW_SECONDS
     if saved is not None:
-        return Room.from_saved(
+        return saves.restore(
             saved,
             game=game,
             settings=spec.settings,
@@ -118,7 +119,7 @@ class DatabaseSaver:
     def _save(self, room: Room) -> services.DatabaseSave:
         start = self._logged.get(room.room_id, 0)
         part = b"[" + b",".join(room.log_since(start)) + b"]"
-        return services.DatabaseSave(room.ctx.tick, room.save(), start, part, len(room.log))
+        return services.DatabaseSave(room.ctx.tick, saves.save(room), start, part, len(room.log))
 
     async def _write(self, saves: dict[str, services.DatabaseSave]) -> None:
         try:

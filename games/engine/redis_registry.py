@@ -22,6 +22,7 @@ from django.conf import settings
 
 from game_server import metrics
 from games import services
+from games.engine import saves
 from games.engine.engine_channel import engine_channel
 from games.engine.failover import Failover, SharedRoom
 from games.engine.handle import LiveRoom, RoomDetail
@@ -38,8 +39,8 @@ from games.engine.link import RoomLink
 from games.engine.notices import OwnerNotices
 from games.engine.owned import OwnedRoom
 from games.engine.records import DatabaseSaver
-from games.engine.room import Room, Saved
 from games.engine.runner import RoomRunner
+from games.engine.saves import Saved
 from games.engine.sigterm import before_sigterm
 from games.engine.tasks import open_once
 from games.rules import CATALOGUE
@@ -100,7 +101,7 @@ class RedisRegistry:
                 metrics.ROOMS_OPENED.labels(spec.game).inc()
             elif data := await last_save(self.redis, room_id):
                 # Not run here: its tick is estimated from its last save on.
-                link.saw_tick(Room.read_saved(data)["tick"])
+                link.saw_tick(saves.read(data)["tick"])
         except BaseException:
             self.rooms.pop(room_id, None)
             raise
@@ -167,7 +168,7 @@ class RedisRegistry:
         ago); rooms run here as they are now."""
         rooms = []
         for process, data in await held_leases(self.redis):
-            saved = Room.read_saved(data)
+            saved = saves.read(data)
             if (runner := self.runners.get(saved["match"])) is not None:
                 rooms.append(runner.live(self.process))
             else:
@@ -182,7 +183,7 @@ class RedisRegistry:
         if (held := await held_lease(self.redis, room_id)) is None:
             return None
         process, data = held
-        return RoomDetail(process=process, saved=Room.read_saved(data))
+        return RoomDetail(process=process, saved=saves.read(data))
 
     async def end(self, room_id: str) -> bool:
         """Ends a running room cleanly, wherever it runs; False if no process runs it."""

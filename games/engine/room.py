@@ -3,9 +3,9 @@
 The room is plain synchronous code with no I/O: `submit` queues a player's input,
 `tick` applies the queued inputs in arrival order, advances the game and returns the
 frames to send, each serialized once (frames.py); then the room's bots (bots.py) queue
-theirs for the next tick. `RoomRunner` (runner.py) calls `tick`
-on time and sends the frames; tests call `tick` by hand. `export` and `save` write what
-another process needs to go on with the room; `from_saved` reads it back.
+theirs for the next tick. `RoomRunner` (runner.py) calls `tick` on time and sends the
+frames; tests call `tick` by hand. saves.py writes what another process needs to go on
+with the room, and reads it back.
 
 The room keeps a log of everything besides time that changed its state: each input given
 to the game, each player the game was told had left, an end called from outside, with
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from random import Random
 from types import MappingProxyType
-from typing import Any, NamedTuple, NotRequired, TypedDict
+from typing import Any
 
 import orjson
 
 from game_server import metrics
-from games.engine.bots import SavedBot, seat_bots
+from games.engine.bots import seat_bots
 from games.engine.frames import (
     Frame,
     diff_frame,
@@ -36,7 +36,7 @@ from games.engine.frames import (
 )
 from games.engine.seats import Seats
 from games.engine.views import Views
-from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings, State
+from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Settings
 
 
 class Room:
@@ -77,7 +77,8 @@ class Room:
         # The tick of the last frame sent: the base of the next diff.
         self.sent_tick = 0
         self.views = Views(game, self.ctx.players, self.state)
-        self._inputs: list[tuple[str, int, Input]] = []
+        # Inputs for the next tick, in arrival order: player, sequence number, input.
+        self.queued: list[tuple[str, int, Input]] = []
         self.log: list[LogEntry] = []
         # False for a room resumed from a save written before rooms kept their log (a
         # rolling restart onto this version): its log misses the match's start.
@@ -88,7 +89,7 @@ class Room:
 
     def submit(self, player: str, seq: int, data: Input) -> None:
         """Queues one input for the next tick. Sequence numbers only go up."""
-        self._inputs.append((player, seq, data))
+        self.queued.append((player, seq, data))
 
     def tick(self) -> list[Frame]:
         """Runs one tick and returns the frames to send."""
@@ -110,7 +111,7 @@ class Room:
         return frames
 
     def _apply_inputs(self, frames: list[Frame]) -> bool:
-        inputs, self._inputs = self._inputs, []
+        inputs, self.queued = self.queued, []
         accepted = 0
         for player, seq, data in inputs:
             if seq <= self.acks[player]:
@@ -221,144 +222,13 @@ class Room:
         assert self.result is not None
         return end_frame(self.ctx.tick, self.result)
 
-    # A save: written by `export` and `save`, read by `read_saved` and `from_saved`.
-
-    def export(self) -> SavedRoom:
-        """Everything a room needs to go on in another process, as JSON-ready data.
-
-        Taken between ticks, when the last frames sent match the state.
-        """
-        version, internal, gauss = self.ctx.random.getstate()
-        return {
-            "match": self.room_id,
-            "seed": self.seed,
-            "tick": self.ctx.tick,
-            "sent_tick": self.sent_tick,
-            "state": self.state,
-            "acks": self.acks,
-            "random": (version, internal, gauss),
-            "seats": {
-                seat.player: (seat.connected, seat.leaves_at_tick, seat.gone)
-                for seat in self.seats.values()
-            },
-            "inputs": self._inputs,
-            "bots": {player: bot.export() for player, bot in self.bots.items()},
-            "log_length": len(self.log),
-            "replayable": self.replayable,
-        }
-
     def log_since(self, start: int) -> list[bytes]:
         """The log's entries from `start` on, each serialized: what a registry appends
         to the log it stores beside a save."""
         return [orjson.dumps(entry) for entry in self.log[start:]]
-
-    def saved(self) -> Saved:
-        """A save and the whole log, as a registry reads them back."""
-        return Saved(self.save(), list(self.log))
-
-    def save(self) -> bytes:
-        """`export` serialized: what the registries store, in Redis and the database."""
-        return orjson.dumps(self.export())
-
-    @staticmethod
-    def read_saved(data: bytes) -> SavedRoom:
-        """A `save` as `export` wrote it (JSON has turned its tuples into lists)."""
-        saved: SavedRoom = orjson.loads(data)
-        return saved
-
-    @classmethod
-    def from_saved(
-        cls,
-        saved_room: Saved,
-        *,
-        game: GameDef,
-        settings: Settings,
-        players: Sequence[tuple[str, str]],
-        seat_window_seconds: float = 30.0,
-        removed: Sequence[str] = (),
-        bots: Mapping[str, str] = MappingProxyType({}),
-    ) -> Room:
-        """The room a `save` holds, going on from it; every seat but a bot's waits for its
-        socket to join again. `removed`: players kicked since the save, gone at its next
-        tick."""
-        saved = cls.read_saved(saved_room.data)
-        length = saved.get("log_length", 0)
-        if len(saved_room.log) < length:
-            raise ValueError(
-                f"room {saved['match']}: its save counts {length} log entries, "
-                f"{len(saved_room.log)} were stored"
-            )
-        room = cls(
-            room_id=saved["match"],
-            game=game,
-            settings=settings,
-            players=players,
-            # The generator's state comes from the save.
-            seed=saved.get("seed", 0),
-            seat_window_seconds=seat_window_seconds,
-            bots=bots,
-        )
-        version, internal, gauss = saved["random"]
-        room.ctx.random.setstate((version, tuple(internal), gauss))
-        room.ctx.tick = saved["tick"]
-        room.sent_tick = saved["sent_tick"]
-        room.state = saved["state"]
-        room.acks = {player: saved["acks"].get(player, 0) for player in room.seats}
-        for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
-            seat = room.seats[player]
-            seat.connected, seat.leaves_at_tick, seat.gone = seat.bot, leaves_at_tick, gone
-            if connected and not seat.bot:
-                # Its socket joins again within moments, or the seat window runs.
-                room.disconnected(player)
-        room._inputs = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
-        # A save from before bots were part of it holds none.
-        for player, saved_bot in saved.get("bots", {}).items():
-            room.bots[player].restore(saved_bot)
-        room.log = [
-            (tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]
-        ]
-        room.replayable = saved.get("replayable", False)
-        room.views.reset(room.state)
-        for player in removed:
-            room.remove(player)
-        return room
-
-
-class SavedRoom(TypedDict):
-    """A room as `Room.export` writes it, JSON-ready: what a save holds."""
-
-    match: str
-    # The match's seed, which its replay starts from.
-    seed: int
-    tick: int
-    sent_tick: int
-    state: State
-    acks: dict[str, int]
-    # The generator's `getstate()`.
-    random: tuple[int, tuple[int, ...], float | None]
-    # Per player: whether connected, the tick their seat window ends (0 while
-    # connected), whether gone.
-    seats: dict[str, tuple[bool, int, bool]]
-    # Inputs queued for the next tick: player, sequence number, input.
-    inputs: list[tuple[str, int, Input]]
-    # Per bot (bots.py): its sequence number, whether awake, its random source's state.
-    bots: NotRequired[dict[str, SavedBot]]
-    # How many entries the room's log had: the registry stores them beside the save.
-    log_length: int
-    # Whether the log holds the whole match (`Room.replayable`). Saves written before
-    # rooms kept a log have neither this nor `seed` nor `log_length`.
-    replayable: bool
 
 
 # One entry of a room's log: the tick, what happened ("input": the player's input was
 # given to the game; "left": the game was told the player left; "end": the match was
 # ended from outside, {"reason": ...}), the player ("" for an end), and the input.
 LogEntry = tuple[int, str, str, Input]
-
-
-class Saved(NamedTuple):
-    """A save as a registry reads it back: `Room.save`'s data and the log stored beside
-    it, at least as long as the save counts."""
-
-    data: bytes
-    log: list[LogEntry]

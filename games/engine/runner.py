@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from game_server import metrics
+from games.engine import saves
 from games.engine.clock import Clock, Schedule, monotonic
 from games.engine.delivery import Outbox, frame_message
 from games.engine.frames import Frame, spectators_frame
@@ -154,7 +155,7 @@ class RoomRunner:
         """The room as it is now, between two ticks."""
         return RoomDetail(
             process=process,
-            saved=self.room.export(),
+            saved=saves.export(self.room),
             schedule=self.schedule,
             tick_seconds_max=self.tick_seconds_max,
             spectators=[name for _, name in self.watchers.values()],

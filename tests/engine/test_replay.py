@@ -8,8 +8,10 @@ from random import Random
 import orjson
 import pytest
 
+from games.engine import saves
 from games.engine.diff import apply_patch, copy_state
-from games.engine.room import Room, Saved
+from games.engine.room import Room
+from games.engine.saves import Saved
 from games.replay import Recording, ReplayVersionError, replay, replay_frames
 from games.rules import CATALOGUE
 
@@ -105,8 +107,8 @@ def test_a_room_resumed_from_a_save_mid_match_replays_as_one_that_ran_straight_t
     seqs = _seqs()
     _play_arena(straight, seqs, 120)
     definition = CATALOGUE["arena"]
-    resumed = Room.from_saved(
-        straight.saved(),
+    resumed = saves.restore(
+        saves.saved(straight),
         game=definition,
         settings=straight.ctx.settings,
         players=PLAYERS,
@@ -159,10 +161,10 @@ def test_the_replay_frames_rebuild_the_state_of_every_tick() -> None:
 def test_a_room_resumed_from_a_save_older_than_logs_plays_on_but_is_not_replayable() -> None:
     original = _room("arena")
     _play_arena(original, _seqs(), 10)
-    data = orjson.loads(original.save())
+    data = orjson.loads(saves.save(original))
     for key in ("seed", "log_length", "replayable"):
         del data[key]
-    resumed = Room.from_saved(
+    resumed = saves.restore(
         Saved(orjson.dumps(data), []),
         game=original.game,
         settings=original.ctx.settings,

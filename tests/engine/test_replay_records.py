@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as redis
 from asgiref.sync import sync_to_async
 
+from games.engine import saves
 from games.engine.local_registry import LocalRegistry
 from games.engine.redis_registry import RedisRegistry
 from games.engine.room import Room
@@ -41,7 +42,7 @@ def _steer(room: Room, alice, seq: int) -> None:
 
 def _database_log_length(match: Match) -> int:
     save = RoomSave.objects.filter(match=match).first()
-    return Room.read_saved(bytes(save.data))["log_length"] if save else 0
+    return saves.read(bytes(save.data))["log_length"] if save else 0
 
 
 async def _saved_with(match: Match, entries: int) -> bool:

@@ -8,7 +8,9 @@ from typing import Any
 
 import orjson
 
-from games.engine.room import Room, Saved
+from games.engine import saves
+from games.engine.room import Room
+from games.engine.saves import Saved
 from games.rules import CATALOGUE
 
 HUMAN = "1"
@@ -85,8 +87,8 @@ def test_a_restored_room_with_bots_plays_on_exactly_the_same() -> None:
     for _ in range(37):
         original.tick()
     definition = CATALOGUE["arena"]
-    restored = Room.from_saved(
-        Saved(original.save(), list(original.log)),
+    restored = saves.restore(
+        Saved(saves.save(original), list(original.log)),
         game=definition,
         settings=definition.clean_settings({}),
         players=ARENA_PLAYERS,

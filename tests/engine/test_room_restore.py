@@ -1,8 +1,10 @@
-"""A room saved with `save` and read back with `Room.from_saved` goes on exactly the same."""
+"""A room saved with `save` and read back with `saves.restore` goes on exactly the same."""
 
 from __future__ import annotations
 
-from games.engine.room import Room, Saved
+from games.engine import saves
+from games.engine.room import Room
+from games.engine.saves import Saved
 from games.rules import CATALOGUE
 
 ALICE, BOB = "1", "2"
@@ -23,7 +25,7 @@ def _room(seed: int) -> Room:
 
 def _restored(saved: Saved) -> Room:
     definition = CATALOGUE["arena"]
-    return Room.from_saved(
+    return saves.restore(
         saved,
         game=definition,
         settings=definition.clean_settings({}),
@@ -45,7 +47,7 @@ def test_a_restored_room_sends_the_same_frames_as_the_original() -> None:
         _steer(original, seq)
         original.tick()
     _steer(original, 20)
-    saved = original.saved()
+    saved = saves.saved(original)
     restored = _restored(saved)
     for player, _name in PLAYERS:
         original.disconnected(player)
@@ -61,6 +63,6 @@ def test_a_restored_room_sends_the_same_frames_as_the_original() -> None:
 def test_seats_wait_for_their_sockets_after_a_restore() -> None:
     original = _room(seed=7)
     original.connected(ALICE)
-    restored = _restored(original.saved())
+    restored = _restored(saves.saved(original))
     assert [seat.connected for seat in restored.seats.values()] == [False, False]
     assert restored.seats[ALICE].leaves_at_tick == restored.seats.window_ticks

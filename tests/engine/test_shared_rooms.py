@@ -10,6 +10,7 @@ import orjson
 import pytest
 from asgiref.sync import sync_to_async
 
+from games.engine import saves
 from games.engine.link import RoomLink
 from games.engine.redis_registry import RedisRegistry
 from games.models import Match
@@ -78,7 +79,7 @@ async def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(
     # save: tests beside this one on the same Redis read every save, as the admin does).
     lease, save = f"room:{match.pk}:lease", f"room:{match.pk}:save"
     client = registries[1].redis
-    theirs = runner.room.save()
+    theirs = saves.save(runner.room)
     await client.set(lease, "99:other-process", px=3000)
     await client.hset(save, mapping={"data": theirs, "writer": "99:other-process"})
     await _until(lambda: owner.runner is None)

@@ -1,0 +1,149 @@
+"""A room's save: what another process needs to go on with a room, written and read here.
+
+`export` takes it between two ticks, as JSON-ready data (`SavedRoom`), and `save`
+serializes it for the registries, which store it in Redis and the database; `read`
+turns their bytes back into it, and `restore` builds the room that goes on from it.
+A save does not carry the room's log, which grows all match long: it says how long the
+log was, and the registries store the log beside it (`Saved`; docs/replays.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import NamedTuple, NotRequired, TypedDict
+
+import orjson
+
+from games.engine.bots import SavedBot
+from games.engine.room import LogEntry, Room
+from games.rules.base import GameDef, Input, Settings, State
+
+
+def export(room: Room) -> SavedRoom:
+    """Everything a room needs to go on in another process, as JSON-ready data.
+
+    Taken between ticks, when the last frames sent match the state.
+    """
+    version, internal, gauss = room.ctx.random.getstate()
+    return {
+        "match": room.room_id,
+        "seed": room.seed,
+        "tick": room.ctx.tick,
+        "sent_tick": room.sent_tick,
+        "state": room.state,
+        "acks": room.acks,
+        "random": (version, internal, gauss),
+        "seats": {
+            seat.player: (seat.connected, seat.leaves_at_tick, seat.gone)
+            for seat in room.seats.values()
+        },
+        "inputs": room.queued,
+        "bots": {player: bot.export() for player, bot in room.bots.items()},
+        "log_length": len(room.log),
+        "replayable": room.replayable,
+    }
+
+
+def save(room: Room) -> bytes:
+    """`export` serialized: what the registries store, in Redis and the database."""
+    return orjson.dumps(export(room))
+
+
+def saved(room: Room) -> Saved:
+    """A save and the whole log, as a registry reads them back."""
+    return Saved(save(room), list(room.log))
+
+
+def read(data: bytes) -> SavedRoom:
+    """A `save` as `export` wrote it (JSON has turned its tuples into lists)."""
+    read_back: SavedRoom = orjson.loads(data)
+    return read_back
+
+
+def restore(
+    saved_room: Saved,
+    *,
+    game: GameDef,
+    settings: Settings,
+    players: Sequence[tuple[str, str]],
+    seat_window_seconds: float = 30.0,
+    removed: Sequence[str] = (),
+    bots: Mapping[str, str] = MappingProxyType({}),
+) -> Room:
+    """The room a `save` holds, going on from it; every seat but a bot's waits for its
+    socket to join again. `removed`: players kicked since the save, gone at its next
+    tick."""
+    saved = read(saved_room.data)
+    length = saved.get("log_length", 0)
+    if len(saved_room.log) < length:
+        raise ValueError(
+            f"room {saved['match']}: its save counts {length} log entries, "
+            f"{len(saved_room.log)} were stored"
+        )
+    room = Room(
+        room_id=saved["match"],
+        game=game,
+        settings=settings,
+        players=players,
+        # The generator's state comes from the save.
+        seed=saved.get("seed", 0),
+        seat_window_seconds=seat_window_seconds,
+        bots=bots,
+    )
+    version, internal, gauss = saved["random"]
+    room.ctx.random.setstate((version, tuple(internal), gauss))
+    room.ctx.tick = saved["tick"]
+    room.sent_tick = saved["sent_tick"]
+    room.state = saved["state"]
+    room.acks = {player: saved["acks"].get(player, 0) for player in room.seats}
+    for player, (connected, leaves_at_tick, gone) in saved["seats"].items():
+        seat = room.seats[player]
+        seat.connected, seat.leaves_at_tick, seat.gone = seat.bot, leaves_at_tick, gone
+        if connected and not seat.bot:
+            # Its socket joins again within moments, or the seat window runs.
+            room.disconnected(player)
+    room.queued = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
+    # A save from before bots were part of it holds none.
+    for player, saved_bot in saved.get("bots", {}).items():
+        room.bots[player].restore(saved_bot)
+    room.log = [(tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]]
+    room.replayable = saved.get("replayable", False)
+    room.views.reset(room.state)
+    for player in removed:
+        room.remove(player)
+    return room
+
+
+class SavedRoom(TypedDict):
+    """A room as `export` writes it, JSON-ready: what a save holds."""
+
+    match: str
+    # The match's seed, which its replay starts from.
+    seed: int
+    tick: int
+    sent_tick: int
+    state: State
+    acks: dict[str, int]
+    # The generator's `getstate()`.
+    random: tuple[int, tuple[int, ...], float | None]
+    # Per player: whether connected, the tick their seat window ends (0 while
+    # connected), whether gone.
+    seats: dict[str, tuple[bool, int, bool]]
+    # Inputs queued for the next tick: player, sequence number, input.
+    inputs: list[tuple[str, int, Input]]
+    # Per bot (bots.py): its sequence number, whether awake, its random source's state.
+    bots: NotRequired[dict[str, SavedBot]]
+    # How many entries the room's log had: the registry stores them beside the save.
+    log_length: int
+    # Whether the log holds the whole match (`Room.replayable`). Saves written before
+    # rooms kept a log have neither this nor `seed` nor `log_length`.
+    replayable: bool
+
+
+class Saved(NamedTuple):
+    """A save as a registry reads it back: `save`'s data and the log stored beside
+    it, at least as long as the save counts."""
+
+    data: bytes
+    log: list[LogEntry]
