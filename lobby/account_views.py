@@ -55,7 +55,12 @@ def _next_url(request: HttpRequest) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     with_bots = [game for game in GAMES if game.bot is not None]
-    return render(request, "lobby/home.html", {"games_with_bots": with_bots})
+    # Every game's bot levels, each once, in the order the games name them; a game
+    # whose bot lacks the one chosen says which it has.
+    levels = list(dict.fromkeys(level for game in with_bots for level in game.bot_levels))
+    return render(
+        request, "lobby/home.html", {"games_with_bots": with_bots, "bot_levels": levels}
+    )
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
-"""A visitor clicks "Play against the computer", becomes a guest, and plays connect four
-against the bot to the end; the bot is marked as a bot wherever its name shows."""
+"""A visitor picks connect four and the hard bot, clicks "Play against the computer",
+becomes a guest, plays to the end and loses; the bot is marked as a bot wherever its name
+shows."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from tests.servers import LiveDatabase
 pytestmark = pytest.mark.browser
 
 
-def test_a_visitor_plays_connect_four_against_the_computer_to_the_end(
+def test_a_visitor_plays_connect_four_against_the_hard_bot_and_loses(
     players: PlayerFactory, live_database: LiveDatabase
 ) -> None:
     visitor = players("visitor")
     visitor.open("/")
     visitor.page.get_by_label("Game").select_option("connect_four")
+    visitor.page.get_by_label("Level").select_option("hard")
     visitor.click("Play against the computer")
     expect(visitor.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
     expect(visitor.page.locator("#play-status")).to_have_attribute("data-status", "connected")
@@ -44,8 +46,8 @@ def test_a_visitor_plays_connect_four_against_the_computer_to_the_end(
         assert moves <= 21
 
     # The bot played each of its moves and won: "[bot]" beside its name everywhere.
-    expect(turn).to_have_text("Bot 2 (normal) [bot] wins.")
+    expect(turn).to_have_text("Bot 2 (hard) [bot] wins.")
     expect(visitor.page.locator("#play-end-title")).to_have_text("Game over")
-    expect(visitor.page.locator("#play-placements")).to_contain_text("1st: Bot 2 (normal) [bot]")
+    expect(visitor.page.locator("#play-placements")).to_contain_text("1st: Bot 2 (hard) [bot]")
     expect(visitor.page.locator(".c4-cell.p2:not(.preview)")).to_have_count(moves)
     assert recorded_match(live_database, match_id).startswith("finished four_in_a_row 0:2:0 1:1:1")

@@ -186,6 +186,28 @@ def test_a_visitor_plays_the_computer_in_one_click_as_a_guest(client: Client) ->
     assert (lobby.state, lobby.is_public, lobby.host) == (Lobby.State.IN_GAME, False, human.user)
 
 
+def test_the_home_page_offers_every_level_of_the_games_bots(client: Client) -> None:
+    page = client.get("/").content.decode()
+    level_box = page[
+        page.index('id="computer-level"') : page.index(
+            "</select>", page.index('id="computer-level"')
+        )
+    ]
+    assert [line.split('"')[1] for line in level_box.split("<option value=")[1:]] == [
+        "normal",
+        "easy",
+        "hard",
+    ]
+
+
+def test_a_level_the_game_s_bot_lacks_is_refused_with_its_levels(client: Client, alice) -> None:
+    client.force_login(alice)
+    response = client.post("/play-computer/", {"game": "arena", "level": "hard"}, follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["A bot's level is one of: normal."]
+    assert not Match.objects.exists()
+
+
 def test_arena_against_the_computer_fills_four_seats_with_bots_by_default(client, alice) -> None:
     client.force_login(alice)
     client.post("/play-computer/")
