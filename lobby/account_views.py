@@ -58,9 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # Every game's bot levels, each once, in the order the games name them; a game
     # whose bot lacks the one chosen says which it has.
     levels = list(dict.fromkeys(level for game in with_bots for level in game.bot_levels))
-    return render(
-        request, "lobby/home.html", {"games_with_bots": with_bots, "bot_levels": levels}
-    )
+    return render(request, "lobby/home.html", {"games_with_bots": with_bots, "bot_levels": levels})
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -208,6 +208,9 @@ async function main() {
     statusLine.textContent = words;
     statusLine.dataset.status = status;
     if (status === "refused") showAlert(words, { sticky: true });
+    // The server closes the sockets of a match once its result and replay are recorded:
+    // only then has the replay something to show.
+    if (status === "over") document.getElementById("play-replay").hidden = false;
   });
   net.on("rtt", (rtt) => {
     pingLine.textContent = `ping ${Math.round(rtt)} ms`;
