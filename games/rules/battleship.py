@@ -21,13 +21,17 @@ ends or the player to fire runs out of time (0 when there is no timer).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from games.rules.base import Ctx, GameDef, Input, InvalidInput, Result, Setting, Settings, State
-
-if TYPE_CHECKING:
-    # Only for type hints: the random sources are the engine's (ctx.random, the bot's own).
-    from random import Random
+from games.rules.base import (
+    Ctx,
+    GameDef,
+    Input,
+    InvalidInput,
+    Random,
+    Result,
+    Setting,
+    Settings,
+    State,
+)
 
 TICK_RATE = 10
 ACROSS = "across"
