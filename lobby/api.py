@@ -1,12 +1,11 @@
-"""The JSON API for non-browser clients: bots, the load generator, game engines.
+"""The JSON API's identity and catalogue calls, for clients that are not the browser pages.
 
-`lobby_api` and its identity and catalogue calls are here; the lobby calls are in
-lobby/api_lobbies.py, match replays in lobby/api_matches.py, the shapes of bodies and
-answers in lobby/api_schemas.py, and how the API authenticates, reads bodies and refuses
-in lobby/api_conventions.py. django-ninja generates the OpenAPI document from them:
-/api/openapi.json, browsable at /api/docs/. docs/api.md describes every call. Each call
-is a thin call to lobby/services.py (or games/services.py) and declares every refusal it
-may answer.
+game_server/api.py puts the API together from this router and the others: the lobby
+calls (lobby/api_lobbies.py), match replays (lobby/api_matches.py), leaderboards
+(ratings/api.py) and the ranked queue (ranked/api.py). The shapes of bodies and answers
+are in lobby/api_schemas.py, and how the API authenticates, reads bodies and refuses in
+lobby/api_conventions.py. docs/api.md describes every call. Each call is a thin call to
+lobby/services.py and declares every refusal it may answer.
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ from typing import Any
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
-from ninja import Status
+from ninja import Router, Status
 
 from game_server.limits import client_address
 from games.rules import GAMES
-from lobby import accounts, api_lobbies, api_matches, services
+from lobby import accounts, services
 from lobby.api_conventions import (
     ANYONE,
     ANYONE_WRITES,
@@ -28,7 +27,6 @@ from lobby.api_conventions import (
     SIGNED_IN,
     WITH_BODY,
     WRITE,
-    LobbyApi,
     no_body,
     refuse_other_methods,
     refused,
@@ -47,26 +45,10 @@ from lobby.auth import SOCKET_TICKET_SECONDS, bearer_token, socket_ticket_create
 from lobby.forms import DisplayNameForm, LogInForm
 from lobby.models import User
 from lobby.services import LobbyError
-from ranked import api as ranked_api
-from ratings import api as ratings_api
 
 GUESTS_LIMITED = "Too many guests were made from your network. Wait, then try again."
 
-lobby_api = LobbyApi(
-    title="Game Server lobby API",
-    version="1",
-    description=(
-        "Identities, the game catalogue and lobbies, for clients that are not the "
-        "browser pages. docs/api.md describes every call with examples, and the lobby "
-        'and play sockets. Every refusal is `{"error": {"code": …, "message": …}}` '
-        "with a stable code; each call lists its codes under its error statuses."
-    ),
-    urls_namespace="api",
-)
-lobby_api.add_router("", api_lobbies.router)
-lobby_api.add_router("/leaderboards/", ratings_api.router)
-lobby_api.add_router("/queue/", ranked_api.router)
-lobby_api.add_router("/matches/", api_matches.router)
+router = Router()
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -76,7 +58,7 @@ def _user_json(user: User) -> dict[str, Any]:
 # Identity
 
 
-@lobby_api.post(
+@router.post(
     "/guest/",
     **ANYONE,
     response={201: Identity, **refusals(*ANYONE_WRITES, *WITH_BODY, "RATE_LIMITED")},
@@ -101,7 +83,7 @@ def guest(request: HttpRequest, body: GuestBody = EMPTY_OBJECT) -> Status:
     return Status(201, {"token": token, "user": _user_json(user)})
 
 
-@lobby_api.post(
+@router.post(
     "/login/",
     **ANYONE,
     response={
@@ -127,7 +109,7 @@ def log_in(request: HttpRequest, body: LogInBody = EMPTY_OBJECT) -> Status:
     return Status(201, {"token": token, "user": _user_json(user)})
 
 
-@lobby_api.post(
+@router.post(
     "/logout/",
     response={200: LoggedOut, **refusals(*WRITE, "BAD_JSON")},
     summary="Revoke this token, or end this session",
@@ -143,7 +125,7 @@ def log_out(request: HttpRequest) -> dict[str, Any]:
     return {"logged_out": True}
 
 
-@lobby_api.post(
+@router.post(
     "/socket-ticket/",
     response={201: SocketTicket, **refusals(*WRITE, "BAD_JSON")},
     summary="A ticket that opens one socket",
@@ -155,7 +137,7 @@ def socket_ticket(request: HttpRequest) -> Status:
     return Status(201, {"ticket": ticket, "expires_in": SOCKET_TICKET_SECONDS})
 
 
-@lobby_api.get(
+@router.get(
     "/me/",
     response={200: Me, **refusals(*SIGNED_IN)},
     summary="Who you are, and the lobby you sit in",
@@ -169,7 +151,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 # The game catalogue
 
 
-@lobby_api.get(
+@router.get(
     "/games/",
     **ANYONE,
     response={200: GameList, **refusals("BAD_TOKEN")},
@@ -194,4 +176,4 @@ def games(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-refuse_other_methods(lobby_api.default_router)
+refuse_other_methods(router)

@@ -1,6 +1,6 @@
 """`GET /api/matches/<id>/replay/` (docs/api.md): a finished match's replay log, for those
 who could watch the match (docs/replays.md). A ninja Router, mounted on the lobby API
-(lobby/api.py) at `/matches/`."""
+(game_server/api.py) at `/matches/`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The shapes of the lobby JSON API: request bodies, answers and refusals as ninja Schemas.
 
-`/api/openapi.json` is generated from these and from the operations in lobby/api.py;
-docs/api.md tells the same with examples. Request bodies are strict (JSON types only:
-`"4"` is not a number, `true` is not an integer) and ignore fields they do not name; a
-field sent as `null` counts as absent.
+`/api/openapi.json` is generated from these and from the operations of the routers that
+game_server/api.py mounts; docs/api.md tells the same with examples. Request bodies are
+strict (JSON types only: `"4"` is not a number, `true` is not an integer) and ignore
+fields they do not name; a field sent as `null` counts as absent.
 """
 
 from __future__ import annotations

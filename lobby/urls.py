@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lobby import account_views, api, views
+from lobby import account_views, views
 
 CODE = "<str:code>"
 
@@ -42,6 +42,4 @@ urlpatterns = [
     path(f"lobby/{CODE}/", views.lobby_page, name="lobby"),
     path(f"lobby/{CODE}/state/", views.lobby_state, name="lobby_state"),
     path(f"lobby/{CODE}/<slug:action>/", views.lobby_action, name="lobby_action"),
-    # JSON API (docs/api.md), its OpenAPI document and docs page
-    path("api/", api.lobby_api.urls),
 ]

@@ -1,5 +1,5 @@
 """`POST`, `GET` and `DELETE /api/queue/` (docs/api.md, Ranked queue): a ninja Router,
-mounted on the lobby API (lobby/api.py) with its conventions."""
+mounted on the API (game_server/api.py) with its conventions."""
 
 from __future__ import annotations
 

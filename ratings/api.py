@@ -1,5 +1,5 @@
 """`GET /api/leaderboards/<game>/` (docs/api.md): a ninja Router, mounted on the lobby
-API (lobby/api.py) at `/leaderboards/`, with its conventions: credentials optional, a
+API (game_server/api.py) at `/leaderboards/`, with its conventions: credentials optional, a
 bad bearer token refused, refusals in the API's envelope."""
 
 from __future__ import annotations
