@@ -4,11 +4,14 @@
 
 For each room count it starts a fresh server, runs `manage.py loadtest` (4 arena players
 per room; `--players 1 --bots 3`: one player and three of the server's own bots), and
-records latency, tick rate and both processes' CPU. With `--processes 2`
-a server runs on each core (Redis layer), the load generator beside them, and each
-room's players are dealt to both servers. Capacity is the
-largest room count with p99 < 100 ms and ticks at 19 Hz or more. Results are printed as
-a Markdown table and appended to bench/results/<date>.jsonl. Not part of the test suite.
+records latency, tick rate and both processes' CPU (the load generator's as it measures
+it: over 0.8 of its core, the run is marked client-bound; `--workers N` deals the rooms to
+N load generator processes). With `--processes 2` a server runs on each core (Redis
+layer), the load generator beside them, and each room's players are dealt to both
+servers. Capacity is the largest room count with p99 < 100 ms and ticks at 19 Hz or
+more. Results are printed as a Markdown table and appended to bench/results/<date>.jsonl,
+each run labelled with the commit measured (`--label` names it otherwise); bench/plot.py
+draws them. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 # manage.py commands and the servers run with it on, as before DEBUG defaulted off.
 os.environ.setdefault("DEBUG", "True")
 
-from tests.servers import LiveDatabase, ServerProcess, cpu_seconds  # noqa: E402
+from tests.servers import LiveDatabase, ServerProcess  # noqa: E402
 
 P99_LIMIT_MS = 100.0
 TICK_FLOOR_HZ = 19.0
@@ -61,14 +64,13 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
         urls = ",".join(server.url for server in servers)
         command = ["manage.py", "loadtest", "--url", urls, "--rooms", str(rooms)]
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
-        command += ["--bots", str(args.bots)]
+        command += ["--bots", str(args.bots), "--workers", str(args.workers)]
         loadgen_cores = "1" if args.processes == 1 else "0,1"
-        result, cpu = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
-        result.update(cpu)
+        result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
     finally:
         for server in servers:
             server.stop()
-    result.update(server=args.server, layer=args.layer, processes=args.processes)
+    result.update(server=args.server, layer=args.layer, processes=args.processes, label=args.label)
     result["ok"] = result["p99_ms"] < P99_LIMIT_MS and result["tick_hz"] >= TICK_FLOOR_HZ
     return result
 
@@ -82,9 +84,10 @@ def _relay_errors(lines: Iterable[str], until: str = "") -> None:
             return
 
 
-def _measure(command: list[str], servers: list[ServerProcess]) -> tuple[dict, dict]:
-    """Runs the load generator. CPU counts over its measured window (every bot
-    connected, warm-up over) to its end, as a share of one core."""
+def _measure(command: list[str], servers: list[ServerProcess]) -> dict:
+    """Runs the load generator. The servers' CPU counts over its measured window (every
+    bot connected, warm-up over) to its end, as a share of one core; the load generator
+    measures its own (`client_cpu`, every worker's together)."""
     load = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -93,20 +96,30 @@ def _measure(command: list[str], servers: list[ServerProcess]) -> tuple[dict, di
     _relay_errors(load.stderr, until="measuring")
     began = time.monotonic()
     server_before = [server.cpu_seconds() for server in servers]
-    load_before = cpu_seconds(load.pid)
     _relay_errors(load.stderr)
     output = load.stdout.read()
     elapsed = time.monotonic() - began
     server_after = [server.cpu_seconds() for server in servers]
-    _, status, usage = os.wait4(load.pid, 0)
-    if status != 0:
+    if load.wait() != 0:
         raise RuntimeError("the load generator failed")
     result = json.loads(output.strip().splitlines()[-1])
     spent = sum(after - before for before, after in zip(server_before, server_after, strict=True))
-    return result, {
-        "server_cpu": round(spent / elapsed, 2),
-        "loadgen_cpu": round((usage.ru_utime + usage.ru_stime - load_before) / elapsed, 2),
-    }
+    result["server_cpu"] = round(spent / elapsed, 2)
+    return result
+
+
+def _commit() -> str:
+    """The checkout's commit, marked when it has changes beside it."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{commit}+changes" if changed else commit
 
 
 def main() -> None:
@@ -123,6 +136,12 @@ def main() -> None:
     parser.add_argument("--bots", type=int, default=0, help="the server's own bots per room")
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="load generator processes (manage.py loadtest)"
+    )
+    parser.add_argument(
+        "--label", default=_commit(), help="names these runs in the results (the commit's)"
+    )
     args = parser.parse_args()
 
     results = []
@@ -151,7 +170,8 @@ def main() -> None:
         print(
             f"| {r['rooms']} | {r['p50_ms']} | {r['p99_ms']} | {r['tick_hz']} | "
             f"{r['frames_per_s']} | {r['bytes_per_client_s']} | {r['server_cpu']} | "
-            f"{r['loadgen_cpu']} | {r['connect_s']} |"
+            f"{r['client_cpu']}{' (client-bound)' if r['client_bound'] else ''} | "
+            f"{r['connect_s']} |"
         )
     print(f"capacity: {max(passing) if passing else 0} rooms")
     out = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}.jsonl"

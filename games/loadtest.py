@@ -9,6 +9,11 @@ the game's own bots in each room, which play inside the server (no socket), so a
 progress goes to stderr once a second. The server must allow that many guests, and
 lookups of the lobby codes they join, from this machine's address (`GUESTS_PER_ADDRESS_PER_HOUR`,
 `LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE`).
+
+The load generator measures its own CPU over the measured window: a run where it used
+more than `CLIENT_BOUND` of its core measured the client as much as the server, and says
+so (`client_bound`). `run_workers` deals the rooms to several processes, which start
+measuring together, and merges their figures.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import multiprocessing
 import random
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +43,8 @@ STALL_GRACE = 5.0
 CONNECT_BATCH = 20
 # How long every bot together may take to connect.
 CONNECT_TIMEOUT = 120.0
+# A load generator process busier than this share of its core limits what it measures.
+CLIENT_BOUND = 0.8
 
 
 @dataclass
@@ -69,13 +78,13 @@ class Stats:
         else:
             self.ticks[room] = [tick, now, tick, now]
 
-    def tick_rate(self) -> float:
-        rates = [
+    def tick_rates(self) -> list[float]:
+        """Each room's tick rate over the window, as the bots saw its frames."""
+        return [
             (last - first) / (last_at - first_at)
             for first, first_at, last, last_at in self.ticks.values()
             if last_at > first_at
         ]
-        return sum(rates) / len(rates) if rates else 0.0
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -221,7 +230,25 @@ def _server(url: str) -> tuple[str, str, str]:
     return base, origin, origin.replace("http", "ws", 1)
 
 
-async def run(
+@dataclass
+class Measured:
+    """One load generator process's figures over its measured window."""
+
+    rooms: int
+    players: int
+    bots: int
+    seconds: float
+    connect_s: float
+    latencies: list[float]
+    tick_rates: list[float]
+    frames: int
+    bytes: int
+    errors: int
+    # Its CPU time over the window, as a share of one core.
+    cpu: float
+
+
+async def _drive(
     *,
     url: str,
     game: str,
@@ -230,13 +257,8 @@ async def run(
     seconds: float,
     warmup: float = 3.0,
     bots: int = 0,
-) -> dict[str, Any]:
-    """Drives `rooms` rooms of `players` socket players (and `bots` of the server's own
-    bots) for `seconds` and returns the figures.
-
-    `url` may list several servers, comma-separated: bots are dealt to them in turn, so
-    a room's players sit on different processes.
-    """
+    start_together: Callable[[], object] | None = None,
+) -> Measured:
     servers = [_server(base) for base in url.split(",")]
     settings = {"duration": 600} if game == "arena" else {}
     prepared = await asyncio.gather(
@@ -259,33 +281,131 @@ async def run(
                 await asyncio.sleep(0.05)
     progress = asyncio.create_task(_progress(stats, started))
     # Figures count from the end of the warm-up, which starts once every bot is in (or
-    # gave up): connecting, first snapshots and inputs sent meanwhile are left out.
+    # gave up), in every process of the run: connecting, first snapshots and inputs sent
+    # meanwhile are left out.
     await asyncio.wait_for(stats.everyone_in.wait(), CONNECT_TIMEOUT)
     connect_seconds = time.monotonic() - started
+    if start_together is not None:
+        await asyncio.to_thread(start_together)
     await asyncio.sleep(warmup)
     stats.frames = stats.bytes = 0
     stats.ticks.clear()
     stats.measured_from = time.monotonic()
+    cpu_from = time.process_time()
     stats.stop = stats.measured_from + seconds
     print(f"measuring for {seconds:g} s (all in after {connect_seconds:.1f} s)", file=sys.stderr)
     loop = asyncio.get_running_loop()
     for deadline in stats.deadlines:
         deadline.reschedule(loop.time() + seconds + STALL_GRACE)
     await asyncio.gather(*sockets)
+    cpu = time.process_time() - cpu_from
     progress.cancel()
-    elapsed = max(1e-9, min(time.monotonic(), stats.stop) - stats.measured_from)
+    ended = time.monotonic()
+    return Measured(
+        rooms=rooms,
+        players=clients,
+        bots=rooms * bots,
+        seconds=max(1e-9, min(ended, stats.stop) - stats.measured_from),
+        connect_s=connect_seconds,
+        latencies=stats.latencies,
+        tick_rates=stats.tick_rates(),
+        frames=stats.frames,
+        bytes=stats.bytes,
+        errors=stats.errors,
+        cpu=cpu / max(1e-9, ended - stats.measured_from),
+    )
+
+
+def summary(parts: list[Measured]) -> dict[str, Any]:
+    """The run's figures from its processes' (one, or each worker's)."""
+    latencies = [latency for part in parts for latency in part.latencies]
+    tick_rates = [rate for part in parts for rate in part.tick_rates]
+    clients = sum(part.players for part in parts)
+    elapsed = min(part.seconds for part in parts)
+    busiest = max(part.cpu for part in parts)
     return {
-        "rooms": rooms,
+        "rooms": sum(part.rooms for part in parts),
         "players": clients,
-        "bots": rooms * bots,
+        "bots": sum(part.bots for part in parts),
         "seconds": round(elapsed, 1),
-        "connect_s": round(connect_seconds, 1),
-        "p50_ms": round(_percentile(stats.latencies, 0.50) * 1000, 1),
-        "p95_ms": round(_percentile(stats.latencies, 0.95) * 1000, 1),
-        "p99_ms": round(_percentile(stats.latencies, 0.99) * 1000, 1),
-        "tick_hz": round(stats.tick_rate(), 2),
-        "frames_per_s": round(stats.frames / elapsed, 1),
-        "bytes_per_client_s": round(stats.bytes / elapsed / clients, 1),
-        "inputs_acked": len(stats.latencies),
-        "errors": stats.errors,
+        "connect_s": round(max(part.connect_s for part in parts), 1),
+        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(_percentile(latencies, 0.95) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+        "tick_hz": round(sum(tick_rates) / len(tick_rates), 2) if tick_rates else 0.0,
+        "frames_per_s": round(sum(part.frames / part.seconds for part in parts), 1),
+        "bytes_per_client_s": round(
+            sum(part.bytes / part.seconds for part in parts) / max(1, clients), 1
+        ),
+        "inputs_acked": len(latencies),
+        "errors": sum(part.errors for part in parts),
+        "workers": len(parts),
+        "client_cpu": round(sum(part.cpu for part in parts), 2),
+        "client_cpu_busiest": round(busiest, 2),
+        "client_bound": busiest > CLIENT_BOUND,
     }
+
+
+async def run(
+    *,
+    url: str,
+    game: str,
+    rooms: int,
+    players: int,
+    seconds: float,
+    warmup: float = 3.0,
+    bots: int = 0,
+) -> dict[str, Any]:
+    """Drives `rooms` rooms of `players` socket players (and `bots` of the server's own
+    bots) for `seconds` from this process and returns the figures.
+
+    `url` may list several servers, comma-separated: bots are dealt to them in turn, so
+    a room's players sit on different processes.
+    """
+    measured = await _drive(
+        url=url, game=game, rooms=rooms, players=players, seconds=seconds, warmup=warmup, bots=bots
+    )
+    return summary([measured])
+
+
+def run_workers(workers: int, *, rooms: int, **options: Any) -> dict[str, Any]:
+    """As `run`, with the rooms dealt to `workers` processes that start measuring at the
+    same moment (a barrier once every bot of every process is in)."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+    shares = [rooms // workers + (number < rooms % workers) for number in range(workers)]
+    processes = [
+        context.Process(target=_worker, args=(barrier, results, {**options, "rooms": share}))
+        for share in shares
+        if share
+    ]
+    if len(processes) < workers:
+        raise ValueError(f"{workers} workers need at least as many rooms, not {rooms}")
+    for process in processes:
+        process.start()
+    parts = [results.get(timeout=CONNECT_TIMEOUT * 2 + options["seconds"] + 60) for _ in processes]
+    for process in processes:
+        process.join()
+    failed = [process.exitcode for process in processes if process.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"load generator workers failed with exit codes {failed}")
+    return summary(parts)
+
+
+def _worker(barrier: Any, results: Any, options: dict[str, Any]) -> None:
+    """One worker process of `run_workers`: drives its rooms, hands back its figures."""
+
+    def start_together() -> None:
+        barrier.wait(CONNECT_TIMEOUT)
+
+    results.put(event_loop_runner()(_drive(**options, start_together=start_together)))
+
+
+def event_loop_runner() -> Callable[[Any], Any]:
+    """uvloop's run where installed (the client then costs less), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
