@@ -80,7 +80,7 @@ class SeenRoom:
     process: str
     here: bool
     tick: int
-    # Per player (user id), as `Room.export` has them: connected, the tick their seat
+    # Per player (user id), as `saves.export` has them: connected, the tick their seat
     # window ends or 0, gone.
     seats: dict[str, tuple[bool, int, bool]]
     acks: dict[str, int]

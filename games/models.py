@@ -110,9 +110,9 @@ def bot_name(seat: int, level: str) -> str:
 
 
 class RoomSave(models.Model):
-    """A running match's room as last saved (`Room.save`), for a restarted process to
-    resume it from. Written at most every ROOM_SAVE_SECONDS, never on the tick path;
-    removed when the match ends."""
+    """A running match's room as last saved (`saves.save`, games/engine/saves.py), for a
+    restarted process to resume it from. Written at most every ROOM_SAVE_SECONDS, never on
+    the tick path; removed when the match ends."""
 
     match = models.OneToOneField(
         Match, primary_key=True, on_delete=models.CASCADE, related_name="room_save"

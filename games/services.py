@@ -82,7 +82,7 @@ class RoomSpec:
 
 
 class DatabaseSave(NamedTuple):
-    """A room's save as the database stores it: its tick and `Room.save` data, and the
+    """A room's save as the database stores it: its tick and `saves.save` data, and the
     log entries new since the last save (orjson, a list) from the index `log_start` on,
     up to `log_length`."""
 

@@ -72,9 +72,15 @@ class BoundedSocket(AsyncJsonWebsocketConsumer):
         self.counted_in.inc()
         return True
 
-    async def end_with_error(self, code: str, message: str, close_code: int) -> None:
+    async def end_with_error(
+        self, code: str, message: str, close_code: int, *, retry_after: int = 0
+    ) -> None:
+        """The error frame (with `retry_after`, when given), then the close."""
         self._log_refused(code, close_code)
-        await self.send_json({"type": "error", "code": code, "message": message})
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if retry_after:
+            frame["retry_after"] = retry_after
+        await self.send_json(frame)
         await self.close(code=close_code)
 
     def _log_refused(self, reason: str, close_code: int) -> None:

@@ -50,7 +50,8 @@ class QueueConsumer(BoundedSocket):
         await self.accept()
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self._refuse("AUTH_REQUIRED", "Sign in or play as a guest first.")
+            message = "Sign in or play as a guest first."
+            await self.end_with_error("AUTH_REQUIRED", message, CLOSE_REFUSED)
             return
         if not await self.take_slot(str(user.pk), limit=settings.MAX_LOBBY_SOCKETS_PER_USER):
             return
@@ -59,26 +60,16 @@ class QueueConsumer(BoundedSocket):
             await database_sync_to_async(queue_join)(user=user, game=game, holder=self.channel_name)
         except LobbyError as error:
             too_many = error.code == "RATE_LIMITED"
-            await self._refuse(
+            await self.end_with_error(
                 error.code,
                 error.message,
+                CLOSE_TOO_MANY if too_many else CLOSE_REFUSED,
                 retry_after=error.retry_after,
-                close_code=CLOSE_TOO_MANY if too_many else CLOSE_REFUSED,
             )
             return
         self.holding = True
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         self.turns = asyncio.get_running_loop().create_task(self._every_turn())
-
-    async def _refuse(
-        self, code: str, message: str, *, retry_after: int = 0, close_code: int = CLOSE_REFUSED
-    ) -> None:
-        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
-        if retry_after:
-            frame["retry_after"] = retry_after
-        self._log_refused(code, close_code)
-        await self.send_json(frame)
-        await self.close(code=close_code)
 
     async def _every_turn(self) -> None:
         while await self._turn():
@@ -95,9 +86,7 @@ class QueueConsumer(BoundedSocket):
         if place is None:
             # Another socket of the user took the place (a reload, another tab).
             self.holding = False
-            await self._refuse(
-                "REPLACED", "The queue goes on in another tab.", close_code=CLOSE_LEFT
-            )
+            await self.end_with_error("REPLACED", "The queue goes on in another tab.", CLOSE_LEFT)
             return False
         if place["state"] == "matched":
             await self.send_json({"type": "matched", **place})

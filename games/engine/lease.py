@@ -2,7 +2,7 @@
 
 A process owns a room while it holds the room's lease, a key with a short expiry whose
 value is a fencing token (an INCR counter plus the process id). The owner renews the
-lease and saves the room (`Room.save`) in one Lua script; a script that finds another
+lease and saves the room (`saves.save`) in one Lua script; a script that finds another
 token in the lease refuses, and that owner's runner stops before its next tick. While
 Redis does not answer at all (every call times out after REDIS_TIMEOUT_SECONDS, or it
 is restarting), nobody can take a room, so its owner ticks on; it records a result only

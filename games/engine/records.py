@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 def room_from_spec(spec: services.RoomSpec, saved: Saved | None = None) -> Room:
-    """The match's room: from `saved` if given (a `Room.save`), else at tick 0 with its
+    """The match's room: from `saved` if given (`saves.saved`), else at tick 0 with its
     seed. Players the lobby's host kicked are gone at its next tick."""
     game = CATALOGUE[spec.game]
     window = settings.SEAT_WINDOW_SECONDS
@@ -112,22 +112,22 @@ class DatabaseSaver:
             await asyncio.sleep(settings.ROOM_SAVE_SECONDS)
             if self._writing is not None and not self._writing.done():
                 continue
-            saves = {room.room_id: self._save(room) for room in self.rooms() if room.result is None}
-            if saves:
-                self._writing = asyncio.get_running_loop().create_task(self._write(saves))
+            due = {room.room_id: self._save(room) for room in self.rooms() if room.result is None}
+            if due:
+                self._writing = asyncio.get_running_loop().create_task(self._write(due))
 
     def _save(self, room: Room) -> services.DatabaseSave:
         start = self._logged.get(room.room_id, 0)
         part = b"[" + b",".join(room.log_since(start)) + b"]"
         return services.DatabaseSave(room.ctx.tick, saves.save(room), start, part, len(room.log))
 
-    async def _write(self, saves: dict[str, services.DatabaseSave]) -> None:
+    async def _write(self, due: dict[str, services.DatabaseSave]) -> None:
         try:
-            await sync_to_async(_write_saves, thread_sensitive=False)(saves)
+            await sync_to_async(_write_saves, thread_sensitive=False)(due)
         except Exception:
-            logger.exception("cannot save %d rooms to the database", len(saves))
+            logger.exception("cannot save %d rooms to the database", len(due))
             return
-        self._logged = {room_id: save.log_length for room_id, save in saves.items()}
+        self._logged = {room_id: save.log_length for room_id, save in due.items()}
 
     async def close(self) -> None:
         """Stops saving; a write under way ends first (a thread cannot be stopped)."""
@@ -137,10 +137,10 @@ class DatabaseSaver:
             await asyncio.wait({self._writing})
 
 
-def _write_saves(saves: dict[str, services.DatabaseSave]) -> None:
+def _write_saves(by_room: dict[str, services.DatabaseSave]) -> None:
     """Writes from a worker thread, and lets go of its database connection after, as
     Channels' `database_sync_to_async` does."""
     try:
-        services.match_rooms_save(saves=saves)
+        services.match_rooms_save(saves=by_room)
     finally:
         close_old_connections()
