@@ -6,7 +6,7 @@ applies and acks it like anyone's. It thinks on the first tick and then whenever
 view changed (every tick in a real-time game, once a move in a turn-based one); a bot
 that answers None waits for the next change. Each bot draws from a random source of its
 own, seeded from the match's seed and its seat, so a match replays exactly, and the
-source travels in the room's save.
+source travels in the room's save (saves.py).
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ from random import Random
 
 from games.rules.base import GameDef
 
-# A bot's save: its last sequence number, whether it thinks at the next tick's end, and
-# its random source's `getstate()`.
-SavedBot = tuple[int, bool, tuple[int, tuple[int, ...], float | None]]
-
 
 @dataclass
 class BotSeat:
@@ -29,14 +25,6 @@ class BotSeat:
     seq: int = 0
     # Thinks at the end of the next tick even if its view does not change.
     awake: bool = True
-
-    def export(self) -> SavedBot:
-        version, internal, gauss = self.random.getstate()
-        return (self.seq, self.awake, (version, internal, gauss))
-
-    def restore(self, saved: SavedBot) -> None:
-        self.seq, self.awake, (version, internal, gauss) = saved
-        self.random.setstate((version, tuple(internal), gauss))
 
 
 def bot_random(seed: int, seat: int) -> Random:

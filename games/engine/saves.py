@@ -10,12 +10,12 @@ log was, and the registries store the log beside it (`Saved`; docs/replays.md).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from random import Random
 from types import MappingProxyType
 from typing import NamedTuple, NotRequired, TypedDict
 
 import orjson
 
-from games.engine.bots import SavedBot
 from games.engine.room import LogEntry, Room
 from games.rules.base import GameDef, Input, Settings, State
 
@@ -25,7 +25,6 @@ def export(room: Room) -> SavedRoom:
 
     Taken between ticks, when the last frames sent match the state.
     """
-    version, internal, gauss = room.ctx.random.getstate()
     return {
         "match": room.room_id,
         "seed": room.seed,
@@ -33,13 +32,16 @@ def export(room: Room) -> SavedRoom:
         "sent_tick": room.sent_tick,
         "state": room.state,
         "acks": room.acks,
-        "random": (version, internal, gauss),
+        "random": _random_state(room.ctx.random),
         "seats": {
             seat.player: (seat.connected, seat.leaves_at_tick, seat.gone)
             for seat in room.seats.values()
         },
         "inputs": room.queued,
-        "bots": {player: bot.export() for player, bot in room.bots.items()},
+        "bots": {
+            player: (bot.seq, bot.awake, _random_state(bot.random))
+            for player, bot in room.bots.items()
+        },
         "log_length": len(room.log),
         "replayable": room.replayable,
     }
@@ -91,8 +93,7 @@ def restore(
         seat_window_seconds=seat_window_seconds,
         bots=bots,
     )
-    version, internal, gauss = saved["random"]
-    room.ctx.random.setstate((version, tuple(internal), gauss))
+    _set_random_state(room.ctx.random, saved["random"])
     room.ctx.tick = saved["tick"]
     room.sent_tick = saved["sent_tick"]
     room.state = saved["state"]
@@ -105,14 +106,35 @@ def restore(
             room.disconnected(player)
     room.queued = [(player, seq, sent) for player, seq, sent in saved["inputs"]]
     # A save from before bots were part of it holds none.
-    for player, saved_bot in saved.get("bots", {}).items():
-        room.bots[player].restore(saved_bot)
+    for player, (seq, awake, random_state) in saved.get("bots", {}).items():
+        bot = room.bots[player]
+        bot.seq, bot.awake = seq, awake
+        _set_random_state(bot.random, random_state)
     room.log = [(tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]]
     room.replayable = saved.get("replayable", False)
     room.views.reset(room.state)
     for player in removed:
         room.remove(player)
     return room
+
+
+def _random_state(random: Random) -> SavedRandom:
+    version, internal, gauss = random.getstate()
+    return (version, internal, gauss)
+
+
+def _set_random_state(random: Random, saved: SavedRandom) -> None:
+    """A random source back where `_random_state` found it (JSON turned its tuple into a
+    list)."""
+    version, internal, gauss = saved
+    random.setstate((version, tuple(internal), gauss))
+
+
+# A random source's `getstate()`.
+SavedRandom = tuple[int, tuple[int, ...], float | None]
+# A bot's save (bots.py): its last sequence number, whether it thinks at the next tick's
+# end, and its random source's state.
+SavedBot = tuple[int, bool, SavedRandom]
 
 
 class SavedRoom(TypedDict):
@@ -126,13 +148,13 @@ class SavedRoom(TypedDict):
     state: State
     acks: dict[str, int]
     # The generator's `getstate()`.
-    random: tuple[int, tuple[int, ...], float | None]
+    random: SavedRandom
     # Per player: whether connected, the tick their seat window ends (0 while
     # connected), whether gone.
     seats: dict[str, tuple[bool, int, bool]]
     # Inputs queued for the next tick: player, sequence number, input.
     inputs: list[tuple[str, int, Input]]
-    # Per bot (bots.py): its sequence number, whether awake, its random source's state.
+    # Per bot.
     bots: NotRequired[dict[str, SavedBot]]
     # How many entries the room's log had: the registry stores them beside the save.
     log_length: int
