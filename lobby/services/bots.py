@@ -85,9 +85,7 @@ def lobby_play_computer(*, user: User, game: str | None = None, level: str | Non
         max_players=players,
         is_public=False,
     )
-    for _ in range(players - 1):
-        lobby_add_bot(lobby=lobby, user=user, level=level)
-    return lobby_start(lobby=lobby, user=user)
+    return _start_against_bots(lobby, user, level=level)
 
 
 @transaction.atomic
@@ -106,8 +104,14 @@ def lobby_fill_with_bots(*, lobby: Lobby, user: User) -> Match:
         raise LobbyError(
             "TOO_EARLY", f"Others may still join: bots can fill the seats in {math.ceil(wait)} s."
         )
+    return _start_against_bots(lobby, user)
+
+
+def _start_against_bots(lobby: Lobby, user: User, *, level: str | None = None) -> Match:
+    """The host alone in `lobby` plays bots of `level` (the game's first by default) in
+    the empty seats, to as many players as against the computer, and the match starts."""
     definition = game_of(lobby)
     players = min(lobby.max_players, max(definition.min_players, AGAINST_THE_COMPUTER_PLAYERS))
     for _ in range(players - 1):
-        lobby_add_bot(lobby=lobby, user=user)
+        lobby_add_bot(lobby=lobby, user=user, level=level)
     return lobby_start(lobby=lobby, user=user)
