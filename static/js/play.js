@@ -4,6 +4,7 @@
 import { registeredGame } from "./game-registry.js";
 import { Connection } from "./net.js";
 import { ordinal } from "./ordinal.js";
+import { playerName } from "./player-name.js";
 
 const root = document.getElementById("play");
 const statusLine = document.getElementById("play-status");
@@ -25,15 +26,6 @@ export function showAlert(words, { sticky = false } = {}) {
   alertLine.hidden = false;
   clearTimeout(alertTimer);
   if (!sticky) alertTimer = setTimeout(() => (alertLine.hidden = true), 4000);
-}
-
-// A player's name as every part of the page shows it: "(you)" for the viewer, "[bot]" for
-// a seat the game's bot plays (whatever name a person may have picked).
-export function playerName(net, player) {
-  const seat = net.players[player];
-  const name = seat ? seat.name : `Player ${player}`;
-  if (seat && seat.bot) return `${name} [bot]`;
-  return player === net.you ? `${name} (you)` : name;
 }
 
 // Who watches, for everyone; the lobby's host (the page has the kick's URL) also gets a

@@ -6,6 +6,7 @@
 import { registeredGame } from "./game-registry.js";
 import { applyPatch } from "./net.js";
 import { ordinal } from "./ordinal.js";
+import { playerName } from "./player-name.js";
 
 const root = document.getElementById("replay");
 const details = JSON.parse(document.getElementById("replay-details").textContent);
@@ -128,7 +129,7 @@ function clockText(tick) {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
-function showResult(endReasons) {
+function showResult(playback, endReasons) {
   const { result } = details;
   document.getElementById("replay-reason").textContent =
     endReasons[result.reason] || "The match was ended before it was decided.";
@@ -142,7 +143,7 @@ function showResult(endReasons) {
       const place = player.placement ? `${ordinal(player.placement)}: ` : "";
       const score =
         player.score === null ? "" : `, ${player.score} point${player.score === 1 ? "" : "s"}`;
-      item.textContent = `${place}${player.name}${player.bot ? " [bot]" : ""}${score}`;
+      item.textContent = `${place}${playerName(playback, player.id)}${score}`;
       return item;
     }),
   );
@@ -157,12 +158,6 @@ async function loadGame(slug, rendererUrl) {
   return registeredGame(slug);
 }
 
-function playerName(net, player) {
-  const seat = net.players[player];
-  if (!seat) return `Player ${player}`;
-  return seat.bot ? `${seat.name} [bot]` : seat.name;
-}
-
 function showAlert(words) {
   alertLine.textContent = words;
   alertLine.hidden = false;
@@ -175,8 +170,8 @@ async function main() {
     showAlert(`This page cannot show the game "${slug}".`);
     return;
   }
-  showResult(game.endReasons);
   const playback = new Playback();
+  showResult(playback, game.endReasons);
   playback.on("moved", (tick) => {
     scrubber.value = String(tick);
     const words = `Tick ${tick} of ${details.ticks} (${clockText(tick)} of ${clockText(details.ticks)})`;
