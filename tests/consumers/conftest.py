@@ -62,15 +62,21 @@ def connect(rooms: None) -> Connect:
     """Opens a socket to a room as a user (or anonymous), through the real router."""
 
     async def _connect(room_id: object, user: object | None = None) -> WebsocketCommunicator:
-        headers = [ORIGIN]
-        if user is not None:
-            headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-        communicator = WebsocketCommunicator(application, f"/ws/play/{room_id}/", headers=headers)
-        connected, _ = await communicator.connect()
-        assert connected
-        return communicator
+        return await open_socket(f"/ws/play/{room_id}/", user)
 
     return _connect
+
+
+async def open_socket(path: str, user: object | None = None) -> WebsocketCommunicator:
+    """A socket at `path` through the real router, as the user's session (or anonymous),
+    accepted."""
+    headers = [ORIGIN]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
 
 
 async def _receive(socket: WebsocketCommunicator, kind: str) -> dict:

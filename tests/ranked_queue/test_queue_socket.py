@@ -12,11 +12,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from game_server.asgi import application
 from lobby.models import User
 from ranked.models import QueueEntry
 from ranked.services import queue_leave
-from tests.consumers.conftest import ORIGIN, session_cookie
+from tests.consumers.conftest import open_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_cache")]
 
@@ -37,13 +36,7 @@ def layer(request, settings) -> None:
 
 
 async def open_queue(user: User | None, game: str = "connect_four") -> WebsocketCommunicator:
-    headers = [ORIGIN]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    socket = WebsocketCommunicator(application, f"/ws/queue/{game}/", headers=headers)
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
+    return await open_socket(f"/ws/queue/{game}/", user)
 
 
 async def frame(socket: WebsocketCommunicator) -> dict:
