@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import redis.asyncio as redis
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from game_server import metrics
 from games import services
@@ -155,7 +155,7 @@ class Failover:
             shared.unsaved_since = now
         if now - shared.unsaved_since < LEASE_SECONDS:
             return
-        spec = await sync_to_async(services.match_room_spec)(match_id=shared.spec.match_id)
+        spec = await database_sync_to_async(services.match_room_spec)(match_id=shared.spec.match_id)
         if spec is None:
             await self.over(shared)
         elif await self.take(shared, False, spec.saved):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from game_server import metrics
@@ -40,7 +40,7 @@ class LocalRegistry:
         return await open_once(self._opening, room_id, lambda: self._start(room_id))
 
     async def _start(self, room_id: str) -> RoomRunner | None:
-        spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
+        spec = await database_sync_to_async(services.match_room_spec)(match_id=room_id)
         if spec is None:
             return None
         room = room_from_spec(spec, spec.saved)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 import orjson
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -57,8 +58,9 @@ async def record_end(room: Room, *, owner: str) -> None:
     the database (only once, whichever process asks), the count in the metrics."""
     assert room.result is not None
     lifecycle.room_ended(room, owner=owner)
-    # The room changes no more: it is serialized in the database's thread, off the loop.
-    await sync_to_async(_finish)(room)
+    # The room changes no more: it is serialized in the database's thread, off the loop,
+    # which lets go of its connection after (a long-lived thread would keep it for good).
+    await database_sync_to_async(_finish)(room)
     metrics.ROOMS_ENDED.labels(room.game.slug, room.result.reason).inc()
 
 
