@@ -43,6 +43,9 @@ FRAMES_SENT = Counter(
 )
 FRAME_BYTES_SENT = Counter("game_frame_bytes_sent", "Bytes of the frames counted above", ["game"])
 FRAMES_LOST = Counter("game_frames_lost", "Frames the channel layer could not take")
+FRAMES_DROPPED = Counter(
+    "game_frames_dropped", "Frames not written to a socket whose client stopped reading"
+)
 
 INPUTS_ACCEPTED = Counter("game_inputs_accepted", "Inputs the game applied")
 INPUTS_REFUSED = Counter(

@@ -1,9 +1,10 @@
 """The player socket: one consumer per connected player, or spectator, of a room.
 
 It authenticates and authorizes once (a seat, or a lobby that lets the user watch), then
-checks every frame for size, shape and rate before the room sees it, and writes the
-room's frames to the socket as they were serialized. Every frame of every player passes
-through here, so two things of Channels' `AsyncConsumer` are replaced with leaner ones:
+checks every frame for size, shape and rate before the room sees it. The room writes its
+frames to the socket itself, as they were serialized (games/engine/sockets.py): they do
+not pass through this consumer. Every input of every player does, so two things of
+Channels' `AsyncConsumer` are replaced with leaner ones:
 the per-message `close_old_connections` (a thread hop that costs more than the frame;
 this consumer only reads the database while connecting) and `await_many_dispatch` (an
 `asyncio.wait` and a new task per message; here one long-lived task per source).
@@ -20,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -33,12 +35,12 @@ from games.engine.delivery import (
     LAYER_ERRORS,
     frame_message,
     group_name,
-    spectators_group_name,
     user_group_name,
 )
 from games.engine.frames import dumps, error_frame
 from games.engine.handle import RoomHandle
 from games.engine.registry import registry
+from games.engine.sockets import SocketWriter
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = get_channel_layer()
         self.base_send = send
+        self.writer = SocketWriter(send)
         try:
             self.channel_name = await self.channel_layer.new_channel()
         except LAYER_ERRORS:
@@ -133,7 +136,9 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
         # Who may come in is settled before the room is opened: a stranger who knows a
         # match's id must not start its clock.
-        access = await sync_to_async(services.match_access)(match_id=room_id, user_id=user.pk)
+        access = await database_sync_to_async(services.match_access)(
+            match_id=room_id, user_id=user.pk
+        )
         if access not in ("player", "spectator"):
             await self._refuse(access)
             return
@@ -145,14 +150,13 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.user_id = str(user.pk)
         self.viewer_name = str(user)
         self.group = group_name(room_id)
-        self.spectators_group = spectators_group_name(room_id)
         self.user_group = user_group_name(room_id, user.pk)
         if access == "player":
             self.player = self.user_id
             self.may_chat = True
         else:
             self.spectator = True
-            self.may_chat = await sync_to_async(services.match_spectators_may_chat)(
+            self.may_chat = await database_sync_to_async(services.match_spectators_may_chat)(
                 match_id=room_id
             )
         self.room = room
@@ -166,8 +170,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self._rate_limited_second = -1
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
-        if self.spectator:
-            await self.channel_layer.group_add(self.spectators_group, self.channel_name)
+        room.sockets.add(self.channel_name, self.writer, player=self.player or None)
         await self._join()
 
     async def _join(self) -> None:
@@ -222,11 +225,11 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     async def _leave_room(self, room: RoomHandle) -> None:
         layer, channel = self.channel_layer, self.channel_name
+        room.sockets.discard(channel, player=self.player or None)
         await layer.group_discard(self.group, channel)
         await layer.group_discard(self.user_group, channel)
         if self.spectator:
             # Not a player: the room's players only hear who watches now.
-            await layer.group_discard(self.spectators_group, channel)
             await room.unwatch(self.user_id, channel)
         else:
             await room.leave(self.player, channel)
@@ -326,7 +329,9 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=error_frame(tick, code, message, seq=seq))
 
     async def room_frame(self, event: dict[str, Any]) -> None:
-        await self.base_send({"type": "websocket.send", "text": event["text"]})
+        """A frame from a room on another process (a snapshot), or a chat line: in line
+        with the frames the rooms write."""
+        self.writer.write(event["text"])
 
     async def room_over(self, event: dict[str, Any]) -> None:
         """The match ended and its result is recorded: nothing more will come."""

@@ -1,9 +1,14 @@
-"""Where a room's messages go on the channel layer, and handing them over.
+"""Where a room's messages go, and handing them over.
 
-A room's sockets, on any process, are in its group; spectators are in a second group
-too, and every socket of one user in a third. One `group_send` carries a frame to
-everyone, one `send` a frame meant for one socket. What the layer cannot take is lost
-and counted, never the room: the players resync on the gap it leaves.
+Frames go to the room's sockets on its own process directly (sockets.py). Every other
+process with a socket of the room is in the room's processes group, and gets each
+tick's frames in one message there, for all its sockets of the room: a process reads
+only the frames of the rooms it has sockets of, and sockets' channels carry no frames.
+Everything else goes over the channel layer: a snapshot for a socket on another process
+(`send`), and to the room's group, which every socket is in, on any process, the
+messages that end or move the room (`room.over`, `room.rejoin`) and chat lines; every
+socket of one user is in a third group, where a kick reaches them. What the layer cannot
+take is lost and counted, never the room: the players resync on the gap it leaves.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import redis
 from channels.exceptions import ChannelFull
 
 from game_server import metrics
-from games.engine.frames import SPECTATORS, Frame
+from games.engine.frames import Frame
+from games.engine.sockets import RoomSockets
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +35,10 @@ def group_name(room_id: str) -> str:
     return f"room.{room_id.replace('-', '')}"
 
 
-def spectators_group_name(room_id: str) -> str:
-    """Spectators are in the room's group and this one: in a game that hides information,
-    the public view's frames go here."""
-    return f"{group_name(room_id)}.spectators"
+def processes_group_name(room_id: str) -> str:
+    """Every process with a socket of the room (Redis mode): where its frames go, and what
+    its owner tells them (notices.py)."""
+    return f"room-processes.{room_id.replace('-', '')}"
 
 
 def user_group_name(room_id: str, user_id: object) -> str:
@@ -47,13 +53,18 @@ def frame_message(text: str) -> dict[str, str]:
 
 
 class Outbox:
-    """One room's way out to its sockets."""
+    """One room's way out to its sockets, here and on other processes."""
 
-    def __init__(self, layer: Any, room_id: str, game: str) -> None:
+    def __init__(
+        self, layer: Any, room_id: str, game: str, *, sockets: RoomSockets, process: str
+    ) -> None:
         self.layer = layer
         self.room_id = room_id
+        self.sockets = sockets
         self.group = group_name(room_id)
-        self.spectators_group = spectators_group_name(room_id)
+        self.processes_group = processes_group_name(room_id)
+        # This process, as the other processes' registries name it: they skip what it sent.
+        self.process = process
         # Frames the layer could not take.
         self.lost = 0
         self._losing = False
@@ -61,22 +72,31 @@ class Outbox:
         self._frames = metrics.FRAMES_SENT.labels(game)
         self._bytes = metrics.FRAME_BYTES_SENT.labels(game)
 
-    async def frames(self, frames: list[Frame], channels: dict[str, str]) -> None:
-        """Sends each frame to whom it is for; a player's through their socket in
-        `channels`, if connected."""
-        layer = self.layer
+    async def frames(self, frames: list[Frame], *, elsewhere: bool) -> None:
+        """Sends each frame to whom it is for (frames.py): to the sockets here at once,
+        and in one message to the other processes if any of them has a socket of the
+        room (`elsewhere`)."""
         self._frames.inc(len(frames))
-        for target, text in frames:
+        for _, text in frames:
             # A str's isascii() is a flag read: its length is then its size in UTF-8.
             self._bytes.inc(len(text) if text.isascii() else len(text.encode()))
-            if target is None:
-                await self._hand_over(layer.group_send, self.group, frame_message(text))
-            elif target == SPECTATORS:
-                await self._hand_over(layer.group_send, self.spectators_group, frame_message(text))
-            elif channel := channels.get(target):
-                await self._hand_over(layer.send, channel, frame_message(text))
+        self.sockets.deliver(frames)
+        if elsewhere:
+            message = {
+                "type": "registry.frames",
+                "room": self.room_id,
+                "process": self.process,
+                "frames": frames,
+            }
+            await self._hand_over(self.layer.group_send, self.processes_group, message)
+
+    async def frame_to(self, channel: str, text: str) -> None:
+        """One frame for one socket, on this process or another."""
+        if not self.sockets.write(channel, text):
+            await self._hand_over(self.layer.send, channel, frame_message(text))
 
     async def to_socket(self, channel: str, message: dict[str, str]) -> None:
+        """A message for one socket's consumer (`room.replaced` and the like)."""
         await self._hand_over(self.layer.send, channel, message)
 
     async def to_everyone(self, message: dict[str, str]) -> None:
@@ -84,9 +104,9 @@ class Outbox:
 
     async def _hand_over(
         self,
-        send: Callable[[str, dict[str, str]], Awaitable[None]],
+        send: Callable[[str, dict[str, Any]], Awaitable[None]],
         to: str,
-        message: dict[str, str],
+        message: dict[str, Any],
     ) -> None:
         try:
             await send(to, message)

@@ -14,11 +14,18 @@ from typing import Protocol
 
 from games.engine.clock import Schedule
 from games.engine.saves import SavedRoom
+from games.engine.sockets import RoomSockets
 from games.rules.base import Input
 
 
 class RoomHandle(Protocol):
-    """A room as a player's or spectator's socket sees it (games/consumers.py)."""
+    """A room as a player's or spectator's socket sees it (games/consumers.py).
+
+    A socket adds itself to `sockets` before it joins or watches, and takes itself out
+    before it leaves: the room's frames are written to it there.
+    """
+
+    sockets: RoomSockets
 
     @property
     def tick(self) -> int:

@@ -4,7 +4,9 @@ Each call is one engine-channel message (engine_channel.py): while this process 
 the room, the link hands it to the runner at once, through the channel's own table;
 otherwise it sends it to the room's engine channel, where the process that runs it
 reads. The registry (redis_registry.py) tells the link which, and learns from it when
-this process has no socket of the room any more.
+this process has no socket of the room any more. The link holds the room's sockets on
+this process (sockets.py): the runner writes to them while the room runs here, and the
+registry hands them the frames that the room's owner sends otherwise.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from games.engine.engine_channel import HANDLERS, engine_channel
 from games.engine.runner import RoomRunner
+from games.engine.sockets import RoomSockets
 from games.rules.base import Input
 
 
@@ -34,9 +37,7 @@ class RoomLink:
         self.engine_channel = engine_channel(room_id)
         # The room's runner while this process runs it.
         self.runner: RoomRunner | None = None
-        # Sockets on this process: each player's channel, and spectators' channels.
-        self.players: dict[str, str] = {}
-        self.watchers: set[str] = set()
+        self.sockets = RoomSockets()
         self._on_unused = on_unused
         self._tick_rate = tick_rate
         self._tick_at = (0, time.monotonic())
@@ -44,7 +45,7 @@ class RoomLink:
     @property
     def unused(self) -> bool:
         """Whether this process has no socket of the room and does not run it."""
-        return not self.players and not self.watchers and self.runner is None
+        return not self.sockets and self.runner is None
 
     def saw_tick(self, tick: int) -> None:
         """The room's tick as last saved by the process that runs it."""
@@ -62,12 +63,9 @@ class RoomLink:
         await self._to_room("input", player=player, seq=seq, data=data)
 
     async def join(self, player: str, channel: str) -> None:
-        self.players[player] = channel
         await self._to_room("join", player=player, channel=channel)
 
     async def leave(self, player: str, channel: str) -> None:
-        if self.players.get(player) == channel:
-            del self.players[player]
         await self._to_room("leave", player=player, channel=channel)
         if self.unused:
             await self._on_unused(self)
@@ -78,11 +76,9 @@ class RoomLink:
     async def watch(self, viewer: str, name: str, channel: str) -> None:
         """A spectator's socket here: its snapshot comes from wherever the room runs, which
         counts the room's spectators."""
-        self.watchers.add(channel)
         await self._to_room("watch", viewer=viewer, name=name, channel=channel)
 
     async def unwatch(self, viewer: str, channel: str) -> None:
-        self.watchers.discard(channel)
         await self._to_room("unwatch", viewer=viewer, channel=channel)
         if self.unused:
             await self._on_unused(self)

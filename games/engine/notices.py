@@ -1,9 +1,11 @@
 """What the owner of a room tells every process with a socket of it (Redis mode).
 
 Each registry listens on a channel of its own, added to one group per room it has a
-socket of. A room's owner tells that group when it let go of the room (the others take
-it now rather than at their next round) and when its match ended (they stop watching
-it). A notice that does not arrive is found out at the next round all the same.
+socket of. A room's owner sends that group each tick's frames while another process has
+a socket of the room (delivery.py), and tells it when it let go of the room (the others
+take it now rather than at their next round) and when its match ended (they stop
+watching it). A notice that does not arrive is found out at the next round all the
+same; frames that do not arrive leave a gap that the players resync on.
 """
 
 from __future__ import annotations
@@ -13,21 +15,20 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from games.engine.delivery import LAYER_ERRORS
+from games.engine.delivery import LAYER_ERRORS, processes_group_name
 from games.engine.lease import RENEW_SECONDS
 from games.engine.tasks import cancel_and_wait
 
 Heard = Callable[[str], Awaitable[None]]
-
-
-def processes_group_name(room_id: str) -> str:
-    return f"room-processes.{room_id.replace('-', '')}"
+# A tick's frames from the room's owner: the room, the owner, the frames.
+Frames = Callable[[str, str, list[Any]], None]
 
 
 class OwnerNotices:
-    def __init__(self, layer: Any, *, released: Heard, over: Heard) -> None:
+    def __init__(self, layer: Any, *, frames: Frames, released: Heard, over: Heard) -> None:
         self.layer = layer
         self.channel = ""
+        self._frames = frames
         self._heard: dict[str, Heard] = {"registry.released": released, "registry.over": over}
         self._listening: asyncio.Task[None] | None = None
 
@@ -59,7 +60,10 @@ class OwnerNotices:
             except LAYER_ERRORS:
                 await asyncio.sleep(RENEW_SECONDS)
                 continue
-            if (heard := self._heard.get(message["type"])) is not None:
+            kind = message["type"]
+            if kind == "registry.frames":
+                self._frames(message["room"], message["process"], message["frames"])
+            elif (heard := self._heard.get(kind)) is not None:
                 await heard(message["room"])
 
     async def close(self) -> None:

@@ -25,6 +25,7 @@ from games.engine.records import record_end, room_from_spec
 from games.engine.room import Room
 from games.engine.runner import RoomRunner
 from games.engine.saves import Saved
+from games.engine.sockets import RoomSockets
 from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -41,14 +42,23 @@ class OwnedRoom:
         lease: RoomLease,
         layer: Any,
         on_stopped: OnStopped,
+        sockets: RoomSockets,
         resumed_from: str | None = None,
         previous_owner: str | None = None,
     ) -> None:
+        """`sockets`: the room's sockets on this process (its link's)."""
         self.room = room
         self.room_id = room.room_id
         self.lease = lease
         self.layer = layer
-        self.runner = RoomRunner(room, layer=layer, on_end=self._end, holder=self)
+        self.runner = RoomRunner(
+            room,
+            layer=layer,
+            on_end=self._end,
+            holder=self,
+            sockets=sockets,
+            process=lease.process,
+        )
         # Whether its match ended and was recorded by this process.
         self.over = False
         self._on_stopped = on_stopped
@@ -67,6 +77,7 @@ class OwnedRoom:
         fallback: Saved | None,
         layer: Any,
         on_stopped: OnStopped,
+        sockets: RoomSockets,
     ) -> OwnedRoom | None:
         """The room, if its lease is free: from its save in Redis, which `need_save`
         requires, or else from `fallback` (its database save) if given."""
@@ -83,6 +94,7 @@ class OwnedRoom:
             lease=lease,
             layer=layer,
             on_stopped=on_stopped,
+            sockets=sockets,
             resumed_from="redis" if saved else "database" if fallback else None,
             previous_owner=writer,
         )

@@ -14,9 +14,10 @@ import asyncio
 import logging
 import os
 import uuid
+from typing import Any
 
 import redis.asyncio as redis
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -67,7 +68,9 @@ class RedisRegistry:
         self.failover = Failover(
             self.redis, rooms=lambda: self.rooms.values(), take=self._take, over=self._forget
         )
-        self.notices = OwnerNotices(self.layer, released=self._released, over=self._over)
+        self.notices = OwnerNotices(
+            self.layer, frames=self._frames, released=self._released, over=self._over
+        )
         # Rooms run here whose lease Redis confirmed are saved to the database too: the
         # fallback when Redis loses its saves.
         self._saver = DatabaseSaver(
@@ -88,7 +91,7 @@ class RedisRegistry:
         return await open_once(self._opening, room_id, lambda: self._open(room_id))
 
     async def _open(self, room_id: str) -> RoomLink | None:
-        spec = await sync_to_async(services.match_room_spec)(match_id=room_id)
+        spec = await database_sync_to_async(services.match_room_spec)(match_id=room_id)
         if spec is None:
             return None
         tick_rate = CATALOGUE[spec.game].tick_rate(spec.settings)
@@ -121,6 +124,7 @@ class RedisRegistry:
             fallback=fallback,
             layer=self.layer,
             on_stopped=self._stopped,
+            sockets=shared.link.sockets,
         )
         if owned is None:
             return False
@@ -153,6 +157,12 @@ class RedisRegistry:
         if self.rooms.get(room_id) is shared:
             del self.rooms[room_id]
             await self.notices.unfollow(room_id)
+
+    def _frames(self, room_id: str, process: str, frames: list[Any]) -> None:
+        """A tick's frames from the room's owner, for this process's sockets of it; this
+        process's own, when it runs the room, went to them already."""
+        if process != self.process and (shared := self.rooms.get(room_id)) is not None:
+            shared.link.sockets.deliver(frames)
 
     async def _released(self, room_id: str) -> None:
         """Its owner let go of the room: take it now rather than at the next round."""

@@ -2,7 +2,9 @@
 
 `RoomRunner` is the `RoomHandle` of a room run by this process: sockets here call it
 directly, and sockets on other processes reach it through its engine channel
-(engine_channel.py). Every input reaches the room through `submit`.
+(engine_channel.py). Every input reaches the room through `submit`. Its frames go to
+the sockets here straight away, and to other processes only while one of them has a
+socket of the room (delivery.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from django.conf import settings
 from game_server import metrics
 from games.engine import saves
 from games.engine.clock import Clock, Schedule, monotonic
-from games.engine.delivery import Outbox, frame_message
+from games.engine.delivery import Outbox
 from games.engine.frames import Frame, spectators_frame
 from games.engine.handle import LiveRoom, RoomDetail
 from games.engine.room import Room
+from games.engine.sockets import RoomSockets
 from games.engine.tasks import cancel_and_wait
 from games.rules.base import Input
 
@@ -44,7 +47,7 @@ class LeaseHolder(Protocol):
 
 
 class RoomRunner:
-    """Owns one room's loop task. Frames go out through the channel layer (delivery.py)."""
+    """Owns one room's loop task, and knows the room's sockets on every process."""
 
     def __init__(
         self,
@@ -54,9 +57,16 @@ class RoomRunner:
         on_end: Callable[[Room], Awaitable[None]],
         clock: Clock = monotonic,
         holder: LeaseHolder | None = None,
+        sockets: RoomSockets | None = None,
+        process: str = "",
     ) -> None:
+        """`sockets`: the room's sockets on this process, which register there before
+        they join (the registry's, shared with the room's link in Redis mode)."""
         self.room = room
-        self.outbox = Outbox(layer, room.room_id, room.game.slug)
+        self.sockets = RoomSockets() if sockets is None else sockets
+        self.outbox = Outbox(
+            layer, room.room_id, room.game.slug, sockets=self.sockets, process=process
+        )
         self.on_end = on_end
         self.clock = clock
         self.holder = holder
@@ -66,6 +76,9 @@ class RoomRunner:
         self.channels: dict[str, str] = {}
         # Each spectator's (user id's) socket and name, wherever the socket is.
         self.watchers: dict[str, tuple[str, str]] = {}
+        # Whether a socket of the room is on another process; None: to be worked out
+        # again, after a socket came or went.
+        self._elsewhere: bool | None = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         # Bound once here: the tick path counts without looking labels up.
@@ -81,9 +94,16 @@ class RoomRunner:
         )
 
     async def stop(self) -> None:
+        """Stops the room's loop. A room whose match has ended is not stopped but waited
+        for: its end is being recorded (in a database thread, which a cancel would not
+        stop but only stop waiting for)."""
+        if self._task is None:
+            return
+        if self.room.result is not None:
+            await asyncio.wait({self._task})
+            return
         self._stopping = True
-        if self._task is not None:
-            await cancel_and_wait(self._task)
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         room, schedule, clock, holder = self.room, self.schedule, self.clock, self.holder
@@ -130,7 +150,14 @@ class RoomRunner:
             self._running.dec()
 
     async def send(self, frames: list[Frame]) -> None:
-        await self.outbox.frames(frames, self.channels)
+        if (elsewhere := self._elsewhere) is None:
+            elsewhere = self._elsewhere = self._socket_elsewhere()
+        await self.outbox.frames(frames, elsewhere=elsewhere)
+
+    def _socket_elsewhere(self) -> bool:
+        here = self.sockets
+        watching = (channel for channel, _ in self.watchers.values())
+        return any(channel not in here for channel in (*self.channels.values(), *watching))
 
     @property
     def frames_lost(self) -> int:
@@ -173,23 +200,25 @@ class RoomRunner:
     async def join(self, player: str, channel: str) -> None:
         previous = self.channels.get(player)
         self.channels[player] = channel
+        self._elsewhere = None
         if previous and previous != channel:
             await self.outbox.to_socket(previous, {"type": "room.replaced"})
         self.room.connected(player)
-        await self.outbox.to_socket(channel, frame_message(self.room.snapshot(player)))
+        await self.outbox.frame_to(channel, self.room.snapshot(player))
         await self.send([(None, self.room.presence_frame())])
         if self.watchers:
-            await self.outbox.to_socket(channel, frame_message(self._spectators_frame()))
+            await self.outbox.frame_to(channel, self._spectators_frame())
 
     async def leave(self, player: str, channel: str) -> None:
         if self.channels.get(player) != channel:
             return
         del self.channels[player]
+        self._elsewhere = None
         self.room.disconnected(player)
         await self.send([(None, self.room.presence_frame())])
 
     async def resync(self, player: str, channel: str) -> None:
-        await self.outbox.to_socket(channel, frame_message(self.room.snapshot(player)))
+        await self.outbox.frame_to(channel, self.room.snapshot(player))
 
     async def watch(self, viewer: str, name: str, channel: str) -> None:
         """A spectator's socket connected or asks again: a snapshot of what they may see.
@@ -204,9 +233,10 @@ class RoomRunner:
             await self.outbox.to_socket(channel, {"type": "room.spectators.full"})
             return
         self.watchers[viewer] = (channel, name)
+        self._elsewhere = None
         if watching is not None and watching[0] != channel:
             await self.outbox.to_socket(watching[0], {"type": "room.replaced"})
-        await self.outbox.to_socket(channel, frame_message(self.room.snapshot(None)))
+        await self.outbox.frame_to(channel, self.room.snapshot(None))
         if watching is None:
             await self.send([(None, self._spectators_frame())])
 
@@ -214,6 +244,7 @@ class RoomRunner:
         """A spectator's socket closed (not one a newer socket replaced)."""
         if self.watchers.get(viewer, ("", ""))[0] == channel:
             del self.watchers[viewer]
+            self._elsewhere = None
             await self.send([(None, self._spectators_frame())])
 
     async def remove(self, user: str) -> None:
@@ -222,6 +253,7 @@ class RoomRunner:
         kick itself (`user_group_name`)."""
         if user in self.room.seats:
             self.channels.pop(user, None)
+            self._elsewhere = None
             self.room.remove(user)
             await self.send([(None, self.room.presence_frame())])
         elif (watching := self.watchers.get(user)) is not None:
