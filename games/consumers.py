@@ -162,9 +162,11 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.room = room
         self.counted_in = metrics.SOCKETS_OPEN.labels("spectator" if self.spectator else "player")
         self.counted_in.inc()
-        self._allowance = float(settings.INPUT_RATE_PER_SECOND)
+        # Read once: the settings' lookup costs more than the check itself.
+        self._rate = settings.INPUT_RATE_PER_SECOND
+        self._allowance = float(self._rate)
         self._refilled_at = time.monotonic()
-        self._flood_limit = settings.INPUT_RATE_PER_SECOND * FLOOD_FACTOR
+        self._flood_limit = self._rate * FLOOD_FACTOR
         self._second = int(self._refilled_at)
         self._frames_this_second = 0
         self._rate_limited_second = -1
@@ -309,7 +311,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
 
     def _within_rate(self, now: float) -> bool:
         """A token bucket: `INPUT_RATE_PER_SECOND` a second, in bursts of up to as many."""
-        rate = settings.INPUT_RATE_PER_SECOND
+        rate = self._rate
         self._allowance = min(float(rate), self._allowance + (now - self._refilled_at) * rate)
         self._refilled_at = now
         if self._allowance >= 1.0:
