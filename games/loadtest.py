@@ -337,6 +337,10 @@ def summary(parts: list[Measured]) -> dict[str, Any]:
         "bytes_per_client_s": round(
             sum(part.bytes / part.seconds for part in parts) / max(1, clients), 1
         ),
+        # The text of every frame a bot received, over how many frames.
+        "bytes_per_frame": round(
+            sum(part.bytes for part in parts) / max(1, sum(part.frames for part in parts)), 1
+        ),
         "inputs_acked": len(latencies),
         "errors": sum(part.errors for part in parts),
         "workers": len(parts),

@@ -32,6 +32,7 @@ def test_workers_figures_add_up_and_percentiles_span_them_all() -> None:
     assert (figures["p50_ms"], figures["p99_ms"]) == (10.0, 200.0)
     assert figures["frames_per_s"] == 240.0
     assert figures["bytes_per_client_s"] == 2000.0
+    assert figures["bytes_per_frame"] == 100.0
     assert (figures["client_cpu"], figures["client_cpu_busiest"]) == (0.6, 0.3)
     assert figures["client_bound"] is False
 
