@@ -323,8 +323,10 @@ export class Connection {
     this._timer = null;
     this._pinger = null;
     this._listeners = {};
-    // Server tick estimate: tick = now * rate / 1000 + offset.
+    // Server tick estimate: tick = now * rate / 1000 + offset. Provisional when a snapshot
+    // gave it, or it is from before the page was hidden: the next diff or pong replaces it.
     this._tickOffset = null;
+    this._tickProvisional = false;
     // Whether the page is hidden, and when it was last shown (pongs of older pings are stale).
     this.hidden = false;
     this._shownAt = 0;
@@ -378,15 +380,24 @@ export class Connection {
     return this.room ? this.room.tick_rate : 20;
   }
 
-  // The server's tick now, estimated from when frames arrived: fractional, never going back.
+  // The server's tick now, estimated from when frames and pongs arrived: fractional.
   estimatedTick(now = performance.now()) {
     if (this._tickOffset === null) return Math.max(this.tick, 0);
     return (now * this.tickRate) / 1000 + this._tickOffset;
   }
 
-  _observeTick(tick) {
+  // A diff carries the room's tick as it was sent, a pong the room's tick as it answered.
+  // A snapshot carries the tick of the room's last frame, which in a quiet room (nobody
+  // steering, a turn-based game between moves) is long past: it stands in for the others
+  // only until one comes.
+  _observeTick(tick, { current = true } = {}) {
     const sample = tick - (performance.now() * this.tickRate) / 1000;
-    if (this._tickOffset === null || sample > this._tickOffset + 5) {
+    if (this._tickOffset === null || (current && this._tickProvisional)) {
+      this._tickOffset = sample;
+      this._tickProvisional = !current;
+    } else if (!current) {
+      return;
+    } else if (sample > this._tickOffset + 5) {
       this._tickOffset = sample;
     } else if (sample > this._tickOffset) {
       // A frame earlier than expected: move forward gently, not in one step.
@@ -461,14 +472,15 @@ export class Connection {
   }
 
   // The page is shown again. What queued up while it was hidden is stale: a frozen page gets
-  // every frame and pong of the pause at once when it resumes. So estimate the server's tick
-  // afresh, ask for a snapshot, and measure the ping again, ignoring pings sent before now.
-  // Renderers drop their interpolation and prediction on "shown".
+  // every frame and pong of the pause at once when it resumes. So take the server's tick
+  // afresh from the next diff or pong (until then, from the clock as before), ask for a
+  // snapshot, and measure the ping again, ignoring pings sent before now. Renderers drop
+  // their interpolation and prediction on "shown".
   show() {
     if (!this.hidden) return;
     this.hidden = false;
     this._shownAt = performance.now();
-    this._tickOffset = null;
+    this._tickProvisional = true;
     this.rtt = null;
     this._awaitingSnapshot = false;
     this.requestSnapshot();
@@ -519,7 +531,7 @@ export class Connection {
       this._sent = [];
     }
     this._attempt = 0;
-    this._observeTick(frame.tick);
+    this._observeTick(frame.tick, { current: false });
     this._emit("state", { kind: "snapshot", frame });
     this._emit("presence", this.players);
     if (frame.result) this._ended(frame.result);
@@ -607,6 +619,7 @@ export class Connection {
   /** @param {PongFrame} frame */
   _on_pong(frame) {
     if (frame.t < this._shownAt) return;
+    this._observeTick(frame.tick);
     const sample = performance.now() - frame.t;
     this.rtt = this.rtt === null ? sample : this.rtt * 0.7 + sample * 0.3;
     this._emit("rtt", this.rtt);
