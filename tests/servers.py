@@ -30,6 +30,8 @@ import websockets
 from games.loadtest import socket_ticket, start_match
 
 ROOT = Path(__file__).resolve().parent.parent
+# How often a `SteeringPlayer` sends an input: each is acked by a frame.
+STEER_SECONDS = 0.1
 
 
 def copy_checkout(target: Path) -> Path:
@@ -241,9 +243,10 @@ class RedisServer:
 
 
 class SteeringPlayer:
-    """An arena player's socket: steers ten times a second (so that every tick sends a
-    frame), notes when each state frame came and its tick, asks for a snapshot when a
-    diff does not follow the last state, as a browser does, and keeps the end frames."""
+    """An arena player's socket: steers every STEER_SECONDS (so that frames keep coming,
+    each acking an input), notes when each state frame came and its tick, asks for a
+    snapshot when a diff does not follow the last state, as a browser does, and keeps the
+    end frames."""
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -297,7 +300,7 @@ class SteeringPlayer:
                 direction = [1, 0] if self.seq // 10 % 2 else [-1, 0]
                 frame = {"type": "input", "seq": self.seq, "data": {"dir": direction}}
                 await socket.send(orjson.dumps(frame).decode())
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(STEER_SECONDS)
 
 
 async def arena_on_two(

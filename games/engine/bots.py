@@ -3,10 +3,10 @@
 A bot thinks at the end of a tick, on its own view of the state as the room just sent
 it, and its input joins the room's queue with its own sequence number, so the next tick
 applies and acks it like anyone's. It thinks on the first tick and then whenever its
-view changed (every tick in a real-time game, once a move in a turn-based one); a bot
-that answers None waits for the next change. Each bot draws from a random source of its
-own, seeded from the match's seed and its seat, so a match replays exactly, and the
-source travels in the room's save (saves.py).
+view changed (in the arena when someone turns or a pellet is taken, once a move in a
+turn-based game); a bot that answers None waits for the next change. Each bot draws
+from a random source of its own, seeded from the match's seed and its seat, so a match
+replays exactly, and the source travels in the room's save (saves.py).
 """
 
 from __future__ import annotations

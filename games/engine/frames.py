@@ -14,7 +14,7 @@ import orjson
 
 from games.rules.base import Result
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 SPECTATORS = "spectators"
 Frame = tuple[str | None, str]
 

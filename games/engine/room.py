@@ -162,7 +162,7 @@ class Room:
             if self.seats[player].gone:
                 continue
             view = self.views.last_sent(self.state, player)
-            data = think(view, player, bot.random, bot.level)
+            data = think(view, player, bot.random, bot.level, self.ctx.tick)
             if data is not None:
                 bot.seq += 1
                 self.submit(player, bot.seq, data)

@@ -8,8 +8,12 @@ straight line from an origin (`ox`, `oy`) taken at tick `ot`, at velocity (`vx`,
 in units per second, and a new segment starts whenever the velocity changes (a new
 direction, a dash starting or ending). Rounding a position to one decimal every tick
 would accumulate an error that grows with the tick rate; computing it from the
-segment's origin keeps the distance travelled in a second the same at 10 Hz and 60 Hz,
-and gives clients what they need to predict positions between frames.
+segment's origin keeps the distance travelled in a second the same at 10 Hz and 60 Hz.
+
+The state holds the segments, not the positions: `position` computes where a player
+stands at any tick, for the rules, the bot and the browser (static/js/games/arena.js
+does the same operations). A player running straight changes nothing in the state, so
+the room sends nothing about them until they turn, stop or dash.
 
 Inputs are applied with the `Ctx` of the tick they take effect in, before that tick's
 `tick()`; a dash requested at tick n moves at dash speed from tick n on.
@@ -72,6 +76,7 @@ def setup(ctx: Ctx) -> State:
         "pellet_radius": PELLET_RADIUS,
         "speed": SPEED,
         "dash_speed": DASH_SPEED,
+        "tick_rate": ctx.tick_rate,
         "ends_at_tick": ctx.tick + int(ctx.settings["duration"]) * ctx.tick_rate,
         "over": False,
         "reason": "",
@@ -93,8 +98,6 @@ def setup(ctx: Ctx) -> State:
 
 def _new_player(x: float, y: float, tick: int) -> dict[str, Any]:
     return {
-        "x": x,
-        "y": y,
         "dir": [0, 0],
         "vx": 0,
         "vy": 0,
@@ -163,7 +166,7 @@ def tick(state: State, ctx: Ctx) -> State:
     if state["over"]:
         return state
     for body in state["players"].values():
-        _move(body, ctx)
+        _update_segment(body, ctx)
     _collect_pellets(state, ctx)
     if ctx.tick >= state["ends_at_tick"]:
         state["over"] = True
@@ -171,8 +174,8 @@ def tick(state: State, ctx: Ctx) -> State:
     return state
 
 
-def _move(body: dict[str, Any], ctx: Ctx) -> None:
-    """Place a player on its segment at this tick; start a new one if the velocity changed."""
+def _update_segment(body: dict[str, Any], ctx: Ctx) -> None:
+    """Start a new segment if the player's velocity changes at this tick."""
     now = ctx.tick
     speed = DASH_SPEED if now < body["dash_until"] else SPEED
     dx, dy = body["dir"]
@@ -180,15 +183,21 @@ def _move(body: dict[str, Any], ctx: Ctx) -> None:
     vy = round(dy * speed, 1)
     if vx != body["vx"] or vy != body["vy"]:
         # The new segment starts where the player stood at the end of the last tick.
-        body["ox"], body["oy"], body["ot"] = body["x"], body["y"], now - 1
+        body["ox"], body["oy"] = position(body, now - 1, ctx.tick_rate)
+        body["ot"] = now - 1
         body["vx"], body["vy"] = vx, vy
-    if not (vx or vy):
-        return
-    elapsed = (now - body["ot"]) / ctx.tick_rate
-    x = body["ox"] + vx * elapsed
-    y = body["oy"] + vy * elapsed
-    body["x"] = round(min(max(x, PLAYER_RADIUS), WIDTH - PLAYER_RADIUS), 1)
-    body["y"] = round(min(max(y, PLAYER_RADIUS), HEIGHT - PLAYER_RADIUS), 1)
+
+
+def position(body: dict[str, Any], tick: int, tick_rate: int) -> tuple[float, float]:
+    """Where a player stands at `tick` (at or after their segment's `ot`): along the
+    segment, clamped to the field, rounded to 0.1."""
+    elapsed = (tick - body["ot"]) / tick_rate
+    x = body["ox"] + body["vx"] * elapsed
+    y = body["oy"] + body["vy"] * elapsed
+    return (
+        round(min(max(x, PLAYER_RADIUS), WIDTH - PLAYER_RADIUS), 1),
+        round(min(max(y, PLAYER_RADIUS), HEIGHT - PLAYER_RADIUS), 1),
+    )
 
 
 def _collect_pellets(state: State, ctx: Ctx) -> None:
@@ -199,7 +208,7 @@ def _collect_pellets(state: State, ctx: Ctx) -> None:
     pellets = state["pellets"]
     eaten: list[str] = []
     for body in state["players"].values():
-        x, y = body["x"], body["y"]
+        x, y = position(body, ctx.tick, ctx.tick_rate)
         for pellet_id, (px, py) in pellets.items():
             dx = px - x
             dy = py - y
@@ -245,17 +254,23 @@ def _rank(scores: dict[str, int], *, offset: int) -> dict[str, int]:
     }
 
 
-# A bot changes direction only when its way turns by more than this (per component):
-# steering straight at a pellet, it does not send a new input every tick.
-BOT_STEERING_SLACK = 0.02
+# A bot keeps its way while that way passes this close to the pellet it goes for, centre
+# to centre: half the reach, so that it picks the pellet up even at 10 ticks a second,
+# where the ticks either side of its nearest point find it up to 15 units before or past.
+BOT_AIM = (PLAYER_RADIUS + PELLET_RADIUS) / 2
 
 
-def bot(view: State, player: str, random: Random, level: str) -> Input | None:
-    """Steers toward the nearest pellet; stands still when there is none."""
+def bot(view: State, player: str, random: Random, level: str, tick: int) -> Input | None:
+    """Steers toward the nearest pellet; stands still when there is none.
+
+    The room asks a bot again when its view changes (a pellet taken, someone turning), not
+    while it runs straight on: so it sends a new direction only when its way would not
+    pick up the nearest pellet, and then aims straight at it.
+    """
     body = view["players"].get(player)
     if view["over"] or body is None:
         return None
-    x, y = body["x"], body["y"]
+    x, y = position(body, tick, view["tick_rate"])
     nearest = min(
         view["pellets"].values(),
         key=lambda pellet: (pellet[0] - x) ** 2 + (pellet[1] - y) ** 2,
@@ -264,15 +279,22 @@ def bot(view: State, player: str, random: Random, level: str) -> Input | None:
     direction = [0.0, 0.0]
     if nearest is not None:
         dx, dy = nearest[0] - x, nearest[1] - y
+        if _passes_within(body["dir"], dx, dy, BOT_AIM):
+            return None
         length = math.hypot(dx, dy)
         if length:
             direction = _parse_direction([dx / length, dy / length])
-    current = body["dir"]
-    if all(
-        abs(new - old) <= BOT_STEERING_SLACK for new, old in zip(direction, current, strict=True)
-    ):
+    if direction == body["dir"]:
         return None
     return {"dir": direction}
+
+
+def _passes_within(direction: list[float], dx: float, dy: float, distance: float) -> bool:
+    """Whether going on in `direction` passes within `distance` of the point (dx, dy) away."""
+    ux, uy = direction
+    ahead = dx * ux + dy * uy
+    aside = abs(dx * uy - dy * ux)
+    return ahead > 0 and aside <= distance * math.hypot(ux, uy)
 
 
 GAME = GameDef(
@@ -290,4 +312,6 @@ GAME = GameDef(
     player_left=player_left,
     result=result,
     bot=bot,
+    # 2: the state holds each player's segment, no longer their position.
+    version="2",
 )

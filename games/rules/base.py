@@ -97,9 +97,10 @@ def _no_view(state: State, player: str | None) -> State:
 
 
 # A bot's move: its own view of the state (`view(state, player)`, so hidden information
-# never reaches it), its player id, a seeded random source of its own, and its level (one
-# of the game's `bot_levels`). It returns one input, or None to do nothing this tick.
-Bot = Callable[[State, str, Random, str], Input | None]
+# never reaches it), its player id, a seeded random source of its own, its level (one of
+# the game's `bot_levels`) and the tick the view is as of. It returns one input, or None
+# to do nothing this tick.
+Bot = Callable[[State, str, Random, str, int], Input | None]
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,12 @@ class GameDef:
     - `result(state, ctx)` is None while the match runs, then the `Result`.
     - `view(state, player)` is what one player may see; the default shows everything.
       `player` is None for a spectator: show what every player may see, and no more.
-    - `bot(view, player, random, level)`, if the game has one, picks a bot's input from
+    - `bot(view, player, random, level, tick)`, if the game has one, picks a bot's input from
       its own view (see `Bot`); `bot_levels` names its levels, the first the default.
     - `version` names the rules as they are now: raise it whenever a change makes the
-      same seed and inputs play differently, so that replays recorded under an older
-      version are refused rather than shown wrong (docs/replays.md).
+      same seed and inputs play differently or end in a state held another way, so that
+      replays recorded under an older version are refused rather than shown wrong
+      (docs/replays.md).
     - `realtime` tells clients and the catalogue whether players act continuously or
       take turns. Either way the engine sends a frame only for a tick that changed the
       state or processed inputs; turn-based games use ticks for their timers.

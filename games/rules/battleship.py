@@ -304,7 +304,7 @@ def public_board(board: State) -> State:
     }
 
 
-def bot(view: State, player: str, random: Random, level: str) -> Input | None:
+def bot(view: State, player: str, random: Random, level: str, tick: int) -> Input | None:
     """A bot's input from its own view: ready with the random fleet it was dealt, then a
     shot when it is its turn. "easy" fires at random unknown cells; "normal" hunts on a
     checkerboard the shortest ship left cannot hide from, and fires around its hits until

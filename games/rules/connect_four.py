@@ -253,7 +253,7 @@ def _negamax(mine: int, theirs: int, heights: list[int], depth: int, alpha: int,
     return 0 if best == -WIN_SCORE * 2 else best
 
 
-def bot(view: State, player: str, random: Random, level: str) -> Input | None:
+def bot(view: State, player: str, random: Random, level: str, tick: int) -> Input | None:
     """A move for `player` when it is their turn.
 
     Every level takes a win in one. "easy" then plays any column; "normal" and "hard"

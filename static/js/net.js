@@ -115,7 +115,7 @@
  * The state as of the last frame the room broadcast.
  * @typedef {object} SnapshotFrame
  * @property {"snapshot"} type
- * @property {1} v The protocol version.
+ * @property {2} v The protocol version.
  * @property {number} tick
  * @property {Acks} acks
  * @property {object} state The game's whole state (or a spectator's view of it).
@@ -206,7 +206,7 @@
  * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame|ChatFrame|ReactionFrame} ServerFrame
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const PING_EVERY_MS = 2000;
 const BACKOFF_FIRST_MS = 500;

@@ -1,7 +1,8 @@
 """What the arena page shows, read through its debug hooks, for the arena browser tests.
 
 `window.__arena.drawn[player]` is where (in field units) a player was last drawn;
-`window.playConnection.state` is the state the server last sent.
+`window.playConnection.state` is the state the server last sent, which holds each
+player's segment (a player standing still stands at its origin, `ox`, `oy`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,34 @@ START_SAMPLING = """(ms) => {
   requestAnimationFrame(sample);
 }"""
 
-# The drawn player has caught up with the last state the server sent (they stopped).
-AT_REST = "(({x, y}) => x === at.x && y === at.y)(window.playConnection.state.players[player])"
+# The drawn player stands still where the server last said they stopped.
+AT_REST = (
+    "(({vx, vy, ox, oy}) => !vx && !vy && ox === at.x && oy === at.y)"
+    "(window.playConnection.state.players[player])"
+)
+
+
+# Runs in the page: the state the server last sent and, for each player in it, where the
+# page's own `position` (static/js/games/arena.js, preloaded) puts them at the next ticks.
+PAGE_POSITIONS = """async (count) => {
+  const { position } = await import(document.querySelector("link[rel=modulepreload]").href);
+  const state = structuredClone(window.playConnection.state);
+  const ticks = Array.from({ length: count }, (_, step) => window.playConnection.tick + step);
+  const at = {};
+  for (const [player, body] of Object.entries(state.players)) {
+    at[player] = ticks.map((tick) => {
+      const { x, y } = position(body, tick, state);
+      return [x, y];
+    });
+  }
+  return { state, ticks, at };
+}"""
+
+
+def page_positions(page: Page, count: int) -> dict[str, Any]:
+    """The state the page holds, `count` ticks from its tick on, and where the page puts
+    each player at each of them."""
+    return page.evaluate(PAGE_POSITIONS, count)
 
 
 def drawn(page: Page, player: str) -> dict[str, float] | None:

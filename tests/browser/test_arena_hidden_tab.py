@@ -82,7 +82,7 @@ def test_a_tab_hidden_mid_move_stops_its_player_and_plays_on_when_shown(
     assert not [data for data in match.friend_inputs[sent_before + 1 :] if data != {"dir": [0, 0]}]
     friend.page.keyboard.up("KeyD")
     friend.page.keyboard.down("KeyS")
-    wait_for_drawn(host.page, friend_id, f"at.y > {body['y'] + 60}")
+    wait_for_drawn(host.page, friend_id, f"at.y > {body['oy'] + 60}")
     friend.page.keyboard.up("KeyS")
 
 

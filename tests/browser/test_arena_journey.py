@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from playwright.sync_api import expect
 
+from games.rules.arena import position
 from tests.browser.arena_page import (
     AT_REST,
     EXCESS_ALLOWED,
@@ -15,6 +17,7 @@ from tests.browser.arena_page import (
     SPEED,
     collect_samples,
     drawn,
+    page_positions,
     start_sampling,
     wait_for_drawn,
 )
@@ -25,11 +28,17 @@ from tests.browser.conftest import (
     recorded_match,
     start_match,
 )
+from tests.replay_check import replayed_in_the_live_database
 from tests.servers import LiveDatabase
 
 pytestmark = pytest.mark.browser
 
 SAMPLE_MS = 2000
+# On the replay page: the drawn player stands where the replayed state has them stopped.
+REPLAY_AT_REST = (
+    "(({vx, vy, ox, oy}) => !vx && !vy && ox === at.x && oy === at.y)"
+    "(window.replayPlayback.state.players[player])"
+)
 
 
 def test_two_guests_play_an_arena_match_to_the_end(
@@ -62,6 +71,12 @@ def test_two_guests_play_an_arena_match_to_the_end(
     start_sampling(friend.page, SAMPLE_MS)
     seen_by_host = collect_samples(host.page, friend_id, SAMPLE_MS)
     seen_by_friend = collect_samples(friend.page, host_id, SAMPLE_MS)
+    # At every tick the page puts each player where the server's rules do, to the digit.
+    held = page_positions(host.page, 60)
+    state = held["state"]
+    for player, body in state["players"].items():
+        expected = [list(position(body, tick, state["tick_rate"])) for tick in held["ticks"]]
+        assert held["at"][player] == expected, (player, body)
     friend.page.keyboard.up("KeyD")
     host.page.keyboard.up("ArrowLeft")
     print(f"\nsmoothness: host sees friend {seen_by_host}; friend sees host {seen_by_friend}")
@@ -105,3 +120,13 @@ def test_two_guests_play_an_arena_match_to_the_end(
     assert (state, reason) == ("finished", "time_up"), record
     assert len(seats) == 2, record
     assert all(seat.split(":")[1] in {"1", "2"} for seat in seats), record
+
+    # The host watches the replay, which the server plays again to the record, and jumps
+    # to its end: both players drawn where the match left them standing.
+    assert replayed_in_the_live_database(live_database, match_id) == "equal"
+    host.click("Watch the replay", role="link")
+    expect(host.page).to_have_url(re.compile(f"/replay/{match_id}/$"))
+    host.page.get_by_role("slider", name="Tick").focus()
+    host.page.keyboard.press("End")
+    for someone in (host_id, friend_id):
+        wait_for_drawn(host.page, someone, REPLAY_AT_REST)

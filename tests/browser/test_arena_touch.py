@@ -38,6 +38,7 @@ def test_a_phone_player_steers_with_the_stick_and_stops_on_letting_go(
     centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     reach = box["width"] / 2
     session = friend.page.context.new_cdp_session(friend.page)
+    # Standing still, the friend stands at the origin of their segment.
     start = server_body(friend.page, friend_id)
 
     # The friend (on the left of the field) puts a thumb on the stick and drags it up-right.
@@ -58,7 +59,7 @@ def test_a_phone_player_steers_with_the_stick_and_stops_on_letting_go(
     assert body["dir"] == pytest.approx([math.sqrt(0.5), -math.sqrt(0.5)], abs=0.03), body
     assert body["vx"] > 0
     wait_for_drawn(
-        match.host.page, friend_id, f"at.x > {start['x'] + 60} && at.y < {start['y'] - 60}"
+        match.host.page, friend_id, f"at.x > {start['ox'] + 60} && at.y < {start['oy'] - 60}"
     )
 
     # Letting go stops them.
@@ -86,6 +87,6 @@ def test_a_phone_player_steers_with_the_stick_and_stops_on_letting_go(
     expect(friend.page.locator(".arena-knob")).to_have_css("transform", "none")
     show_tab(friend.page)
     stopped = server_body(friend.page, friend_id)
-    wait_for_drawn(friend.page, friend_id, f"at.x === {stopped['x']} && at.y === {stopped['y']}")
-    assert drawn(friend.page, friend_id) == {"x": stopped["x"], "y": stopped["y"]}
+    wait_for_drawn(friend.page, friend_id, f"at.x === {stopped['ox']} && at.y === {stopped['oy']}")
+    assert drawn(friend.page, friend_id) == {"x": stopped["ox"], "y": stopped["oy"]}
     touch(session, "touchEnd")

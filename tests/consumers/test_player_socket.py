@@ -28,7 +28,7 @@ def match(alice, bob) -> Match:
 async def test_a_seated_player_gets_a_snapshot(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
     snapshot = await receive(socket, "snapshot")
-    assert snapshot["v"] == 1
+    assert snapshot["v"] == 2
     assert snapshot["room"]["you"] == str(alice.pk)
     assert snapshot["room"]["game"] == "connect_four"
     assert snapshot["state"]["turn"] == str(alice.pk)

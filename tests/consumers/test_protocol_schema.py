@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 
 from games import protocol
 from games.engine.diff import apply_patch
+from games.engine.frames import PROTOCOL_VERSION
 from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby
@@ -548,7 +549,7 @@ async def test_server_frames_off_the_protocol_are_refused(recorded, alice, bob) 
     pong = await socket.next("pong")
     broken = [
         _mutated(snapshot, lambda frame: frame.pop("acks")),
-        _mutated(snapshot, lambda frame: frame.update(v=2)),
+        _mutated(snapshot, lambda frame: frame.update(v=PROTOCOL_VERSION + 1)),
         _mutated(snapshot, lambda frame: frame["room"].update(you=None)),
         _mutated(snapshot, lambda frame: frame["room"].update(spectator=True)),
         _mutated(snapshot, lambda frame: frame["room"].update(secret=1)),
@@ -595,6 +596,16 @@ def _first_column(section: str) -> set[str]:
 
 def test_the_schema_has_every_error_code_of_the_protocol_page() -> None:
     assert set(SCHEMA["$defs"]["error_code"]["enum"]) == _first_column("Error codes")
+
+
+def test_the_page_the_schema_the_server_and_the_browser_client_name_one_version() -> None:
+    page = (ROOT / "docs" / "protocol.md").read_text()
+    net = (ROOT / "static" / "js" / "net.js").read_text()
+    assert page.startswith(f"# Play protocol, version {PROTOCOL_VERSION}\n")
+    assert SCHEMA["title"] == f"Play protocol, version {PROTOCOL_VERSION}"
+    assert SCHEMA["$defs"]["snapshot_frame"]["properties"]["v"]["const"] == PROTOCOL_VERSION
+    assert f"export const PROTOCOL_VERSION = {PROTOCOL_VERSION};" in net
+    assert f"@property {{{PROTOCOL_VERSION}}} v The protocol version." in net
 
 
 def test_the_browser_client_types_every_frame_of_the_schema() -> None:

@@ -57,13 +57,16 @@ def test_a_turn_based_room_sends_nothing_when_nothing_changed() -> None:
     assert room.tick() == []
 
 
-def test_each_frame_carries_the_tick_and_the_base_it_applies_to() -> None:
-    room = _room("arena")
-    room.submit(ALICE, 1, {"dir": [1, 0]})
+def test_a_diff_names_the_tick_it_applies_to() -> None:
+    room = _room("connect_four")
+    room.submit(ALICE, 1, {"column": 0})
     [(_, first)] = _frames(room.tick())
-    [(_, second)] = _frames(room.tick())
+    for _ in range(3):
+        assert room.tick() == []
+    room.submit(BOB, 1, {"column": 1})
+    [(_, later)] = _frames(room.tick())
     assert (first["tick"], first["base"]) == (1, 0)
-    assert (second["tick"], second["base"]) == (1 + 1, 1)
+    assert (later["tick"], later["base"]) == (5, 1)
 
 
 def test_a_client_applying_snapshot_then_diffs_holds_the_server_state() -> None:

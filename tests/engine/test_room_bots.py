@@ -140,10 +140,10 @@ def test_a_bot_in_a_game_that_hides_information_plays_from_its_own_view_alone() 
     battleship = CATALOGUE["battleship"]
     seen: list[dict[str, Any]] = []
 
-    def watched_bot(view: dict[str, Any], player: str, random: Any, level: str) -> Any:
+    def watched_bot(view: dict[str, Any], player: str, random: Any, level: str, tick: int) -> Any:
         seen.append(orjson.loads(orjson.dumps(view)))
         assert battleship.bot is not None
-        return battleship.bot(view, player, random, level)
+        return battleship.bot(view, player, random, level, tick)
 
     room = Room(
         room_id="r1",

@@ -111,10 +111,15 @@ def test_run_until_over_fails_on_a_match_that_does_not_end() -> None:
 
 def test_arena_players_move_as_steered() -> None:
     game = GameHarness("arena", settings=SHORT_ARENA)
-    x = game.state["players"]["alice"]["x"]
+
+    def alice_x() -> float:
+        body = game.state["players"]["alice"]
+        return arena.position(body, game.tick_number, game.state["tick_rate"])[0]
+
+    x = alice_x()
     game.input("alice", {"dir": [-1, 0]})
     game.run_for(seconds=1)
-    assert game.state["players"]["alice"]["x"] == pytest.approx(x - arena.SPEED)
+    assert alice_x() == pytest.approx(x - arena.SPEED)
 
 
 def test_arena_reports_a_dash_when_dashing_is_off() -> None:

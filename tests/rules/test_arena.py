@@ -20,6 +20,7 @@ from games.rules.arena import (
     PLAYER_RADIUS,
     SPEED,
     WIDTH,
+    position,
 )
 from games.rules.base import Ctx, InvalidInput, State
 
@@ -64,8 +65,12 @@ def send(state: State, ctx: Ctx, player: str, data: dict[str, Any]) -> State:
 def place(state: State, player: str, x: float, y: float) -> None:
     """Put a standing player somewhere, as if they had walked there."""
     body = state["players"][player]
-    body["x"] = body["ox"] = x
-    body["y"] = body["oy"] = y
+    body["ox"], body["oy"] = x, y
+
+
+def where(state: State, ctx: Ctx, player: str) -> tuple[float, float]:
+    """Where the player stands now."""
+    return position(state["players"][player], ctx.tick, ctx.tick_rate)
 
 
 def clear_pellets(state: State) -> None:
@@ -79,9 +84,9 @@ def rejection(state: State, ctx: Ctx, player: str, data: Any) -> str:
 
 
 def test_setup_puts_every_player_inside_the_field_apart_with_no_score() -> None:
-    state, _ = start((ALICE, BOB, CAROL, DAVE))
+    state, ctx = start((ALICE, BOB, CAROL, DAVE))
 
-    positions = {(body["x"], body["y"]) for body in state["players"].values()}
+    positions = {where(state, ctx, player) for player in state["players"]}
     assert len(positions) == 4
     for x, y in positions:
         assert PLAYER_RADIUS <= x <= WIDTH - PLAYER_RADIUS
@@ -183,8 +188,8 @@ def test_a_player_moves_at_most_the_speed_cap_in_a_second(direction: list[float]
     send(state, ctx, ALICE, {"dir": direction})
     advance(state, ctx, ctx.tick_rate)
 
-    body = state["players"][ALICE]
-    assert math.hypot(body["x"] - 500, body["y"] - 500) <= SPEED + 0.1
+    x, y = where(state, ctx, ALICE)
+    assert math.hypot(x - 500, y - 500) <= SPEED + 0.1
 
 
 def test_a_player_at_full_speed_covers_the_speed_cap_in_a_second() -> None:
@@ -194,7 +199,7 @@ def test_a_player_at_full_speed_covers_the_speed_cap_in_a_second() -> None:
     send(state, ctx, ALICE, {"dir": [1, 0]})
     advance(state, ctx, ctx.tick_rate)
 
-    assert state["players"][ALICE]["x"] == 200 + SPEED
+    assert where(state, ctx, ALICE) == (200 + SPEED, 500)
 
 
 def walk(tick_rate: int, steps: list[list[float]], *, dash: bool = False) -> tuple[float, float]:
@@ -206,7 +211,7 @@ def walk(tick_rate: int, steps: list[list[float]], *, dash: bool = False) -> tup
         if dash:
             send(state, ctx, ALICE, {"dash": True})
         advance(state, ctx, tick_rate // 2)
-    return state["players"][ALICE]["x"], state["players"][ALICE]["y"]
+    return where(state, ctx, ALICE)
 
 
 @pytest.mark.parametrize(
@@ -277,7 +282,7 @@ def test_positions_are_clamped_inside_the_field(
     send(state, ctx, ALICE, {"dir": direction})
     advance(state, ctx, 10 * ctx.tick_rate)
 
-    assert (state["players"][ALICE]["x"], state["players"][ALICE]["y"]) == expected
+    assert where(state, ctx, ALICE) == expected
 
 
 def test_a_player_leaves_a_wall_as_soon_as_they_turn_away() -> None:
@@ -289,7 +294,7 @@ def test_a_player_leaves_a_wall_as_soon_as_they_turn_away() -> None:
     send(state, ctx, ALICE, {"dir": [1, 0]})
     advance(state, ctx, 1)
 
-    assert state["players"][ALICE]["x"] == PLAYER_RADIUS + SPEED / 10
+    assert where(state, ctx, ALICE)[0] == PLAYER_RADIUS + SPEED / 10
 
 
 def test_positions_are_rounded_to_one_decimal() -> None:
@@ -297,9 +302,38 @@ def test_positions_are_rounded_to_one_decimal() -> None:
     send(state, ctx, ALICE, {"dir": [0.123, 0.777]})
     advance(state, ctx, 37)
 
+    x, y = where(state, ctx, ALICE)
+    assert (x, y) == (round(x, 1), round(y, 1))
+
+
+def test_a_player_running_straight_changes_nothing_in_the_state() -> None:
+    state, ctx = start()
+    clear_pellets(state)
+    place(state, ALICE, 200, 500)
+    send(state, ctx, ALICE, {"dir": [1, 0]})
+    advance(state, ctx, 1)
+    running = copy.deepcopy(state)
+
+    advance(state, ctx, ctx.tick_rate)
+
+    assert state == running
+    assert where(state, ctx, ALICE) == (200 + SPEED + SPEED / ctx.tick_rate, 500)
+
+
+def test_a_turn_starts_a_new_segment_where_the_player_stood_at_the_tick_before() -> None:
+    state, ctx = start(tick_rate=10)
+    place(state, ALICE, 500, 500)
+    send(state, ctx, ALICE, {"dir": [0.6, -0.8]})
+    advance(state, ctx, 7)
+    stood = where(state, ctx, ALICE)
+
+    send(state, ctx, ALICE, {"dir": [-1, 0]})
+    advance(state, ctx, 1)
+
     body = state["players"][ALICE]
-    assert body["x"] == round(body["x"], 1)
-    assert body["y"] == round(body["y"], 1)
+    assert ((body["ox"], body["oy"]), body["ot"]) == (stood, 7)
+    assert (body["vx"], body["vy"]) == (-SPEED, 0)
+    assert where(state, ctx, ALICE) == (stood[0] - SPEED / 10, stood[1])
 
 
 def test_a_player_touching_a_pellet_scores_and_it_respawns_under_a_new_id() -> None:

@@ -27,7 +27,9 @@ def test_a_bot_plays_a_whole_match_through_the_engine_with_legal_moves_only(leve
     while game.result is None:
         for player in (ALICE, BOB):
             # What the bot sees is what that player's client holds: their view.
-            data = bot(game.client_state(player), player, randoms[player], levels[player])
+            data = bot(
+                game.client_state(player), player, randoms[player], levels[player], game.tick_number
+            )
             if data is not None:
                 game.input(player, data)
         game.tick()
@@ -40,16 +42,16 @@ def test_a_bot_plays_a_whole_match_through_the_engine_with_legal_moves_only(leve
 def test_while_placing_a_bot_readies_once_with_the_fleet_it_was_dealt() -> None:
     state, ctx = start()
 
-    assert bot(GAME.view(state, ALICE), ALICE, Random(1), "normal") == {"ready": True}
+    assert bot(GAME.view(state, ALICE), ALICE, Random(1), "normal", 0) == {"ready": True}
     GAME.apply_input(state, ctx, ALICE, {"ready": True})
-    assert bot(GAME.view(state, ALICE), ALICE, Random(1), "normal") is None
+    assert bot(GAME.view(state, ALICE), ALICE, Random(1), "normal", 0) is None
 
 
 @pytest.mark.parametrize("level", GAME.bot_levels)
 def test_a_bot_waits_for_its_turn(level: str) -> None:
     state, _ = placed()
 
-    assert bot(GAME.view(state, BOB), BOB, Random(1), level) is None
+    assert bot(GAME.view(state, BOB), BOB, Random(1), level, 0) is None
 
 
 @pytest.mark.parametrize("level", GAME.bot_levels)
@@ -59,7 +61,7 @@ def test_a_bot_never_fires_at_a_known_cell(level: str) -> None:
     while state["phase"] != "over":
         player = state["turn"]
         view = GAME.view(state, player)
-        data = bot(view, player, random, level)
+        data = bot(view, player, random, level, 0)
         assert data is not None
         row, column = data["fire"]
         assert f"{row},{column}" not in shots_at(view, BOB if player == ALICE else ALICE)
@@ -72,14 +74,14 @@ def test_with_one_cell_left_unknown_a_bot_fires_there(level: str) -> None:
     board = state["boards"][BOB]
     board["shots"] = {f"{r},{c}": "miss" for r in range(10) for c in range(10) if (r, c) != (9, 9)}
 
-    assert bot(GAME.view(state, ALICE), ALICE, Random(1), level) == {"fire": [9, 9]}
+    assert bot(GAME.view(state, ALICE), ALICE, Random(1), level, 0) == {"fire": [9, 9]}
 
 
 def test_normal_fires_beside_a_lone_hit() -> None:
     state, ctx = placed()
     fire(state, ctx, ALICE, "5,9")
 
-    data = bot(GAME.view(state, ALICE), ALICE, Random(1), "normal")
+    data = bot(GAME.view(state, ALICE), ALICE, Random(1), "normal", 0)
 
     assert data is not None
     assert data["fire"] in ([4, 9], [6, 9], [5, 8])
@@ -90,7 +92,7 @@ def test_normal_follows_a_line_of_hits_to_its_ends() -> None:
     fire(state, ctx, ALICE, "9,7", "9,8")
 
     for seed in range(10):
-        data = bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal")
+        data = bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal", 0)
         assert data is not None
         assert data["fire"] in ([9, 6], [9, 9])
 
@@ -100,7 +102,7 @@ def test_normal_leaves_a_sunk_ship_alone_and_hunts_again() -> None:
     fire(state, ctx, ALICE, "0,8", "0,9")
 
     for seed in range(10):
-        data = bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal")
+        data = bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal", 0)
         assert data is not None
         row, column = data["fire"]
         # The shortest ship afloat is the cruiser (3): a hunt shot on every third diagonal.
@@ -117,8 +119,8 @@ def test_the_bot_decides_on_its_view_alone_wherever_the_hidden_fleet_is() -> Non
     assert GAME.view(state, ALICE) == GAME.view(other, ALICE)
 
     for seed in range(5):
-        assert bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal") == bot(
-            GAME.view(other, ALICE), ALICE, Random(seed), "normal"
+        assert bot(GAME.view(state, ALICE), ALICE, Random(seed), "normal", 0) == bot(
+            GAME.view(other, ALICE), ALICE, Random(seed), "normal", 0
         )
 
 
@@ -130,7 +132,7 @@ def shots_to_win(level: str, seed: int) -> int:
     randoms = {ALICE: Random(seed * 2), BOB: Random(seed * 2 + 1)}
     while state["phase"] != "over":
         for player in (ALICE, BOB):
-            data = bot(GAME.view(state, player), player, randoms[player], level)
+            data = bot(GAME.view(state, player), player, randoms[player], level, 0)
             if data is not None:
                 state = GAME.apply_input(state, ctx, player, data)
     loser = BOB if state["winner"] == ALICE else ALICE

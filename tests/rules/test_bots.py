@@ -72,7 +72,7 @@ def test_every_connect_four_level_takes_a_win_in_one(level: str) -> None:
         winning = {c for c in range(connect_four.COLUMNS) if _wins(view, me, c)}
         if winning:
             tried += 1
-            move = connect_four.bot(view, me, Random(number), level)
+            move = connect_four.bot(view, me, Random(number), level, 0)
             assert move is not None
             assert move["column"] in winning
     assert tried > 50
@@ -88,7 +88,7 @@ def test_normal_and_hard_connect_four_bots_block_a_win_in_one(level: str) -> Non
         threats = {c for c in range(connect_four.COLUMNS) if _wins(view, _other(me), c)}
         if threats:
             tried += 1
-            move = connect_four.bot(view, me, Random(number), level)
+            move = connect_four.bot(view, me, Random(number), level, 0)
             assert move is not None
             assert move["column"] in threats
     assert tried > 50
@@ -100,7 +100,7 @@ def test_the_easy_connect_four_bot_misses_blocks_the_others_make() -> None:
         me = view["turn"]
         threats = {c for c in range(connect_four.COLUMNS) if _wins(view, _other(me), c)}
         if threats and not any(_wins(view, me, c) for c in range(connect_four.COLUMNS)):
-            move = connect_four.bot(view, me, Random(number), "easy")
+            move = connect_four.bot(view, me, Random(number), "easy", 0)
             missed += move is not None and move["column"] not in threats
     assert missed > 10
 
@@ -113,7 +113,7 @@ def _match(first: str, second: str, seed: int) -> str:
     while len(columns) < connect_four.ROWS * connect_four.COLUMNS:
         view = _board(columns)
         me = view["turn"]
-        move = connect_four.bot(view, me, random, levels[me])
+        move = connect_four.bot(view, me, random, levels[me], 0)
         assert move is not None
         if _wins(view, me, move["column"]):
             return levels[me]
@@ -132,8 +132,8 @@ def test_a_higher_connect_four_level_wins_more_games_than_the_one_below(
 
 def test_a_connect_four_bot_waits_for_its_turn_and_for_a_game_on() -> None:
     view = _board([3])
-    assert connect_four.bot(view, ALICE, Random(1), "hard") is None
-    assert connect_four.bot({**view, "over": True}, BOB, Random(1), "hard") is None
+    assert connect_four.bot(view, ALICE, Random(1), "hard", 0) is None
+    assert connect_four.bot({**view, "over": True}, BOB, Random(1), "hard", 0) is None
 
 
 def test_connect_four_levels_are_normal_first_then_easy_and_hard() -> None:
@@ -141,24 +141,44 @@ def test_connect_four_levels_are_normal_first_then_easy_and_hard() -> None:
 
 
 def _arena_view(x: float, y: float, pellets: dict[str, list[int]], direction: list[float]) -> State:
-    body = {"x": x, "y": y, "dir": direction}
-    return {"over": False, "players": {ALICE: body}, "pellets": pellets}
+    """Alice at (x, y) at tick 0, going in `direction` at the arena's speed."""
+    body = {
+        "dir": direction,
+        "vx": direction[0] * arena.SPEED,
+        "vy": direction[1] * arena.SPEED,
+        "ox": x,
+        "oy": y,
+        "ot": 0,
+    }
+    return {"over": False, "tick_rate": 20, "players": {ALICE: body}, "pellets": pellets}
 
 
 def test_the_arena_bot_steers_to_the_nearest_pellet() -> None:
     view = _arena_view(500, 500, {"0": [900, 500], "1": [500, 400], "2": [100, 100]}, [0, 0])
-    assert arena.bot(view, ALICE, Random(1), "normal") == {"dir": [0.0, -1.0]}
+    assert arena.bot(view, ALICE, Random(1), "normal", 0) == {"dir": [0.0, -1.0]}
 
 
-def test_the_arena_bot_sends_nothing_while_already_on_its_way() -> None:
-    view = _arena_view(500, 500, {"0": [500, 400]}, [0.0, -1.0])
-    assert arena.bot(view, ALICE, Random(1), "normal") is None
+def test_the_arena_bot_sends_nothing_while_its_way_picks_the_pellet_up() -> None:
+    view = _arena_view(500, 500, {"0": [500, 100]}, [0.02, -0.999])
+    assert arena.bot(view, ALICE, Random(1), "normal", 0) is None
+
+
+def test_the_arena_bot_turns_when_its_way_would_miss_the_pellet() -> None:
+    view = _arena_view(500, 500, {"0": [500, 100]}, [0.05, -0.998])
+    assert arena.bot(view, ALICE, Random(1), "normal", 0) == {"dir": [0.0, -1.0]}
+
+
+def test_the_arena_bot_finds_itself_along_its_way_at_the_tick() -> None:
+    # Two seconds up from (500, 900): at (500, 300), just past the pellet at (500, 350).
+    view = _arena_view(500, 900, {"0": [500, 350], "1": [500, 100]}, [0.0, -1.0])
+    assert arena.bot(view, ALICE, Random(1), "normal", 20) is None
+    assert arena.bot(view, ALICE, Random(1), "normal", 40) == {"dir": [0.0, 1.0]}
 
 
 def test_the_arena_bot_stops_when_it_has_left_or_the_match_is_over() -> None:
     view = _arena_view(500, 500, {"0": [500, 400]}, [0, 0])
-    assert arena.bot(view, BOB, Random(1), "normal") is None
-    assert arena.bot({**view, "over": True}, ALICE, Random(1), "normal") is None
+    assert arena.bot(view, BOB, Random(1), "normal", 0) is None
+    assert arena.bot({**view, "over": True}, ALICE, Random(1), "normal", 0) is None
 
 
 def test_the_arena_bot_wins_against_a_player_who_stands_still() -> None:

@@ -1,12 +1,15 @@
-// Arena on a canvas: remote players interpolated ~100 ms behind, our own player
-// predicted from our inputs and reconciled with the server's acks. A hidden page lets go
-// of held keys and the stick (and stops the player); shown again, it starts afresh.
+// Arena on a canvas: remote players drawn ~100 ms behind along the segments the server
+// sent, our own player predicted from our inputs and reconciled with the server's acks.
+// The state holds each player's segment, not their position: `position` computes it at any
+// tick, as the server does. A hidden page lets go of held keys and the stick (and stops the
+// player); shown again, it starts afresh.
 
 import { registerGame } from "../game-registry.js";
 
 const COLOURS = ["#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#f783ac", "#ffa94d", "#b197fc", "#63e6be"];
 const INTERPOLATION_MS = 100;
-const HISTORY = 60;
+// Segments kept per remote player, for drawing them behind the newest one.
+const HISTORY = 10;
 // A correction larger than this (in field units) is a teleport: show it at once.
 const SNAP_DISTANCE = 150;
 const CORRECTION_MS = 120;
@@ -34,7 +37,7 @@ function start({ root, net, playerName }) {
   const context = canvas.getContext("2d");
   const timeLine = root.querySelector(".arena-time");
   const scores = root.querySelector(".arena-scores");
-  const history = new Map(); // player -> [{tick, x, y}]
+  const history = new Map(); // player -> [{ox, oy, ot, vx, vy}], oldest first
   const pressed = new Set();
   let sentDir = [0, 0];
   let stickDir = null;
@@ -49,39 +52,18 @@ function start({ root, net, playerName }) {
   const debug = { frames: 0, drawn: {} };
   window.__arena = debug;
 
-  // Where a player stands at tick t on their segment, clamped to the field.
-  function onSegment(segment, t, state) {
-    const elapsed = Math.max(0, t - segment.ot) / net.tickRate;
-    const r = state.player_radius;
-    return {
-      x: clamp(segment.ox + segment.vx * elapsed, r, state.width - r),
-      y: clamp(segment.oy + segment.vy * elapsed, r, state.height - r),
-    };
-  }
-
+  // Where a remote player stood at tick t: on the last of their segments begun by then.
   function remotePosition(player, body, t, state) {
-    const samples = history.get(player) || [];
-    const newest = samples[samples.length - 1];
-    if (!newest || t >= newest.tick) {
-      // Past the newest frame: carry on along its segment, a few ticks at most.
-      return body.vx || body.vy ? onSegment(body, Math.min(t, state.newestTick + 3), state) : body;
+    let segment = body;
+    for (const candidate of history.get(player) || []) {
+      if (candidate.ot <= t) segment = candidate;
     }
-    for (let i = samples.length - 1; i > 0; i -= 1) {
-      const a = samples[i - 1];
-      const b = samples[i];
-      if (a.tick <= t && t <= b.tick) {
-        const f = (t - a.tick) / (b.tick - a.tick || 1);
-        return { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
-      }
-    }
-    return samples[0];
+    return position(segment, t, state);
   }
 
   function ownPosition(body, t, state, dt) {
     const predicting = local && net.unacked().length > 0;
-    const segment = predicting ? local : body;
-    let target = predicting ? { x: local.ox, y: local.oy } : { x: body.x, y: body.y };
-    if (segment.vx || segment.vy) target = onSegment(segment, t, state);
+    const target = position(predicting ? local : body, t, state);
     if (!predicting) local = null;
     const key = predicting
       ? `l${local.ot}`
@@ -107,7 +89,7 @@ function start({ root, net, playerName }) {
     if (!net.sendInput({ dir: rounded })) return;
     sentDir = rounded;
     const speed = net.state.speed;
-    const from = shown || net.state.players[net.you];
+    const from = shown || position(net.state.players[net.you], net.estimatedTick(), net.state);
     local = {
       ox: from.x,
       oy: from.y,
@@ -199,12 +181,14 @@ function start({ root, net, playerName }) {
         steer(wanted());
       }
     }
-    state.newestTick = net.tick;
     for (const [player, body] of Object.entries(state.players)) {
       if (!history.has(player)) history.set(player, []);
-      const samples = history.get(player);
-      samples.push({ tick: net.tick, x: body.x, y: body.y });
-      if (samples.length > HISTORY) samples.shift();
+      const segments = history.get(player);
+      // A new segment begins at a later tick than the last.
+      if (!segments.length || segments[segments.length - 1].ot !== body.ot) {
+        segments.push({ ox: body.ox, oy: body.oy, ot: body.ot, vx: body.vx, vy: body.vy });
+        if (segments.length > HISTORY) segments.shift();
+      }
     }
     for (const player of history.keys()) {
       if (!(player in state.players)) history.delete(player);
@@ -313,6 +297,30 @@ function start({ root, net, playerName }) {
   }
 
   requestAnimationFrame(frame);
+}
+
+// Where a player on `segment` ({ox, oy, ot, vx, vy}) stands at tick t (fractional or
+// whole): the operations of `position` in games/rules/arena.py, so that at a whole tick it
+// is where the server has them, to the last digit. Before the segment begins, its origin.
+export function position(segment, t, state) {
+  const elapsed = Math.max(0, t - segment.ot) / state.tick_rate;
+  const r = state.player_radius;
+  return {
+    x: roundTenth(clamp(segment.ox + segment.vx * elapsed, r, state.width - r)),
+    y: roundTenth(clamp(segment.oy + segment.vy * elapsed, r, state.height - r)),
+  };
+}
+
+// Python's round(x, 1) for x >= 0: the tenth nearest to the exact value of x, a tie going
+// to the even tenth. toFixed rounds the exact value too but breaks a tie upwards; the only
+// ties a double holds are the values ending in .25 and .75 (a whole number of quarters).
+export function roundTenth(x) {
+  const quarters = x * 4;
+  if (Number.isInteger(quarters) && quarters % 2 !== 0) {
+    const tenths = Math.floor(x * 10);
+    return (tenths % 2 === 0 ? tenths : tenths + 1) / 10;
+  }
+  return Number(x.toFixed(1));
 }
 
 function clamp(value, low, high) {
