@@ -50,12 +50,15 @@ class Recording:
 class Replayed:
     state: State
     result: Result | None
+    # The game's random source, as the match left it.
+    random: Random
 
 
 def replay(game: GameDef, recording: Recording) -> Replayed:
     """The final state and result of the recorded match."""
-    [(_tick, state, result)] = deque(replay_states(game, recording), maxlen=1)
-    return Replayed(state, result)
+    random = Random(recording.seed)
+    [(_tick, state, result)] = deque(_played(game, recording, random), maxlen=1)
+    return Replayed(state, result, random)
 
 
 def replay_states(
@@ -64,12 +67,19 @@ def replay_states(
     """The tick, the state and the result (None while it runs) at tick 0 and after every
     tick. The state is the game's own, changed in place by the next tick: copy it to keep
     it."""
+    return _played(game, recording, Random(recording.seed))
+
+
+def _played(
+    game: GameDef, recording: Recording, random: Random
+) -> Iterator[tuple[int, State, Result | None]]:
+    """`replay_states`, drawing from `random`, seeded with the recording's seed."""
     if recording.game_version != game.version:
         raise ReplayVersionError(game, recording.game_version)
     ctx = Ctx(
         tick=0,
         tick_rate=game.tick_rate(recording.settings),
-        random=Random(recording.seed),
+        random=random,
         players=tuple(player for player, _name in recording.players),
         settings=recording.settings,
     )

@@ -5,6 +5,12 @@ serializes it for the registries, which store it in Redis and the database; `rea
 turns their bytes back into it, and `restore` builds the room that goes on from it.
 A save does not carry the room's log, which grows all match long: it says how long the
 log was, and the registries store the log beside it (`Saved`; docs/replays.md).
+
+A save names the version of its game's rules it was written under. A room restored under
+another version does not go on from the saved state, which those rules made: it plays
+its log again under the rules it runs now, and goes on from what they make of the match.
+A room whose log misses the match's start cannot: its match ends at once, with the reason
+`rules_changed`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ from typing import NamedTuple, NotRequired, TypedDict
 import orjson
 
 from games.engine.room import LogEntry, Room
+from games.replay import Recording, replay
 from games.rules.base import GameDef, Input, Settings, State
+
+# How a match ends whose save was written under other rules, and cannot be played again.
+RULES_CHANGED = "rules_changed"
 
 
 def export(room: Room) -> SavedRoom:
@@ -27,6 +37,7 @@ def export(room: Room) -> SavedRoom:
     """
     return {
         "match": room.room_id,
+        "game_version": room.game.version,
         "seed": room.seed,
         "tick": room.ctx.tick,
         "sent_tick": room.sent_tick,
@@ -112,10 +123,32 @@ def restore(
         _set_random_state(bot.random, random_state)
     room.log = [(tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]]
     room.replayable = saved.get("replayable", False)
+    # Saves written before they named the version are of every game's first.
+    if saved.get("game_version", "1") != game.version:
+        _under_the_rules_now(room)
     room.views.reset(room.state)
     for player in removed:
         room.remove(player)
     return room
+
+
+def _under_the_rules_now(room: Room) -> None:
+    """The room's state and random source as the rules it runs now make them from its log:
+    its save was written under another version of them. Without the match's whole log,
+    the match ends."""
+    if not room.replayable:
+        room.abort(RULES_CHANGED)
+        return
+    recording = Recording(
+        game_version=room.game.version,
+        seed=room.seed,
+        settings=room.ctx.settings,
+        players=[(seat.player, seat.name) for seat in room.seats.values()],
+        ticks=room.ctx.tick,
+        log=room.log,
+    )
+    replayed = replay(room.game, recording)
+    room.state, room.ctx.random = replayed.state, replayed.random
 
 
 def _random_state(random: Random) -> SavedRandom:
@@ -141,6 +174,8 @@ class SavedRoom(TypedDict):
     """A room as `export` writes it, JSON-ready: what a save holds."""
 
     match: str
+    # The version of the game's rules the state was made under (`GameDef.version`).
+    game_version: NotRequired[str]
     # The match's seed, which its replay starts from.
     seed: int
     tick: int

@@ -120,8 +120,8 @@ class GameDef:
       its own view (see `Bot`); `bot_levels` names its levels, the first the default.
     - `version` names the rules as they are now: raise it whenever a change makes the
       same seed and inputs play differently or end in a state held another way, so that
-      replays recorded under an older version are refused rather than shown wrong
-      (docs/replays.md).
+      replays recorded under an older version are refused rather than shown wrong, and a
+      room saved under it plays its log again under these rules (docs/replays.md).
     - `realtime` tells clients and the catalogue whether players act continuously or
       take turns. Either way the engine sends a frame only for a tick that changed the
       state or processed inputs; turn-based games use ticks for their timers.

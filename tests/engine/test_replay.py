@@ -13,7 +13,8 @@ from games.engine.diff import apply_patch, copy_state
 from games.engine.room import Room
 from games.engine.saves import Saved
 from games.replay import Recording, ReplayVersionError, replay, replay_frames
-from games.rules import CATALOGUE
+from games.rules import CATALOGUE, arena
+from games.rules.base import Result
 
 ALICE, BOB, CAROL = "1", "2", "3"
 PLAYERS = [(ALICE, "Alice"), (BOB, "Bob"), (CAROL, "Carol")]
@@ -173,3 +174,56 @@ def test_a_room_resumed_from_a_save_older_than_logs_plays_on_but_is_not_replayab
     )
     assert (resumed.ctx.tick, resumed.log, resumed.replayable) == (10, [], False)
     assert original.replayable
+
+
+def _as_arena_version_1(save: bytes) -> bytes:
+    """The save as version 1 of the arena wrote it: no version named, and each player's
+    position at the save's tick in the state beside their segment, no tick rate."""
+    data = orjson.loads(save)
+    del data["game_version"]
+    state = data["state"]
+    tick_rate = state.pop("tick_rate")
+    for body in state["players"].values():
+        body["x"], body["y"] = arena.position(body, data["tick"], tick_rate)
+    return orjson.dumps(data)
+
+
+def test_a_save_of_older_rules_resumes_as_these_rules_play_the_match_s_log() -> None:
+    straight = _room("arena", duration=15)
+    seqs = _seqs()
+    _play_arena(straight, seqs, 120)
+    saved = saves.saved(straight)
+    resumed = saves.restore(
+        Saved(_as_arena_version_1(saved.data), saved.log),
+        game=straight.game,
+        settings=straight.ctx.settings,
+        players=PLAYERS,
+        seat_window_seconds=1,
+    )
+    assert orjson.dumps(resumed.state) == orjson.dumps(straight.state)
+    assert resumed.ctx.random.getstate() == straight.ctx.random.getstate()
+    resumed_seqs = dict(seqs)
+    while straight.result is None:
+        _play_arena(straight, seqs, 1)
+        _play_arena(resumed, resumed_seqs, 1)
+    assert orjson.dumps(resumed.state) == orjson.dumps(straight.state)
+    assert resumed.result == straight.result
+    _assert_replays(resumed)
+
+
+def test_a_save_of_older_rules_without_the_match_s_whole_log_ends_the_match() -> None:
+    original = _room("arena")
+    _play_arena(original, _seqs(), 10)
+    data = orjson.loads(_as_arena_version_1(saves.save(original)))
+    for key in ("seed", "log_length", "replayable"):
+        del data[key]
+    resumed = saves.restore(
+        Saved(orjson.dumps(data), []),
+        game=original.game,
+        settings=original.ctx.settings,
+        players=PLAYERS,
+        seat_window_seconds=1,
+    )
+    assert resumed.result == Result(placements={}, scores={}, reason=saves.RULES_CHANGED)
+    assert (resumed.aborted, resumed.replayable) == (True, False)
+    assert orjson.loads(resumed.end_frame())["result"]["reason"] == "rules_changed"

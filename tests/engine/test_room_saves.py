@@ -162,3 +162,34 @@ def test_the_log_is_read_back_from_its_parts_the_newest_where_they_overlap(match
 
     spec = match_room_spec(match_id=str(match.pk))
     assert spec.saved.log == [first[0], [2, "input", "1", {"dash": True}]]
+
+
+def _as_a_save_older_than_logs_and_these_rules(saved: RoomSave) -> None:
+    """Rewrites the save as version 1 of the arena wrote it before rooms kept their log."""
+    data = orjson.loads(saved.data)
+    for key in ("game_version", "seed", "log_length", "replayable"):
+        del data[key]
+    del data["state"]["tick_rate"]
+    saved.data = orjson.dumps(data)
+    saved.save()
+
+
+async def test_a_save_of_older_rules_that_cannot_be_played_again_ends_its_match(
+    settings, match
+) -> None:
+    settings.ROOM_SAVE_SECONDS = 1
+    crashed = LocalRegistry()
+    await crashed.open(str(match.pk))
+    saved = await _first_save(match)
+    await crashed.close()
+    await sync_to_async(_as_a_save_older_than_logs_and_these_rules)(saved)
+
+    restarted = LocalRegistry()
+    assert await restarted.open(str(match.pk)) is not None
+    for _ in range(200):
+        await match.arefresh_from_db()
+        if match.state != Match.State.RUNNING:
+            break
+        await asyncio.sleep(0.02)
+    assert (match.state, match.reason) == (Match.State.ABORTED, "rules_changed")
+    await restarted.close()
