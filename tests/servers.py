@@ -69,6 +69,12 @@ def checkout_with_a_new_game(target: Path, name: str) -> Path:
     return checkout
 
 
+def diff_base(frame: dict) -> int:
+    """The tick a diff frame applies to: its `base`, or the tick before when it has none
+    (docs/protocol.md, diff)."""
+    return frame.get("base", frame["tick"] - 1)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -280,7 +286,7 @@ class SteeringPlayer:
                 frame = orjson.loads(text)
                 if frame["type"] == "end":
                     self.ends.append(frame)
-                elif frame["type"] == "diff" and frame["base"] != self.tick:
+                elif frame["type"] == "diff" and diff_base(frame) != self.tick:
                     self.resyncs += 1
                     await self.socket.send('{"type":"snapshot"}')
                 elif frame["type"] in ("diff", "snapshot"):

@@ -32,6 +32,10 @@ def error_frame(tick: int, code: str, message: str, *, seq: int | None = None) -
 
 
 def diff_frame(*, tick: int, base: int, acks: dict[str, int], diff: dict[str, Any]) -> str:
+    """A diff from the state at tick `base`; `base` is left out when it is the tick before,
+    as it is on every tick while a real-time game's players steer."""
+    if base == tick - 1:
+        return dumps({"type": "diff", "tick": tick, "acks": acks, "diff": diff})
     return dumps({"type": "diff", "tick": tick, "base": base, "acks": acks, "diff": diff})
 
 

@@ -128,7 +128,7 @@
  * @typedef {object} DiffFrame
  * @property {"diff"} type
  * @property {number} tick
- * @property {number} base
+ * @property {number} [base] Absent when it is tick - 1.
  * @property {Acks} acks
  * @property {object} diff
  */
@@ -540,7 +540,7 @@ export class Connection {
   /** @param {DiffFrame} frame */
   _on_diff(frame) {
     if (this._awaitingSnapshot || this.state === null || frame.tick <= this.tick) return;
-    if (frame.base !== this.tick) {
+    if ((frame.base ?? frame.tick - 1) !== this.tick) {
       this.requestSnapshot();
       return;
     }

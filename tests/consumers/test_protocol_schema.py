@@ -24,6 +24,7 @@ from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby
 from lobby.services import lobby_create, lobby_join, lobby_kick, lobby_set_ready, lobby_start
+from tests.servers import diff_base
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,7 +108,7 @@ class RecordedSocket:
         # As docs/protocol.md says to apply them: a diff before the first snapshot (sent
         # while the socket was joining) or one the snapshot covers is dropped.
         elif frame["type"] == "diff" and self.state is not None and frame["tick"] > self.tick:
-            assert frame["base"] == self.tick, "a frame went missing"
+            assert diff_base(frame) == self.tick, "a frame went missing"
             self.state = apply_patch(self.state, frame["diff"])
             self.tick = frame["tick"]
             self.game_state.validate(self.state)
@@ -555,7 +556,7 @@ async def test_server_frames_off_the_protocol_are_refused(recorded, alice, bob) 
         _mutated(snapshot, lambda frame: frame["room"].update(secret=1)),
         _mutated(snapshot, lambda frame: frame["state"].update(turn=None)),
         _mutated(snapshot, lambda frame: frame["room"]["players"][str(alice.pk)].pop("gone")),
-        _mutated(diff, lambda frame: frame.pop("base")),
+        _mutated(diff, lambda frame: frame.update(base=-1)),
         _mutated(diff, lambda frame: frame["acks"].update(alice=1)),
         _mutated(diff, lambda frame: frame.update(extra=True)),
         _mutated(pong, lambda frame: frame.update(tick=-1)),

@@ -21,7 +21,7 @@ import redis
 import websockets
 
 from games.loadtest import socket_ticket, start_match
-from tests.servers import LiveDatabase, ServerProcess
+from tests.servers import LiveDatabase, ServerProcess, diff_base
 
 # Two processes share rooms through Redis and results through PostgreSQL.
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
@@ -228,7 +228,7 @@ class Steerer(Player):
                     continue
                 if frame["type"] in ("diff", "snapshot"):
                     self.frames_at.append(time.monotonic())
-                if frame["type"] == "diff" and frame["base"] != self.last_tick:
+                if frame["type"] == "diff" and diff_base(frame) != self.last_tick:
                     self.resyncs += 1
                     await self.socket.send('{"type":"snapshot"}')
                 elif frame["type"] in ("diff", "snapshot"):
