@@ -170,6 +170,9 @@ async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: S
                     )
                     next_at += INPUT_INTERVAL
                     await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                # A room sends nothing once nobody steers and nothing changes: the answer
+                # to a ping is the frame after the end that ends this bot's reading.
+                await socket.send('{"type":"ping","t":0}')
 
             sender = asyncio.create_task(send_inputs())
             try:
