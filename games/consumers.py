@@ -4,10 +4,11 @@ It authenticates and authorizes once (a seat, or a lobby that lets the user watc
 checks every frame for size, shape and rate before the room sees it. The room writes its
 frames to the socket itself, as they were serialized (games/engine/sockets.py): they do
 not pass through this consumer. Every input of every player does, so two things of
-Channels' `AsyncConsumer` are replaced with leaner ones:
-the per-message `close_old_connections` (a thread hop that costs more than the frame;
-this consumer only reads the database while connecting) and `await_many_dispatch` (an
-`asyncio.wait` and a new task per message; here one long-lived task per source).
+Channels' `AsyncConsumer` are replaced with leaner ones: the per-message
+`close_old_connections` (a thread hop that costs more than the frame; this consumer only
+reads the database while connecting) and `await_many_dispatch` (an `asyncio.wait` and a
+new task per message; here one long-lived task per source, which hands a frame straight
+to `receive` rather than look its handler up by name).
 """
 
 from __future__ import annotations
@@ -106,14 +107,19 @@ class PlayerConsumer(AsyncWebsocketConsumer):
                 pump.result()
 
     async def _pump(self, source: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        """Hands each message of one source to its handler, until the socket closes.
+        """Hands each message of one source to its handler, until the socket closes: a
+        frame from the socket straight to `receive`, the rest by their type.
 
         The two sources' handlers may interleave at their awaits; none of them holds
         state across an await that the other changes.
         """
-        dispatch = self.dispatch
+        dispatch, receive = self.dispatch, self.receive
         while True:
-            await dispatch(await source())
+            message = await source()
+            if message["type"] == "websocket.receive":
+                await receive(message.get("text"), message.get("bytes"))
+            else:
+                await dispatch(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, message["type"].replace(".", "_"), None)
@@ -257,7 +263,10 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             metrics.INPUTS_REFUSED.labels(error.code).inc()
             await self._send_error(error.code, error.message)
             return
-        if isinstance(frame, protocol.Ping):
+        if type(frame) is protocol.InputFrame and not self.spectator and self._within_rate(now):
+            # The frame nearly every frame is, first.
+            await self._to_room(self.room.submit(self.player, frame.seq, frame.data))
+        elif isinstance(frame, protocol.Ping):
             pong = {"type": "pong", "t": frame.t, "tick": self.room.tick}
             await self.send(text_data=dumps(pong))
         elif isinstance(frame, protocol.ChatLine | protocol.Reaction):
@@ -270,11 +279,9 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         elif isinstance(frame, protocol.SnapshotRequest):
             # A snapshot serializes the whole state: it counts against the input rate.
             await self._to_room(self._snapshot())
-        elif self.spectator:
+        else:
             metrics.INPUTS_REFUSED.labels("spectator").inc()
             await self._send_error("spectator", "Spectators cannot play.", seq=frame.seq)
-        else:
-            await self._to_room(self.room.submit(self.player, frame.seq, frame.data))
 
     async def _chat(self, frame: protocol.ChatLine | protocol.Reaction) -> None:
         """A chat line or reaction, to every socket of the room (players and spectators)

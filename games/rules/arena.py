@@ -53,7 +53,8 @@ DASH_COOLDOWN_SECONDS = 2
 START_CIRCLE_RADIUS = 350
 # Pellets spawn away from the walls so they are always reachable.
 PELLET_MARGIN = PLAYER_RADIUS
-PICKUP_DISTANCE_SQUARED = (PLAYER_RADIUS + PELLET_RADIUS) ** 2
+PICKUP_DISTANCE = PLAYER_RADIUS + PELLET_RADIUS
+PICKUP_DISTANCE_SQUARED = PICKUP_DISTANCE**2
 
 SETTINGS = (
     Setting("tick_rate", "Ticks per second", 20, minimum=10, maximum=60),
@@ -203,20 +204,33 @@ def position(body: dict[str, Any], tick: int, tick_rate: int) -> tuple[float, fl
 def _collect_pellets(state: State, ctx: Ctx) -> None:
     """Give a point for each pellet a player touches; players earlier in seat order win ties.
 
-    Pellets are respawned after the scan so the dict is not changed while iterated.
+    Only the pellets in the square around a player are measured (the scan runs for
+    every player every tick). Pellets are respawned after the scan so the dict is not
+    changed while iterated.
     """
-    pellets = state["pellets"]
+    pellets = state["pellets"].items()
     eaten: list[str] = []
     for body in state["players"].values():
         x, y = position(body, ctx.tick, ctx.tick_rate)
-        for pellet_id, (px, py) in pellets.items():
+        left, right, low, high = (
+            x - PICKUP_DISTANCE,
+            x + PICKUP_DISTANCE,
+            y - PICKUP_DISTANCE,
+            y + PICKUP_DISTANCE,
+        )
+        near = [
+            (pellet_id, px, py)
+            for pellet_id, (px, py) in pellets
+            if left <= px <= right and low <= py <= high
+        ]
+        for pellet_id, px, py in near:
             dx = px - x
             dy = py - y
             if dx * dx + dy * dy <= PICKUP_DISTANCE_SQUARED and pellet_id not in eaten:
                 eaten.append(pellet_id)
                 body["score"] += 1
     for pellet_id in eaten:
-        del pellets[pellet_id]
+        del state["pellets"][pellet_id]
         _spawn_pellet(state, ctx)
 
 
