@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # The settings refuse to load without a SECRET_KEY unless DEBUG is on: the live database's
-# manage.py commands and the servers run with it on, as before DEBUG defaulted off.
+# and the load generator's manage.py commands run with it on; the servers run with
+# production settings (`_step`).
 os.environ.setdefault("DEBUG", "True")
 
 from tests.servers import LiveDatabase, ServerProcess  # noqa: E402
@@ -54,7 +56,11 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
             server=args.server,
             log=folder / f"{args.server}-{rooms}-{core}.log",
             cpus=core,
-            DEBUG="True",
+            # Production settings, behind a proxy that terminates TLS: no query log, no
+            # debug pages, no redirect to https.
+            DEBUG="False",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            SECURE_SSL_REDIRECT="False",
             LOG_LEVEL="WARNING",
             **environment,
         )
