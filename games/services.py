@@ -18,7 +18,6 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from game_server import metrics
-from games.engine.room import LogEntry
 from games.engine.saves import Saved
 from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
 from games.replay import ReplayVersionError
@@ -148,18 +147,18 @@ def match_room_spec(*, match_id: str) -> RoomSpec | None:
     )
 
 
-def _saved_log(match: Match) -> list[LogEntry]:
+def _saved_log(match: Match) -> list[bytes]:
     """The room's log as its database saves stored it: its parts in order, up to the
     first gap (`saves.restore` refuses a log shorter than its save counts).
 
     A write at `start` removes the parts from there on (`match_rooms_save`), so a part
     that starts later is newer: where parts overlap, the later one holds."""
-    log: list[LogEntry] = []
+    log: list[bytes] = []
     for start, entries in match.room_log_parts.order_by("start").values_list("start", "entries"):
         if start > len(log):
             break
         del log[start:]
-        log.extend(orjson.loads(entries))
+        log.extend(orjson.dumps(entry) for entry in orjson.loads(entries))
     return log
 
 

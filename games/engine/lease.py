@@ -21,13 +21,12 @@ import logging
 import time
 from typing import Any
 
-import orjson
 import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
 from game_server import metrics
 from games.engine import lifecycle, saves
-from games.engine.room import LogEntry, Room
+from games.engine.room import Room
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +137,7 @@ class RoomLease:
 
     async def acquire(
         self, *, need_save: bool
-    ) -> tuple[bytes | None, list[LogEntry], str | None] | None:
+    ) -> tuple[bytes | None, list[bytes], str | None] | None:
         """Takes the lease if it is free, and the room's save if it has one (which
         `need_save` requires): its data, its log and the process that wrote it. None if
         taken."""
@@ -155,8 +154,7 @@ class RoomLease:
         pipeline.lrange(log, 0, -1)
         (data, writer), entries = await pipeline.execute()
         self.logged = len(entries) if data else 0
-        logged = [orjson.loads(entry) for entry in entries] if data else []
-        return _data(data), logged, process_of(writer) if writer else None
+        return _data(data), entries if data else [], process_of(writer) if writer else None
 
     def renewal(self, room: Room) -> list[Any]:
         """RENEW_AND_SAVE's arguments: this owner's token, the room as saved now and the

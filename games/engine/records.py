@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from game_server import metrics
 from games import services
 from games.engine import lifecycle, saves
-from games.engine.room import Room
+from games.engine.room import Room, log_json
 from games.engine.saves import Saved
 from games.engine.tasks import cancel_and_wait
 from games.rules import CATALOGUE
@@ -83,7 +83,7 @@ def replay_record(room: Room) -> services.ReplayRecord:
         players=[(seat.player, seat.name) for seat in room.seats.values()],
         ticks=room.ctx.tick,
         log_entries=len(room.log),
-        log=orjson.dumps(room.log),
+        log=log_json(room.log),
         final_state=orjson.dumps(room.state),
         result=orjson.dumps(room.result),
     )
@@ -134,7 +134,7 @@ class DatabaseSaver:
 
     def _save(self, room: Room) -> services.DatabaseSave:
         start = self._logged.get(room.room_id, 0)
-        part = orjson.dumps(room.log[start:])
+        part = log_json(room.log_since(start))
         return services.DatabaseSave(room.ctx.tick, saves.save(room), start, part, len(room.log))
 
     async def _write(self, due: dict[str, services.DatabaseSave]) -> None:

@@ -22,7 +22,7 @@ from typing import NamedTuple, NotRequired, TypedDict
 
 import orjson
 
-from games.engine.room import LogEntry, Room
+from games.engine.room import Room
 from games.replay import Recording, replay
 from games.rules.base import GameDef, Input, Settings, State
 
@@ -121,7 +121,7 @@ def restore(
         bot = room.bots[player]
         bot.seq, bot.awake = seq, awake
         _set_random_state(bot.random, random_state)
-    room.log = [(tick, kind, player, data) for tick, kind, player, data in saved_room.log[:length]]
+    room.log = saved_room.log[:length]
     room.replayable = saved.get("replayable", False)
     # Saves written before they named the version are of every game's first.
     if saved.get("game_version", "1") != game.version:
@@ -145,7 +145,7 @@ def _under_the_rules_now(room: Room) -> None:
         settings=room.ctx.settings,
         players=[(seat.player, seat.name) for seat in room.seats.values()],
         ticks=room.ctx.tick,
-        log=room.log,
+        log=[orjson.loads(entry) for entry in room.log],
     )
     replayed = replay(room.game, recording)
     room.state, room.ctx.random = replayed.state, replayed.random
@@ -203,4 +203,5 @@ class Saved(NamedTuple):
     it, at least as long as the save counts."""
 
     data: bytes
-    log: list[LogEntry]
+    # Each entry serialized, as the room holds it.
+    log: list[bytes]

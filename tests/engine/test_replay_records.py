@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import orjson
 import pytest
 import redis.asyncio as redis
 from asgiref.sync import sync_to_async
@@ -68,7 +69,7 @@ async def test_a_restarted_process_resumes_the_room_with_its_log_from_database_s
     restarted = LocalRegistry()
     resumed = await restarted.open(str(match.pk))
     assert resumed.room.log == runner.room.log[: len(resumed.room.log)]
-    assert [entry[3] for entry in resumed.room.log] == [
+    assert [orjson.loads(entry)[3] for entry in resumed.room.log] == [
         {"dir": [1, 0]},
         {"dir": [0, 1]},
         {"dir": [1, 0]},

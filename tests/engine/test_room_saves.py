@@ -161,7 +161,10 @@ def test_the_log_is_read_back_from_its_parts_the_newest_where_they_overlap(match
     match_rooms_save(saves={str(match.pk): _part(match, 1, [[2, "input", "1", {"dash": True}]])})
 
     spec = match_room_spec(match_id=str(match.pk))
-    assert spec.saved.log == [first[0], [2, "input", "1", {"dash": True}]]
+    assert [orjson.loads(entry) for entry in spec.saved.log] == [
+        first[0],
+        [2, "input", "1", {"dash": True}],
+    ]
 
 
 def _as_a_save_older_than_logs_and_these_rules(saved: RoomSave) -> None:
