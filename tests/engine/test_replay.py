@@ -162,18 +162,24 @@ def test_the_replay_frames_rebuild_the_state_of_every_tick() -> None:
 def test_a_room_resumed_from_a_save_older_than_logs_plays_on_but_is_not_replayable() -> None:
     original = _room("arena")
     _play_arena(original, _seqs(), 10)
-    data = orjson.loads(saves.save(original))
+    resumed = _resumed_from_a_save_before_logs(original, saves.save(original))
+    assert (resumed.ctx.tick, resumed.log, resumed.replayable) == (10, [], False)
+    assert original.replayable
+
+
+def _resumed_from_a_save_before_logs(original: Room, save: bytes) -> Room:
+    """The room `save` resumes, written as saves were before rooms kept a log: no seed,
+    no log length, no log beside it."""
+    data = orjson.loads(save)
     for key in ("seed", "log_length", "replayable"):
         del data[key]
-    resumed = saves.restore(
+    return saves.restore(
         Saved(orjson.dumps(data), []),
         game=original.game,
         settings=original.ctx.settings,
         players=PLAYERS,
         seat_window_seconds=1,
     )
-    assert (resumed.ctx.tick, resumed.log, resumed.replayable) == (10, [], False)
-    assert original.replayable
 
 
 def _as_arena_version_1(save: bytes) -> bytes:
@@ -214,16 +220,7 @@ def test_a_save_of_older_rules_resumes_as_these_rules_play_the_match_s_log() -> 
 def test_a_save_of_older_rules_without_the_match_s_whole_log_ends_the_match() -> None:
     original = _room("arena")
     _play_arena(original, _seqs(), 10)
-    data = orjson.loads(_as_arena_version_1(saves.save(original)))
-    for key in ("seed", "log_length", "replayable"):
-        del data[key]
-    resumed = saves.restore(
-        Saved(orjson.dumps(data), []),
-        game=original.game,
-        settings=original.ctx.settings,
-        players=PLAYERS,
-        seat_window_seconds=1,
-    )
+    resumed = _resumed_from_a_save_before_logs(original, _as_arena_version_1(saves.save(original)))
     assert resumed.result == Result(placements={}, scores={}, reason=saves.RULES_CHANGED)
     assert (resumed.aborted, resumed.replayable) == (True, False)
     assert orjson.loads(resumed.end_frame())["result"]["reason"] == "rules_changed"
