@@ -3,18 +3,20 @@
 Debian's chromium drives the pages through Playwright's Python API; `playwright install`
 is never run. Without /usr/bin/chromium the tests skip (and fail under REQUIRE_SERVICES=1,
 as in CI, which installs it). A failing test leaves a screenshot of every player's page in
-test-artifacts/.
+test-artifacts/, and the test's report lists the last frames each page's play sockets
+sent and received.
 """
 
 from __future__ import annotations
 
+import collections
 import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocket, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import missing_service
@@ -34,6 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
+# Play-socket frames each player keeps for a failing test's report.
+FRAMES_KEPT = 60
 PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
 
 expect.set_options(timeout=10_000)
@@ -69,6 +73,23 @@ class Player:
         self.page = page
         self.base_url = base_url
         self.clicks = 0
+        # (seconds since the player was made, ">" sent or "<" received, the frame's text)
+        self.frames: collections.deque[tuple[float, str, str]] = collections.deque(
+            maxlen=FRAMES_KEPT
+        )
+        self._made_at = time.monotonic()
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket: WebSocket) -> None:
+        if "/ws/play/" not in socket.url:
+            return
+        self._note("opened", socket.url)
+        socket.on("framesent", lambda text: self._note(">", text))
+        socket.on("framereceived", lambda text: self._note("<", text))
+        socket.on("close", lambda _: self._note("closed", socket.url))
+
+    def _note(self, way: str, text: str | bytes) -> None:
+        self.frames.append((time.monotonic() - self._made_at, way, str(text)[:300]))
 
     def open(self, path_or_url: str) -> None:
         url = path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
@@ -141,6 +162,9 @@ def players_of(
                 player.page.screenshot(path=ARTIFACTS / f"{stem}-{player.name}.png", full_page=True)
             except Exception as error:  # a crashed page must not hide the test's own failure
                 print(f"no screenshot of {player.name}: {error}")
+            print(f"{player.name}'s last play-socket frames:")
+            for at, way, text in player.frames:
+                print(f"  {at:8.3f} {way} {text}")
     for player in made:
         player.page.context.close()
 
