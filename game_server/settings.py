@@ -271,7 +271,7 @@ if REDIS_URL:
     # Throttles must hold across server processes.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "game_server.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_timeout": REDIS_SOCKET_TIMEOUT, "socket_connect_timeout": 5},
         }
