@@ -163,6 +163,13 @@ if os.getenv("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL")
+    # Connections a process keeps open and lends out (psycopg's pool), rather than one
+    # opened per request and per database call of a socket: 0 opens one each time.
+    DATABASE_POOL_SIZE = envint("DATABASE_POOL_SIZE", "10")
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
+        }
 else:
     DATABASES = {
         "default": {
