@@ -12,10 +12,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.db import connections
 from django.test import override_settings
 
 from game_server import limits
@@ -82,6 +84,17 @@ def dave(django_user_model: type) -> object:
     return django_user_model.objects.create_user(
         username="dave", password="correct horse battery", display_name="Dave"
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test databases, with the connection pools closed before they are
+    dropped (a pooled connection kept open would keep PostgreSQL from dropping one)."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
 
 
 @pytest.fixture(scope="session")
