@@ -14,6 +14,7 @@ VARIABLES = [
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "REDIS_URL",
     "CHANNEL_LAYER",
     "LOG_LEVEL",
@@ -69,6 +70,17 @@ def test_database_url_switches_to_postgresql(load) -> None:
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "games")
 
 
+def test_postgresql_connections_come_from_a_pool_of_each_process(load) -> None:
+    url = "postgres://game:secret@db.internal:5432/games"
+    pooled = load(DEBUG="True", DATABASE_URL=url)["DATABASES"]["default"]
+    assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
+    assert pooled["CONN_MAX_AGE"] == 0
+    sized = load(DEBUG="True", DATABASE_URL=url, DATABASE_POOL_SIZE="40")["DATABASES"]
+    assert sized["default"]["OPTIONS"]["pool"]["max_size"] == 40
+    unpooled = load(DEBUG="True", DATABASE_URL=url, DATABASE_POOL_SIZE="0")["DATABASES"]
+    assert "pool" not in unpooled["default"].get("OPTIONS", {})
+
+
 def test_it_refuses_a_database_url_that_is_not_postgresql(load) -> None:
     with pytest.raises(ImproperlyConfigured, match="postgres://"):
         load(DEBUG="True", DATABASE_URL="mysql://root@localhost/games")
@@ -112,6 +124,10 @@ def test_the_redis_socket_timeout_outlasts_the_layers_blocking_read(load) -> Non
         ({"REDIS_SOCKET_TIMEOUT": "soon"}, "REDIS_SOCKET_TIMEOUT='soon', use a whole number"),
         ({"REDIS_SOCKET_TIMEOUT": "5"}, "REDIS_SOCKET_TIMEOUT='5', use at least 6"),
         ({"LOGIN_FAILURES_ALLOWED": "0"}, "LOGIN_FAILURES_ALLOWED='0', use at least 1"),
+        (
+            {"DATABASE_URL": "postgres://db.internal/games", "DATABASE_POOL_SIZE": "many"},
+            "DATABASE_POOL_SIZE='many', use a whole number",
+        ),
         ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must be a redis://"),
     ],
 )
