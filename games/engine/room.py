@@ -204,7 +204,13 @@ class Room:
         return presence_frame(self.sent_tick, self.seats.presence())
 
     def connected(self, player: str) -> None:
+        """A socket of the player joined, and gets the last state sent as its snapshot.
+        Their inputs not applied yet came from the socket before it, whose page threw
+        them away on this snapshot (docs/protocol.md): applied later, they would take
+        the new page's next `seq` numbers."""
         self.seats.connected(player)
+        if any(queued[0] == player for queued in self.queued):
+            self.queued = [queued for queued in self.queued if queued[0] != player]
 
     def disconnected(self, player: str) -> None:
         """Keeps the seat for the window; the game is told at its end."""

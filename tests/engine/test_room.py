@@ -52,6 +52,26 @@ def test_an_old_or_repeated_sequence_number_is_refused_and_not_applied() -> None
     assert set(room.state["cells"]) == {"0,0", "0,6"}
 
 
+def test_a_socket_that_joins_drops_its_players_inputs_still_waiting_for_the_tick() -> None:
+    # Bob drops a disc and reloads the page before the room's next tick: the new page's
+    # snapshot does not acknowledge it, so the page starts again from that seq.
+    room = _room("connect_four")
+    room.submit(ALICE, 1, {"column": 3})
+    room.tick()
+    room.submit(BOB, 1, {"column": 4})
+    room.submit(ALICE, 2, {"column": 0})
+    room.connected(BOB)
+    assert orjson.loads(room.snapshot(BOB))["acks"] == {ALICE: 1, BOB: 0}
+    room.submit(BOB, 1, {"column": 2})
+    # Alice's input was kept: it comes before Bob's move, out of her turn.
+    [(alice, error), (everyone, diff)] = _frames(room.tick())
+    assert (alice, error["code"], error["seq"]) == (ALICE, "not_your_turn", 2)
+    assert everyone is None
+    assert diff["acks"] == {ALICE: 2, BOB: 1}
+    assert diff["diff"]["cells"] == {"0,2": BOB}
+    assert room.state["turn"] == ALICE
+
+
 def test_a_turn_based_room_sends_nothing_when_nothing_changed() -> None:
     room = _room("connect_four")
     assert room.tick() == []
