@@ -8,15 +8,17 @@ records latency, tick rate and both processes' CPU (the load generator's as it m
 it: over 0.8 of its core, the run is marked client-bound; `--workers N` deals the rooms to
 N load generator processes). With `--processes 2` a server runs on each core (Redis
 layer), the load generator beside them, and each room's players are dealt to both
-servers. Capacity is the largest room count with p99 < 100 ms and ticks at 19 Hz or
-more. Results are printed as a Markdown table and appended to bench/results/<date>.jsonl,
-each run labelled with the commit measured (`--label` names it otherwise); bench/plot.py
-draws them. Not part of the test suite.
+servers. Capacity is the largest room count with p99 < 100 ms and ticks at 19 Hz or more.
+Each run records the machine's event-loop round trip (`machine_echo_us`): runs compare
+only beside similar figures. Results are printed as a Markdown table and appended to
+bench/results/<date>.jsonl, each run labelled with the commit measured (`--label` names
+it otherwise); bench/plot.py draws them. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -114,6 +116,43 @@ def _measure(command: list[str], servers: list[ServerProcess]) -> dict:
     return result
 
 
+def _echo_microseconds(rounds: int = 20_000) -> float:
+    """This machine's event-loop round trip on core 0, in µs: 80 bytes echoed over
+    loopback TCP with both ends on one asyncio loop. The servers' and the load generator's
+    work is mostly such wake-ups and socket calls, and machines of this kind have differed
+    in it by two times between sessions with the same code (bench/README.md)."""
+
+    async def echo() -> float:
+        answered = asyncio.get_running_loop().create_future()
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while data := await reader.read(100):
+                writer.write(data)
+            writer.close()
+            answered.set_result(None)
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+        began = time.perf_counter()
+        for _ in range(rounds):
+            writer.write(b"x" * 80)
+            await reader.read(100)
+        spent = time.perf_counter() - began
+        writer.close()
+        await writer.wait_closed()
+        await answered
+        server.close()
+        await server.wait_closed()
+        return spent / rounds * 1e6
+
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    try:
+        return round(asyncio.run(echo()), 1)
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
 def _commit() -> str:
     """The checkout's commit, marked when it has changes beside it."""
     commit = subprocess.run(
@@ -150,12 +189,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    echo_us = _echo_microseconds()
     results = []
     with tempfile.TemporaryDirectory() as folder:
         database = LiveDatabase(Path(folder))
         try:
             for rooms in (int(count) for count in args.rooms.split(",")):
                 result = _step(args, rooms, database, Path(folder))
+                result["machine_echo_us"] = echo_us
                 results.append(result)
                 print(json.dumps(result), file=sys.stderr)
         finally:
@@ -165,7 +206,7 @@ def main() -> None:
     bots = f" and {args.bots} bots" if args.bots else ""
     print(
         f"\n{args.server} x{args.processes}, {args.layer} layer, "
-        f"{args.players} players{bots} per room"
+        f"{args.players} players{bots} per room; machine echo {echo_us} µs"
     )
     print(
         "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU "
