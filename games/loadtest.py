@@ -168,8 +168,11 @@ async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: S
                     await socket.send(
                         f'{{"type":"input","seq":{seq},"data":{{"dir":{direction}}}}}'
                     )
-                    next_at += INPUT_INTERVAL
-                    await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                    # Held up (a send waiting on a server that stopped reading), a bot
+                    # sends its next input at once and keeps time from there, as a
+                    # player's client would: it does not send the missed ones in a burst.
+                    next_at = max(next_at + INPUT_INTERVAL, time.monotonic())
+                    await asyncio.sleep(next_at - time.monotonic())
                 # A room sends nothing once nobody steers and nothing changes: the answer
                 # to a ping is the frame after the end that ends this bot's reading.
                 await socket.send('{"type":"ping","t":0}')
