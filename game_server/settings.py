@@ -170,6 +170,9 @@ if os.getenv("DATABASE_URL"):
         DATABASES["default"]["OPTIONS"] = {
             "pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
         }
+        # Each connection the pool lends is checked first (one round trip): after a
+        # PostgreSQL restart it replaces those it kept instead of failing a request with each.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {

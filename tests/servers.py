@@ -118,6 +118,18 @@ class LiveDatabase:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
         return result.stdout
 
+    def end_sessions(self) -> int:
+        """Ends every PostgreSQL session on this database, as a restart of PostgreSQL
+        would; returns how many there were."""
+        with psycopg.connect(self._admin_url, autocommit=True) as connection:
+            ended = connection.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.name,),
+            ).fetchone()
+        assert ended is not None
+        return int(ended[0])
+
     def drop(self) -> None:
         if self._admin_url:
             with psycopg.connect(self._admin_url, autocommit=True) as connection:

@@ -25,17 +25,26 @@ def test_it_names_the_channel_layer_when_redis_is_down(client: Client, settings)
 
 @pytest.fixture
 def database_down(tmp_path):
-    database = connections["default"].settings_dict
+    connection = connections["default"]
+    database = connection.settings_dict
     saved = {key: database.get(key) for key in ("NAME", "PORT")}
-    connections["default"].close()
+    _close(connection)
     if database["ENGINE"].endswith("sqlite3"):
         database["NAME"] = str(tmp_path / "no-such-folder" / "db.sqlite3")
     else:
         # Nothing listens on port 1: a real refused connection.
         database["PORT"] = 1
     yield
-    connections["default"].close()
+    _close(connection)
     database.update(saved)
+
+
+def _close(connection) -> None:
+    """Closes the connection, and on PostgreSQL the pool it came from: the next one opens
+    with the settings as they are now."""
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
 
 
 def test_it_names_the_database_when_it_is_down(client: Client, database_down: None) -> None:

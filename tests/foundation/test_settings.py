@@ -74,6 +74,7 @@ def test_postgresql_connections_come_from_a_pool_of_each_process(load) -> None:
     url = "postgres://game:secret@db.internal:5432/games"
     pooled = load(DEBUG="True", DATABASE_URL=url)["DATABASES"]["default"]
     assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
+    assert pooled["CONN_HEALTH_CHECKS"] is True
     assert pooled["CONN_MAX_AGE"] == 0
     sized = load(DEBUG="True", DATABASE_URL=url, DATABASE_POOL_SIZE="40")["DATABASES"]
     assert sized["default"]["OPTIONS"]["pool"]["max_size"] == 40
