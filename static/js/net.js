@@ -513,7 +513,15 @@ export class Connection {
   /** @param {SnapshotFrame} frame */
   _on_snapshot(frame) {
     if (frame.v !== PROTOCOL_VERSION) {
-      console.warn("protocol version %s, this page speaks %s", frame.v, PROTOCOL_VERSION);
+      // The server speaks another version of the protocol (it was upgraded while this page
+      // was open): what it sends may not mean what this page reads. Stop here, and let the
+      // page load again ("outdated").
+      this.closedForGood = true;
+      clearInterval(this._pinger);
+      this.socket.close(1000);
+      this._setStatus("outdated", "This page is out of date: reload it to play on.");
+      this._emit("outdated", { server: frame.v, page: PROTOCOL_VERSION });
+      return;
     }
     this._awaitingSnapshot = false;
     this.room = frame.room;

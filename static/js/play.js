@@ -204,6 +204,18 @@ async function main() {
     // only then has the replay something to show.
     if (status === "over") document.getElementById("play-replay").hidden = false;
   });
+  // The server was upgraded to another protocol version while this page was open: load
+  // the page again, once for each version (a page that still speaks the old one after
+  // that, from a stale cache, says so and stays as it is).
+  net.on("outdated", ({ server }) => {
+    const reloaded = "play-reloaded-for-protocol";
+    if (sessionStorage.getItem(reloaded) === String(server)) {
+      showAlert("This page is out of date: reload it to play on.", { sticky: true });
+      return;
+    }
+    sessionStorage.setItem(reloaded, String(server));
+    location.reload();
+  });
   net.on("rtt", (rtt) => {
     pingLine.textContent = `ping ${Math.round(rtt)} ms`;
   });
