@@ -516,11 +516,10 @@ export class Connection {
       // The server speaks another version of the protocol (it was upgraded while this page
       // was open): what it sends may not mean what this page reads. Stop here, and let the
       // page load again ("outdated").
-      this.closedForGood = true;
-      clearInterval(this._pinger);
-      this.socket.close(1000);
-      this._setStatus("outdated", "This page is out of date: reload it to play on.");
-      this._emit("outdated", { server: frame.v, page: PROTOCOL_VERSION });
+      const words = "This page is out of date: reload it to play on.";
+      this.close();
+      this._setStatus("outdated", words);
+      this._emit("outdated", { server: frame.v, page: PROTOCOL_VERSION, words });
       return;
     }
     this._awaitingSnapshot = false;

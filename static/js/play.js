@@ -207,10 +207,10 @@ async function main() {
   // The server was upgraded to another protocol version while this page was open: load
   // the page again, once for each version (a page that still speaks the old one after
   // that, from a stale cache, says so and stays as it is).
-  net.on("outdated", ({ server }) => {
+  net.on("outdated", ({ server, words }) => {
     const reloaded = "play-reloaded-for-protocol";
     if (sessionStorage.getItem(reloaded) === String(server)) {
-      showAlert("This page is out of date: reload it to play on.", { sticky: true });
+      showAlert(words, { sticky: true });
       return;
     }
     sessionStorage.setItem(reloaded, String(server));
