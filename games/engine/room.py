@@ -209,8 +209,7 @@ class Room:
         them away on this snapshot (docs/protocol.md): applied later, they would take
         the new page's next `seq` numbers."""
         self.seats.connected(player)
-        if any(queued[0] == player for queued in self.queued):
-            self.queued = [queued for queued in self.queued if queued[0] != player]
+        self.queued = [queued for queued in self.queued if queued[0] != player]
 
     def disconnected(self, player: str) -> None:
         """Keeps the seat for the window; the game is told at its end."""
