@@ -93,8 +93,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     yield
     with django_db_blocker.unblock():
         for connection in connections.all():
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
+            close_with_pool(connection)
+
+
+def close_with_pool(connection: Any) -> None:
+    """Closes a database connection and, on PostgreSQL, the pool it came from: the next
+    connection opens with the settings as they are then."""
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from tests.conftest import close_with_pool
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -28,23 +30,15 @@ def database_down(tmp_path):
     connection = connections["default"]
     database = connection.settings_dict
     saved = {key: database.get(key) for key in ("NAME", "PORT")}
-    _close(connection)
+    close_with_pool(connection)
     if database["ENGINE"].endswith("sqlite3"):
         database["NAME"] = str(tmp_path / "no-such-folder" / "db.sqlite3")
     else:
         # Nothing listens on port 1: a real refused connection.
         database["PORT"] = 1
     yield
-    _close(connection)
+    close_with_pool(connection)
     database.update(saved)
-
-
-def _close(connection) -> None:
-    """Closes the connection, and on PostgreSQL the pool it came from: the next one opens
-    with the settings as they are now."""
-    connection.close()
-    if hasattr(connection, "close_pool"):
-        connection.close_pool()
 
 
 def test_it_names_the_database_when_it_is_down(client: Client, database_down: None) -> None:
