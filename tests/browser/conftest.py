@@ -196,6 +196,18 @@ def join_by_invite(friend: Player, invite_link: str) -> None:
     expect(friend.page.get_by_role("button", name="Not ready", exact=True)).to_be_visible()
 
 
+def play_the_computer(visitor: Player, game: str, *, level: str = "") -> str:
+    """From the home page, a visitor starts a match of `game` against the computer (at
+    `level`, else the form's own) and reaches the play page; returns the match id."""
+    visitor.open("/")
+    visitor.page.get_by_label("Game").select_option(game)
+    if level:
+        visitor.page.get_by_label("Level").select_option(level)
+    visitor.click("Play against the computer")
+    expect(visitor.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
+    return visitor.page.url.rstrip("/").rsplit("/", 1)[1]
+
+
 def start_match(host: Player, friend: Player) -> str:
     """The host waits for the friend to be ready and starts; both reach the play page."""
     friend_row = host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')

@@ -4,12 +4,10 @@ shows."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PlayerFactory, recorded_match
+from tests.browser.conftest import PlayerFactory, play_the_computer, recorded_match
 from tests.servers import LiveDatabase
 
 pytestmark = pytest.mark.browser
@@ -19,13 +17,8 @@ def test_a_visitor_plays_connect_four_against_the_hard_bot_and_loses(
     players: PlayerFactory, live_database: LiveDatabase
 ) -> None:
     visitor = players("visitor")
-    visitor.open("/")
-    visitor.page.get_by_label("Game").select_option("connect_four")
-    visitor.page.get_by_label("Level").select_option("hard")
-    visitor.click("Play against the computer")
-    expect(visitor.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
+    match_id = play_the_computer(visitor, "connect_four", level="hard")
     expect(visitor.page.locator("#play-status")).to_have_attribute("data-status", "connected")
-    match_id = visitor.page.url.rstrip("/").rsplit("/", 1)[1]
 
     turn = visitor.page.locator("#c4-turn")
     end = visitor.page.locator("#play-end")

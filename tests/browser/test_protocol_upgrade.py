@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.browser.conftest import Player, PlayerFactory
+from tests.browser.conftest import Player, PlayerFactory, play_the_computer
 
 pytestmark = pytest.mark.browser
 
@@ -40,13 +40,6 @@ def serve_version(player: Player, version: int, sockets: int) -> list[int]:
     return served
 
 
-def play_the_computer(player: Player) -> None:
-    player.open("/")
-    player.page.get_by_label("Game").select_option("connect_four")
-    player.click("Play against the computer")
-    expect(player.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
-
-
 def navigation(player: Player) -> str:
     return player.page.evaluate("() => performance.getEntriesByType('navigation')[0].type")
 
@@ -54,7 +47,7 @@ def navigation(player: Player) -> str:
 def test_a_page_the_server_outgrew_loads_again_and_plays_on(players: PlayerFactory) -> None:
     visitor = players("visitor")
     served = serve_version(visitor, 3, sockets=1)
-    play_the_computer(visitor)
+    play_the_computer(visitor, "connect_four")
     # The first socket heard version 3: the page loaded again, and its new socket plays.
     expect(visitor.page.locator("#play-status")).to_have_attribute("data-status", "connected")
     expect(visitor.page.locator("#c4-turn")).to_have_attribute("data-mine", "true")
@@ -69,7 +62,7 @@ def test_a_page_still_outgrown_after_loading_again_says_so_and_stops(
 ) -> None:
     visitor = players("visitor")
     served = serve_version(visitor, 3, sockets=10)
-    play_the_computer(visitor)
+    play_the_computer(visitor, "connect_four")
     status = visitor.page.locator("#play-status")
     expect(status).to_have_attribute("data-status", "outdated")
     expect(status).to_have_text("This page is out of date: reload it to play on.")
