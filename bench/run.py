@@ -13,6 +13,13 @@ Each run records the machine's event-loop round trip (`machine_echo_us`): runs c
 only beside similar figures. Results are printed as a Markdown table and appended to
 bench/results/<date>.jsonl, each run labelled with the commit measured (`--label` names
 it otherwise); bench/plot.py draws them. Not part of the test suite.
+
+`--server colyseus` measures Colyseus 0.18 (Node) on the same workload instead, beside
+ours in one run: bench/colyseus/server.mjs on core 0 (an arena room of its own, no
+database), and its own load client, bench/colyseus/loadtest.mjs, on core 1, which reports
+the same figures computed the same way; `npm ci` installs it in bench/colyseus the first
+time. Its rows record `layer: "colyseus"` (`--layer`, `--bots`, `--workers` and
+`--processes` are ours alone).
 """
 
 from __future__ import annotations
@@ -22,12 +29,16 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,13 +47,96 @@ sys.path.insert(0, str(ROOT))
 # production settings (`_step`).
 os.environ.setdefault("DEBUG", "True")
 
-from tests.servers import LiveDatabase, ServerProcess  # noqa: E402
+from tests.servers import LiveDatabase, ServerProcess, cpu_seconds, free_port  # noqa: E402
 
 P99_LIMIT_MS = 100.0
 TICK_FLOOR_HZ = 19.0
+COLYSEUS = ROOT / "bench" / "colyseus"
 
 
-def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: Path) -> dict:
+class Metered(Protocol):
+    """A server process whose CPU `_measure` reads."""
+
+    def cpu_seconds(self) -> float: ...
+
+
+class ColyseusServer:
+    """bench/colyseus/server.mjs under Node on a free port of 127.0.0.1, pinned to `cpus`,
+    ready once it accepts connections."""
+
+    def __init__(self, *, log: Path, cpus: str, timeout: float = 30.0) -> None:
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.log = log
+        self._log_file = log.open("ab")
+        command = ["taskset", "-c", cpus, "node", str(COLYSEUS / "server.mjs")]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the Colyseus server did not start listening; see {log}")
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+
+
+def _install_colyseus() -> None:
+    """bench/colyseus's packages, from its package-lock.json, when they are missing."""
+    if (COLYSEUS / "node_modules").is_dir():
+        return
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        sys.exit("--server colyseus needs Node.js 20 or later and npm on the PATH")
+    print("installing Colyseus: npm ci in bench/colyseus", file=sys.stderr)
+    if subprocess.run(["npm", "ci"], cwd=COLYSEUS, check=False).returncode != 0:
+        sys.exit("npm ci failed: run `npm ci` in bench/colyseus and try again")
+
+
+def _colyseus_step(args: argparse.Namespace, rooms: int, folder: Path) -> dict:
+    """One step against Colyseus: its server on core 0, its load client on core 1."""
+    server = ColyseusServer(log=folder / f"colyseus-{rooms}.log", cpus="0")
+    try:
+        command = ["taskset", "-c", "1", "node", str(COLYSEUS / "loadtest.mjs")]
+        command += ["--url", server.url, "--rooms", str(rooms), "--players", str(args.players)]
+        command += ["--seconds", str(args.seconds)]
+        return _measure(command, [server])
+    finally:
+        server.stop()
+
+
+def _step(
+    args: argparse.Namespace, rooms: int, database: LiveDatabase | None, folder: Path
+) -> dict:
+    if args.server == "colyseus":
+        result = _colyseus_step(args, rooms, folder)
+    else:
+        assert database is not None
+        result = _our_step(args, rooms, database, folder)
+    result.update(server=args.server, layer=args.layer, processes=args.processes, label=args.label)
+    result["ok"] = result["p99_ms"] < P99_LIMIT_MS and result["tick_hz"] >= TICK_FLOOR_HZ
+    return result
+
+
+def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: Path) -> dict:
     environment = {
         "memory": {},
         "redis": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pipelined"},
@@ -74,13 +168,10 @@ def _step(args: argparse.Namespace, rooms: int, database: LiveDatabase, folder: 
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
         command += ["--bots", str(args.bots), "--workers", str(args.workers)]
         loadgen_cores = "1" if args.processes == 1 else "0,1"
-        result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
+        return _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
     finally:
         for server in servers:
             server.stop()
-    result.update(server=args.server, layer=args.layer, processes=args.processes, label=args.label)
-    result["ok"] = result["p99_ms"] < P99_LIMIT_MS and result["tick_hz"] >= TICK_FLOOR_HZ
-    return result
 
 
 def _relay_errors(lines: Iterable[str], until: str = "") -> None:
@@ -92,7 +183,7 @@ def _relay_errors(lines: Iterable[str], until: str = "") -> None:
             return
 
 
-def _measure(command: list[str], servers: list[ServerProcess]) -> dict:
+def _measure(command: list[str], servers: Sequence[Metered]) -> dict:
     """Runs the load generator. The servers' CPU counts over its measured window (every
     bot connected, warm-up over) to its end, as a share of one core; the load generator
     measures its own (`client_cpu`, every worker's together)."""
@@ -170,7 +261,7 @@ def _commit() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--server", choices=["daphne", "uvicorn", "daphne-uvloop"], default="daphne"
+        "--server", choices=["daphne", "uvicorn", "daphne-uvloop", "colyseus"], default="daphne"
     )
     parser.add_argument(
         "--layer", choices=["memory", "redis", "redis-pubsub", "redis-core"], default="redis"
@@ -188,11 +279,16 @@ def main() -> None:
         "--label", default=_commit(), help="names these runs in the results (the commit's)"
     )
     args = parser.parse_args()
+    if args.server == "colyseus":
+        if args.processes != 1 or args.bots or args.workers != 1:
+            parser.error("--server colyseus runs one process, no bots, one load client")
+        args.layer = "colyseus"
+        _install_colyseus()
 
     echo_us = _echo_microseconds()
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        database = LiveDatabase(Path(folder))
+        database = None if args.server == "colyseus" else LiveDatabase(Path(folder))
         try:
             for rooms in (int(count) for count in args.rooms.split(",")):
                 result = _step(args, rooms, database, Path(folder))
@@ -200,7 +296,8 @@ def main() -> None:
                 results.append(result)
                 print(json.dumps(result), file=sys.stderr)
         finally:
-            database.drop()
+            if database is not None:
+                database.drop()
 
     passing = [result["rooms"] for result in results if result["ok"]]
     bots = f" and {args.bots} bots" if args.bots else ""
