@@ -9,7 +9,7 @@ from playwright.sync_api import Route, expect
 from tests.browser.conftest import PlayerFactory
 from tests.lobby.test_openapi import documented_calls
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 
 def test_the_docs_page_works_offline_and_tries_a_call(players: PlayerFactory) -> None:

@@ -26,7 +26,7 @@ from tests.browser.arena_page import (
 )
 from tests.browser.conftest import PlayerFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 FROZEN_MS = 2500
 SAMPLE_MS = 1500

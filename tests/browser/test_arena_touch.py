@@ -17,7 +17,7 @@ from tests.browser.arena_page import (
 )
 from tests.browser.conftest import PlayerFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 
 def touch(session: CDPSession, kind: str, x: float = 0, y: float = 0) -> None:

@@ -16,7 +16,7 @@ from tests.browser.conftest import (
 )
 from tests.browser.contrast import contrast_failures
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 
 def check(player: Player, failures: list[str]) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import PlayerFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 ORDINALS = {
     1: "1st",

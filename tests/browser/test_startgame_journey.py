@@ -21,7 +21,7 @@ from tests.browser.conftest import (
 )
 from tests.servers import LiveDatabase, RedisServer, ServerProcess, checkout_with_a_new_game
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_only]
 
 GAME = "tic_tac_toe"
 
