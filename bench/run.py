@@ -249,8 +249,9 @@ def _commit() -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
+    # The results this script appends are not a change to the code it measures.
     changed = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -287,6 +288,8 @@ def main() -> None:
 
     echo_us = _echo_microseconds()
     results = []
+    out = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}.jsonl"
+    out.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         database = None if args.server == "colyseus" else LiveDatabase(Path(folder))
         try:
@@ -295,6 +298,9 @@ def main() -> None:
                 result["machine_echo_us"] = echo_us
                 results.append(result)
                 print(json.dumps(result), file=sys.stderr)
+                # Each step as it ends: a later step that fails loses none of them.
+                with out.open("a") as file:
+                    file.write(json.dumps(result) + "\n")
         finally:
             if database is not None:
                 database.drop()
@@ -318,11 +324,6 @@ def main() -> None:
             f"{r['connect_s']} |"
         )
     print(f"capacity: {max(passing) if passing else 0} rooms")
-    out = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}.jsonl"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("a") as file:
-        for result in results:
-            file.write(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":
