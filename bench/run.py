@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -47,7 +46,13 @@ sys.path.insert(0, str(ROOT))
 # production settings (`_step`).
 os.environ.setdefault("DEBUG", "True")
 
-from tests.servers import LiveDatabase, ServerProcess, cpu_seconds, free_port  # noqa: E402
+from tests.servers import (  # noqa: E402
+    LiveDatabase,
+    ServerProcess,
+    cpu_seconds,
+    free_port,
+    stop_process,
+)
 
 P99_LIMIT_MS = 100.0
 TICK_FLOOR_HZ = 19.0
@@ -89,14 +94,8 @@ class ColyseusServer:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid)
 
-    def stop(self, timeout: float = 15.0) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def stop(self) -> None:
+        stop_process(self.process)
         self._log_file.close()
 
 

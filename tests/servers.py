@@ -87,6 +87,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stop_process(
+    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15.0
+) -> int:
+    """Sends `sig` and waits `timeout` for the process to end, then kills it; its exit code."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 class LiveDatabase:
     """A migrated database that server processes share, removed afterwards."""
 
@@ -202,15 +216,9 @@ class ServerProcess:
         return cpu_seconds(self.process.pid)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        returncode = stop_process(self.process, sig, timeout)
         self._log_file.close()
-        return self.process.returncode
+        return returncode
 
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
