@@ -9,6 +9,13 @@ Channels' `AsyncConsumer` are replaced with leaner ones: the per-message
 reads the database while connecting) and `await_many_dispatch` (an `asyncio.wait` and a
 new task per message; here one long-lived task per source, which hands a frame straight
 to `receive` rather than look its handler up by name).
+
+Under uvicorn with game_server/uvicorn_protocol.py (docs/deploy.md), a player's input
+frame need not pass through ASGI at all: the protocol offers the `game_server.direct`
+extension, and the consumer gives it `_take_input`, which the protocol calls with each
+small text frame as it arrives. An input within the limits goes straight into a room that
+runs on this process, with no message queued and no task woken; any other frame is
+refused there and comes through `receive` as usual.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
+# The ASGI extension of game_server/uvicorn_protocol.py (its `EXTENSION`): `receive` takes
+# a handler of text frames, `write` writes a text frame at once if it can.
+DIRECT_EXTENSION = "game_server.direct"
 # A socket that sends more than this many times its input rate in frames of any kind
 # (inputs, snapshot requests, pings, bad frames) within one second is closed.
 FLOOD_FACTOR = 5
@@ -87,7 +97,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = get_channel_layer()
         self.base_send = send
-        self.writer = SocketWriter(send)
+        self.direct = scope.get("extensions", {}).get(DIRECT_EXTENSION)
+        self.writer = SocketWriter(send, self.direct["write"] if self.direct else None)
         try:
             self.channel_name = await self.channel_layer.new_channel()
         except LAYER_ERRORS:
@@ -180,6 +191,28 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         room.sockets.add(self.channel_name, self.writer, player=self.player or None)
         await self._join()
+        if self.direct is not None and not self.spectator:
+            self.direct["receive"](self._take_input)
+
+    def _take_input(self, text: str) -> bool:
+        """A text frame straight from the connection (`DIRECT_EXTENSION`): True if it
+        was an input within the limits and went into the room, which runs here; False
+        for anything else, which then comes through `receive`, unchanged by this look."""
+        room = self.room
+        if room is None or (submit := room.local_submit()) is None:
+            return False
+        now = time.monotonic()
+        if int(now) != self._second or self._frames_this_second >= self._flood_limit:
+            return False
+        try:
+            frame = protocol.parse_client_frame(text)
+        except protocol.ProtocolError:
+            return False
+        if type(frame) is not protocol.InputFrame or not self._within_rate(now):
+            return False
+        self._frames_this_second += 1
+        submit(self.player, frame.seq, frame.data)
+        return True
 
     async def _join(self) -> None:
         """Tells the room this socket is here, and gets its snapshot."""

@@ -152,7 +152,8 @@ class LiveDatabase:
 
 class ServerProcess:
     """One server process serving the project on 127.0.0.1: `daphne`, `uvicorn` (uvloop
-    and websockets-sansio) or `daphne-uvloop` (bench/daphne_uvloop.py). `arguments` go
+    and game_server/uvicorn_protocol.py, as docs/deploy.md runs it) or `daphne-uvloop`
+    (bench/daphne_uvloop.py). `arguments` go
     to the server's command line as well; it serves this checkout unless told another."""
 
     def __init__(
@@ -182,7 +183,8 @@ class ServerProcess:
             command = ["bench/daphne_uvloop.py", "-b", "127.0.0.1", "-p", str(self.port)]
         else:
             command = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
-            command += ["--loop", "uvloop", "--ws", "websockets-sansio", "--no-access-log"]
+            command += ["--loop", "uvloop", "--ws", "game_server.uvicorn_protocol:PlayProtocol"]
+            command += ["--no-access-log"]
             # Compression deflates every frame once per recipient: a tenth of a core at
             # 70 rooms (bench/README.md). Frames are small JSON diffs.
             command += ["--ws-per-message-deflate", "false"]

@@ -9,6 +9,7 @@ this process or another.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,11 @@ class RoomHandle(Protocol):
 
     async def submit(self, player: str, seq: int, data: Input) -> None:
         """A seated player's input, for the room's next tick."""
+
+    def local_submit(self) -> Callable[[str, int, Input], None] | None:
+        """`Room.submit` of the room while it runs on this process (an input queued at
+        once, nothing awaited: the play socket's direct way in); None while it runs
+        elsewhere, where `submit` sends it."""
 
     async def join(self, player: str, channel: str) -> None:
         """A player's socket connected: it replaces any earlier one and gets a snapshot."""

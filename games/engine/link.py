@@ -62,6 +62,9 @@ class RoomLink:
     async def submit(self, player: str, seq: int, data: Input) -> None:
         await self._to_room("input", player=player, seq=seq, data=data)
 
+    def local_submit(self) -> Callable[[str, int, Input], None] | None:
+        return None if self.runner is None else self.runner.local_submit()
+
     async def join(self, player: str, channel: str) -> None:
         await self._to_room("join", player=player, channel=channel)
 

@@ -197,6 +197,9 @@ class RoomRunner:
     async def submit(self, player: str, seq: int, data: Input) -> None:
         self.room.submit(player, seq, data)
 
+    def local_submit(self) -> Callable[[str, int, Input], None]:
+        return self.room.submit
+
     async def join(self, player: str, channel: str) -> None:
         previous = self.channels.get(player)
         self.channels[player] = channel

@@ -9,7 +9,9 @@ A write never makes the room wait. A socket takes a write at once unless its cli
 stopped reading and the server's buffer for it is full (uvicorn then waits for it to
 drain); that write is finished in a task of its own, the next `BACKLOG` frames wait
 behind it in order, and later ones are dropped: the client sees the gap in the diffs'
-ticks and asks for a snapshot once it reads again.
+ticks and asks for a snapshot once it reads again. Under uvicorn with
+game_server/uvicorn_protocol.py, a write goes straight to the connection (`direct`),
+without an ASGI message, whenever the connection can take it.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ Send = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
 
 class SocketWriter:
-    """One socket as the rooms write to it: its ASGI `send`."""
+    """One socket as the rooms write to it: its ASGI `send`, and the server's direct
+    write if it offers one (`direct`: False when it cannot take the frame now)."""
 
-    __slots__ = ("_backlog", "_send")
+    __slots__ = ("_backlog", "_direct", "_send")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, direct: Callable[[str], bool] | None = None) -> None:
         self._send = send
+        self._direct = direct
         # Frames waiting behind a write that could not finish at once; None when none is.
         self._backlog: collections.deque[str] | None = None
 
@@ -46,6 +50,8 @@ class SocketWriter:
                 backlog.append(text)
             else:
                 metrics.FRAMES_DROPPED.inc()
+            return
+        if (direct := self._direct) is not None and direct(text):
             return
         sending = self._send({"type": "websocket.send", "text": text})
         try:

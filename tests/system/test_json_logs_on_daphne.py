@@ -42,7 +42,7 @@ def json_logging_daphne(database: LiveDatabase, log: Path, **environment: str) -
 
 @pytest.mark.timeout(60)
 async def test_uvicorn_writes_only_json_lines_too(live_database, tmp_path: Path) -> None:
-    # As docs/deploy.md runs it: uvloop, websockets-sansio, --no-access-log.
+    # As docs/deploy.md runs it: uvloop, game_server/uvicorn_protocol.py, --no-access-log.
     server = ServerProcess(
         live_database,
         server="uvicorn",
