@@ -18,6 +18,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from game_server import metrics
+from games.engine.room import serialized_entry
 from games.engine.saves import Saved
 from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
 from games.replay import ReplayVersionError
@@ -158,7 +159,7 @@ def _saved_log(match: Match) -> list[bytes]:
         if start > len(log):
             break
         del log[start:]
-        log.extend(orjson.dumps(entry) for entry in orjson.loads(entries))
+        log.extend(serialized_entry(entry) for entry in orjson.loads(entries))
     return log
 
 

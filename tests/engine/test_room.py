@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import orjson
 import pytest
 
@@ -171,3 +173,22 @@ def test_a_match_replays_exactly_from_its_seed_and_inputs(seed: int) -> None:
         return room.state
 
     assert play() == play()
+
+
+def test_the_log_holds_each_input_in_about_its_own_size() -> None:
+    """The log keeps every entry all match long: an arena match of 8 players at 20 inputs
+    a second logs 96,000 in its longest 600 s. orjson's bytes kept 4 KB each (tracemalloc
+    counted 4,098 bytes an entry), 390 MB for that one room."""
+    room = _room()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for seq in range(1, 1001):
+            room.submit(ALICE, seq, {"dir": [0.6, -0.8]})
+            room.tick()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(room.log) == 1000
+    assert orjson.loads(room.log[-1]) == [1000, "input", ALICE, {"dir": [0.6, -0.8]}]
+    assert grown / len(room.log) < 500
