@@ -4,9 +4,9 @@
 
 For each room count it starts a fresh server, runs `manage.py loadtest` (4 arena players
 per room; `--players 1 --bots 3`: one player and three of the server's own bots), and
-records latency, tick rate and both processes' CPU (the load generator's as it measures
-it: over 0.8 of its core, the run is marked client-bound; `--workers N` deals the rooms to
-N load generator processes). With `--processes 2` a server runs on each core (Redis
+records latency, tick rate, the servers' memory at the end (`server_rss_mb`) and both
+processes' CPU (the load generator's as it measures it: over 0.8 of its core, the run is
+marked client-bound; `--workers N` deals the rooms to N load generator processes). With `--processes 2` a server runs on each core (Redis
 layer), the load generator beside them, and each room's players are dealt to both
 servers. Capacity is the largest room count with p99 < 100 ms and ticks at 19 Hz or more.
 Each run records the machine's event-loop round trip (`machine_echo_us`): runs compare
@@ -60,7 +60,9 @@ COLYSEUS = ROOT / "bench" / "colyseus"
 
 
 class Metered(Protocol):
-    """A server process whose CPU `_measure` reads."""
+    """A server process whose CPU and memory `_measure` reads."""
+
+    process: subprocess.Popen[bytes]
 
     def cpu_seconds(self) -> float: ...
 
@@ -203,7 +205,15 @@ def _measure(command: list[str], servers: Sequence[Metered]) -> dict:
     result = json.loads(output.strip().splitlines()[-1])
     spent = sum(after - before for before, after in zip(server_before, server_after, strict=True))
     result["server_cpu"] = round(spent / elapsed, 2)
+    result["server_rss_mb"] = round(sum(_rss_megabytes(server.process.pid) for server in servers))
     return result
+
+
+def _rss_megabytes(pid: int) -> float:
+    """A process's resident memory now, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
 
 
 def _echo_microseconds(rounds: int = 20_000) -> float:
@@ -312,13 +322,14 @@ def main() -> None:
     )
     print(
         "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU "
-        "| loadgen CPU | connect s |"
+        "| server MB | loadgen CPU | connect s |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(
             f"| {r['rooms']} | {r['p50_ms']} | {r['p99_ms']} | {r['tick_hz']} | "
             f"{r['frames_per_s']} | {r['bytes_per_client_s']} | {r['server_cpu']} | "
+            f"{r['server_rss_mb']} | "
             f"{r['client_cpu']}{' (client-bound)' if r['client_bound'] else ''} | "
             f"{r['connect_s']} |"
         )
