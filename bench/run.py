@@ -6,13 +6,14 @@ For each room count it starts a fresh server, runs `manage.py loadtest` (4 arena
 per room; `--players 1 --bots 3`: one player and three of the server's own bots), and
 records latency, tick rate, the servers' memory at the end (`server_rss_mb`) and both
 processes' CPU (the load generator's as it measures it: over 0.8 of its core, the run is
-marked client-bound; `--workers N` deals the rooms to N load generator processes). With `--processes 2` a server runs on each core (Redis
-layer), the load generator beside them, and each room's players are dealt to both
-servers. Capacity is the largest room count with p99 < 100 ms and ticks at 19 Hz or more.
-Each run records the machine's event-loop round trip (`machine_echo_us`): runs compare
-only beside similar figures. Results are printed as a Markdown table and appended to
-bench/results/<date>.jsonl, each run labelled with the commit measured (`--label` names
-it otherwise); bench/plot.py draws them. Not part of the test suite.
+marked client-bound; `--workers N` deals the rooms to N load generator processes).
+With `--processes 2` a server runs on each core (Redis layer), the load generator beside
+them, and each room's players are dealt to both servers. Capacity is the largest room
+count with p99 < 100 ms and ticks at 19 Hz or more. Each run records the machine's
+event-loop round trip (`machine_echo_us`): runs compare only beside similar figures.
+Results are printed as a Markdown table and appended to bench/results/<date>.jsonl, each
+run labelled with the commit measured (`--label` names it otherwise); bench/plot.py
+draws them. Not part of the test suite.
 
 `--server colyseus` measures Colyseus 0.18 (Node) on the same workload instead, beside
 ours in one run: bench/colyseus/server.mjs on core 0 (an arena room of its own, no
