@@ -92,6 +92,8 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     may_chat = False
     # The open sockets' count this one is in, once it has a seat or watches.
     counted_in: Gauge | None = None
+    # Closed for sending too many frames: nothing more it sent is read.
+    flooded = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
@@ -276,7 +278,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await room.leave(self.player, channel)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.room is None:
+        if self.room is None or self.flooded:
             return
         # Every frame counts toward the flood limit, whatever it is and before it is read.
         now = time.monotonic()
@@ -284,11 +286,15 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             self._second, self._frames_this_second = int(now), 0
         self._frames_this_second += 1
         if self._frames_this_second > self._flood_limit:
-            if self._frames_this_second == self._flood_limit + 1:
-                self._log_refused(logging.WARNING, "flooding", protocol.CLOSE_FLOODING)
-                metrics.FLOOD_CLOSES.inc()
-                await self._send_error("flooding", "Too many frames: the connection is closed.")
-                await self.close(protocol.CLOSE_FLOODING)
+            # The frames already queued behind this one are not read, in this second or
+            # the next: the socket is closing.
+            self.flooded = True
+            if self.direct is not None:
+                self.direct["receive"](None)
+            self._log_refused(logging.WARNING, "flooding", protocol.CLOSE_FLOODING)
+            metrics.FLOOD_CLOSES.inc()
+            await self._send_error("flooding", "Too many frames: the connection is closed.")
+            await self.close(protocol.CLOSE_FLOODING)
             return
         try:
             frame = protocol.parse_client_frame(text_data)

@@ -3,6 +3,8 @@ pings and bad frames alike. A burst far over the rate is closed with 4429, unans
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 
@@ -55,3 +57,20 @@ async def test_pings_at_a_normal_pace_are_all_answered(receive, connect, match, 
     for t in range(20):
         await socket.send_to(text_data=f'{{"type":"ping","t":{t}}}')
     assert [(await receive(socket, "pong"))["t"] for _ in range(20)] == list(range(20))
+
+
+async def test_nothing_a_flooded_socket_sends_is_read_even_in_the_next_second(
+    settings, receive, connect, match, alice
+) -> None:
+    """Frames queued behind the close (or sent while it is under way) are not answered,
+    however long they take to arrive: a new second used to give them a new budget."""
+    settings.INPUT_RATE_PER_SECOND = 5
+    socket = await connect(match.pk, alice)
+    await receive(socket, "snapshot")
+    for _ in range(BURST):
+        await socket.send_to(text_data='{"type":"ping","t":1}')
+    _, code = await _answers_until_closed(socket)
+    assert code == protocol.CLOSE_FLOODING
+    await asyncio.sleep(1.1)
+    await socket.send_to(text_data='{"type":"ping","t":2}')
+    assert await socket.receive_nothing(timeout=0.5)
