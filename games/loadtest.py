@@ -218,11 +218,17 @@ async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: S
 
 
 async def _progress(stats: Stats, started: float) -> None:
+    """A line a second, with the p99 of the inputs acknowledged in that second: sorting
+    every latency so far each second stalled the bots by tens of ms at 100 rooms, which
+    their own latencies then counted."""
+    reported = 0
     while time.monotonic() < stats.stop:
         await asyncio.sleep(1)
+        recent = stats.latencies[reported:]
+        reported += len(recent)
         print(
             f"{time.monotonic() - started:5.0f}s connected={stats.connected} "
-            f"frames={stats.frames} p99={_percentile(stats.latencies, 0.99) * 1000:.0f}ms "
+            f"frames={stats.frames} p99 last second={_percentile(recent, 0.99) * 1000:.0f}ms "
             f"errors={stats.errors}",
             file=sys.stderr,
         )
