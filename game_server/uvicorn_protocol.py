@@ -23,7 +23,7 @@ This protocol offers the application one ASGI extension, `EXTENSION`, with two c
 
 games/consumers.py is the application's side. The protocol leans on uvicorn's and
 websockets' internals: pyproject.toml allows only the uvicorn release it was tested with,
-and tests/system/test_uvicorn_protocol.py tries each path against a real uvicorn.
+and tests/foundation/test_uvicorn_protocol.py tries each path against a real uvicorn.
 """
 
 from __future__ import annotations
@@ -66,19 +66,21 @@ class PlayProtocol(WebSocketsSansIOProtocol):
         self._handler = handler
 
     def data_received(self, data: bytes) -> None:
-        if (text := self._small_text_frame(data)) is None:
+        if (frame := self._small_text_frame(data)) is None:
             super().data_received(data)
-        elif self.close_sent:
-            # As uvicorn does: the application is past `websocket.close`.
             return
-        elif not (self.queue.empty() and self._handler is not None and self._handler(text)):
-            self.queue.put_nowait({"type": "websocket.receive", "text": text})
-            if not self.read_paused:
-                self.read_paused = True
-                self.transport.pause_reading()
+        payload, text = frame
+        handler = self._handler
+        if self.close_sent or not self.queue.empty() or handler is None or not handler(text):
+            # Handed to the application as uvicorn hands any message (or dropped, as it
+            # drops one once the application closed).
+            self.curr_msg_data_type = "text"
+            self.frames = [payload]
+            self.send_receive_event_to_app()
 
-    def _small_text_frame(self, data: bytes) -> str | None:
-        """The text of `data` if it is exactly one frame this protocol takes itself."""
+    def _small_text_frame(self, data: bytes) -> tuple[bytes, str] | None:
+        """The payload of `data` and its text, if it is exactly one frame that this
+        protocol takes itself."""
         if (
             self._handler is None
             or len(data) < 6
@@ -92,9 +94,11 @@ class PlayProtocol(WebSocketsSansIOProtocol):
         max_size = self.conn.max_message_size
         if max_size is not None and length > max_size:
             return None
+        payload = apply_mask(data[6:], data[2:6])
         try:
-            return apply_mask(data[6:], data[2:6]).decode()
+            return payload, payload.decode()
         except UnicodeDecodeError:
+            # websockets' own path closes the connection with 1007.
             return None
 
     def _between_frames(self) -> bool:
