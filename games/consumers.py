@@ -204,7 +204,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if room is None or (submit := room.local_submit()) is None:
             return False
         now = time.monotonic()
-        if int(now) != self._second or self._frames_this_second >= self._flood_limit:
+        if not self._room_for_a_frame(now):
             return False
         try:
             frame = protocol.parse_client_frame(text)
@@ -282,10 +282,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             return
         # Every frame counts toward the flood limit, whatever it is and before it is read.
         now = time.monotonic()
-        if int(now) != self._second:
-            self._second, self._frames_this_second = int(now), 0
-        self._frames_this_second += 1
-        if self._frames_this_second > self._flood_limit:
+        if not self._room_for_a_frame(now):
             # The frames already queued behind this one are not read, in this second or
             # the next: the socket is closing.
             self.flooded = True
@@ -296,6 +293,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await self._send_error("flooding", "Too many frames: the connection is closed.")
             await self.close(protocol.CLOSE_FLOODING)
             return
+        self._frames_this_second += 1
         try:
             frame = protocol.parse_client_frame(text_data)
         except protocol.ProtocolError as error:
@@ -354,6 +352,13 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await call
         except LAYER_ERRORS:
             await self._send_error("unavailable", UNAVAILABLE)
+
+    def _room_for_a_frame(self, now: float) -> bool:
+        """Whether one more frame this second stays within the flood limit (both ways in
+        count each frame they read, the direct one only those it takes)."""
+        if int(now) != self._second:
+            self._second, self._frames_this_second = int(now), 0
+        return self._frames_this_second < self._flood_limit
 
     def _within_rate(self, now: float) -> bool:
         """A token bucket: `INPUT_RATE_PER_SECOND` a second, in bursts of up to as many."""
