@@ -30,4 +30,4 @@ EXPOSE 8000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
     CMD ["game-server", "health", "http://127.0.0.1:8000/health/"]
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "--proxy-headers-host", "X-Real-IP", "--websocket_timeout", "-1", "game_server.asgi:application"]
+CMD ["game-server", "serve", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "--proxy-headers-host", "X-Real-IP", "--websocket_timeout", "-1"]

@@ -1,7 +1,9 @@
 """The `game-server` command (also `python -m game_server`): the installed server.
 
 game-server serve [daphne options]   daphne on 127.0.0.1:8000 unless the options say
-                                     otherwise (`--bind`, `--port`, `--proxy-headers`, ...)
+                                     otherwise (`--bind`, `--port`, `--proxy-headers`, ...),
+                                     with the play socket's direct way in and out
+                                     (game_server/daphne_protocol.py)
 game-server health [URL]             exit 0 if URL (default http://127.0.0.1:8000/health/)
                                      answers 200, else 1: the container's health check
 game-server COMMAND [...]            any manage.py command: migrate, check,
@@ -15,16 +17,17 @@ import sys
 import urllib.error
 import urllib.request
 
-from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management import execute_from_command_line
+
+from game_server.daphne_protocol import PlayCommandLine
 
 APPLICATION = "game_server.asgi:application"
 HEALTH_URL = "http://127.0.0.1:8000/health/"
 
 
 def serve(arguments: list[str]) -> None:
-    CommandLineInterface().run([*arguments, APPLICATION])
+    PlayCommandLine().run([*arguments, APPLICATION])
 
 
 def health(arguments: list[str]) -> int:

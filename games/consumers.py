@@ -10,12 +10,13 @@ reads the database while connecting) and `await_many_dispatch` (an `asyncio.wait
 new task per message; here one long-lived task per source, which hands a frame straight
 to `receive` rather than look its handler up by name).
 
-Under uvicorn with game_server/uvicorn_protocol.py (docs/deploy.md), a player's input
-frame need not pass through ASGI at all: the protocol offers the `game_server.direct`
-extension, and the consumer gives it `_take_input`, which the protocol calls with each
-small text frame as it arrives. An input within the limits goes straight into a room that
-runs on this process, with no message queued and no task woken; any other frame is
-refused there and comes through `receive` as usual.
+Under `game-server serve` (daphne with game_server/daphne_protocol.py) and under uvicorn
+with game_server/uvicorn_protocol.py (docs/deploy.md), a player's input frame need not
+pass through ASGI at all: the protocol offers the direct extension
+(game_server/direct_frames.py), and the consumer gives it `_take_input`, which the
+protocol calls with each small text frame as it arrives. An input within the limits goes
+straight into a room that runs on this process, with no message queued and no task
+woken; any other frame is refused there and comes through `receive` as usual.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from django.conf import settings
 from prometheus_client import Gauge
 
 from game_server import metrics
+from game_server.direct_frames import EXTENSION
 from games import protocol, services
 from games.chat import CHAT_MAX_LENGTH, ChatRefused, chat_count, chat_text
 from games.engine.delivery import (
@@ -53,9 +55,6 @@ from games.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
-# The ASGI extension of game_server/uvicorn_protocol.py (its `EXTENSION`): `receive` takes
-# a handler of text frames, `write` writes a text frame at once if it can.
-DIRECT_EXTENSION = "game_server.direct"
 # A socket that sends more than this many times its input rate in frames of any kind
 # (inputs, snapshot requests, pings, bad frames) within one second is closed.
 FLOOD_FACTOR = 5
@@ -99,7 +98,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = get_channel_layer()
         self.base_send = send
-        self.direct = scope.get("extensions", {}).get(DIRECT_EXTENSION)
+        self.direct = scope.get("extensions", {}).get(EXTENSION)
         self.writer = SocketWriter(send, self.direct["write"] if self.direct else None)
         try:
             self.channel_name = await self.channel_layer.new_channel()
@@ -197,7 +196,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             self.direct["receive"](self._take_input)
 
     def _take_input(self, text: str) -> bool:
-        """A text frame straight from the connection (`DIRECT_EXTENSION`): True if it
+        """A text frame straight from the connection (`EXTENSION`): True if it
         was an input within the limits and went into the room, which runs here; False
         for anything else, which then comes through `receive`, unchanged by this look."""
         room = self.room

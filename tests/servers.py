@@ -151,8 +151,9 @@ class LiveDatabase:
 
 
 class ServerProcess:
-    """One server process serving the project on 127.0.0.1: `daphne`, `uvicorn` (uvloop
-    and game_server/uvicorn_protocol.py, as docs/deploy.md runs it) or `daphne-uvloop`
+    """One server process serving the project on 127.0.0.1: `daphne` (with
+    game_server/daphne_protocol.py, as `game-server serve` runs it), `uvicorn` (uvloop and
+    game_server/uvicorn_protocol.py, as docs/deploy.md runs it) or `daphne-uvloop`
     (bench/daphne_uvloop.py). `arguments` go
     to the server's command line as well; it serves this checkout unless told another."""
 
@@ -178,7 +179,7 @@ class ServerProcess:
         self.environment.setdefault("GUESTS_PER_ADDRESS_PER_HOUR", "100000")
         self.environment.setdefault("LOBBY_LOOKUPS_PER_ADDRESS_PER_MINUTE", "100000")
         if server == "daphne":
-            command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+            command = ["-m", "game_server.daphne_protocol", "-b", "127.0.0.1", "-p", str(self.port)]
         elif server == "daphne-uvloop":
             command = ["bench/daphne_uvloop.py", "-b", "127.0.0.1", "-p", str(self.port)]
         else:

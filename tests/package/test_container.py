@@ -96,7 +96,8 @@ def test_the_image_builds_in_two_stages_and_runs_as_a_user_without_privileges() 
     user = instruction("USER")[-1]
     assert user not in ("root", "0")
     assert instruction("STOPSIGNAL") == ["SIGTERM"]
-    assert exec_form(instruction("CMD")[-1])[0] == "daphne"
+    # daphne with the play socket's direct way in and out (game_server/daphne_protocol.py).
+    assert exec_form(instruction("CMD")[-1])[:2] == ["game-server", "serve"]
 
 
 def test_the_image_command_serves_production_from_the_install_script_environment(
@@ -138,7 +139,9 @@ def test_the_image_command_serves_production_from_the_install_script_environment
 def test_compose_runs_two_servers_behind_nginx_on_postgresql_and_redis() -> None:
     services = compose()["services"]
     servers = [
-        name for name, service in services.items() if service.get("command", [""])[0] == "daphne"
+        name
+        for name, service in services.items()
+        if service.get("command", [])[:2] == ["game-server", "serve"]
     ]
     assert servers == ["app1", "app2"]
     assert services["postgres"]["image"].startswith("postgres:")

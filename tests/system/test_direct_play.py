@@ -1,6 +1,7 @@
-"""A player's socket on uvicorn with game_server/uvicorn_protocol.py, whose inputs go
-straight into the room: acknowledged in order, held to the input rate, and closed for a
-flood, as through ASGI (tests/consumers/test_flooding.py)."""
+"""A player's socket on uvicorn and on daphne with the project's protocols
+(game_server/uvicorn_protocol.py, game_server/daphne_protocol.py), whose inputs go straight
+into the room: acknowledged in order, held to the input rate, and closed for a flood, as
+through ASGI (tests/consumers/test_flooding.py)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ pytestmark = pytest.mark.system
 RATE = 5
 
 
-@pytest.fixture(scope="module")
-def uvicorn_server(
-    live_database: LiveDatabase, tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="module", params=["uvicorn", "daphne"])
+def direct_server(
+    request: pytest.FixtureRequest,
+    live_database: LiveDatabase,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServerProcess]:
-    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    log = tmp_path_factory.mktemp(request.param) / "server.log"
     server = ServerProcess(
-        live_database, server="uvicorn", log=Path(log), INPUT_RATE_PER_SECOND=str(RATE)
+        live_database, server=request.param, log=Path(log), INPUT_RATE_PER_SECOND=str(RATE)
     )
     yield server
     server.stop()
@@ -53,8 +56,8 @@ def _input(seq: int) -> str:
 
 
 @pytest.mark.timeout(60)
-async def test_inputs_at_the_rate_are_each_acknowledged(uvicorn_server: ServerProcess) -> None:
-    socket, me = await _arena_player(uvicorn_server)
+async def test_inputs_at_the_rate_are_each_acknowledged(direct_server: ServerProcess) -> None:
+    socket, me = await _arena_player(direct_server)
     for seq in range(1, 11):
         await socket.send(_input(seq))
         await asyncio.sleep(1.2 / RATE)
@@ -73,9 +76,9 @@ async def test_inputs_at_the_rate_are_each_acknowledged(uvicorn_server: ServerPr
 
 @pytest.mark.timeout(60)
 async def test_a_burst_is_held_to_the_rate_and_a_flood_closed(
-    uvicorn_server: ServerProcess,
+    direct_server: ServerProcess,
 ) -> None:
-    socket, _ = await _arena_player(uvicorn_server)
+    socket, _ = await _arena_player(direct_server)
     for seq in range(1, 401):
         await socket.send(_input(seq))
     codes = []
