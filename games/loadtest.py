@@ -14,6 +14,8 @@ The load generator measures its own CPU over the measured window: a run where it
 more than `CLIENT_BOUND` of its core measured the client as much as the server, and says
 so (`client_bound`). `run_workers` deals the rooms to several processes, which start
 measuring together, and merges their figures.
+
+Each bot's socket, and the figures the bots collect, are games/loadtest_bot.py's.
 """
 
 from __future__ import annotations
@@ -22,21 +24,18 @@ import asyncio
 import json
 import math
 import multiprocessing
-import random
 import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
-import websockets
+from websockets.exceptions import WebSocketException
 
-INPUT_INTERVAL = 0.05
-# Bots steer like people: a new direction every 0.5 to 1.5 s, the same one sent between.
-DIRECTION_HELD = (10, 30)
+from games.loadtest_bot import Stats, open_socket
+
 # How long past the end of the run a bot waits for a frame before it gives up.
 STALL_GRACE = 5.0
 # Open sockets this many at a time, so that the server is not measured on a connect storm.
@@ -45,46 +44,6 @@ CONNECT_BATCH = 20
 CONNECT_TIMEOUT = 120.0
 # A load generator process busier than this share of its core limits what it measures.
 CLIENT_BOUND = 0.8
-
-
-@dataclass
-class Stats:
-    latencies: list[float] = field(default_factory=list)
-    frames: int = 0
-    bytes: int = 0
-    errors: int = 0
-    connected: int = 0
-    # Per room: (first tick seen, its time, last tick seen, its time).
-    ticks: dict[str, list[float]] = field(default_factory=dict)
-    # Set once every bot is connected and the warm-up is over: only inputs sent from
-    # `measured_from` count, and bots stop at `stop`.
-    measured_from: float = math.inf
-    stop: float = math.inf
-    # Each bot's wait for frames, which ends STALL_GRACE after `stop`.
-    deadlines: list[asyncio.Timeout] = field(default_factory=list)
-    # Bots still to connect (or fail to); set when none is left.
-    to_arrive: int = 0
-    everyone_in: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def arrived(self) -> None:
-        self.to_arrive -= 1
-        if self.to_arrive <= 0:
-            self.everyone_in.set()
-
-    def saw_tick(self, room: str, tick: int, now: float) -> None:
-        if seen := self.ticks.get(room):
-            if tick > seen[2]:
-                seen[2], seen[3] = tick, now
-        else:
-            self.ticks[room] = [tick, now, tick, now]
-
-    def tick_rates(self) -> list[float]:
-        """Each room's tick rate over the window, as the bots saw its frames."""
-        return [
-            (last - first) / (last_at - first_at)
-            for first, first_at, last, last_at in self.ticks.values()
-            if last_at > first_at
-        ]
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -139,75 +98,30 @@ def socket_ticket(base: str, token: str) -> str:
 
 
 async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: Stats) -> None:
-    sent: dict[int, float] = {}
-    acked = 0
-    seq = 0
-    rng = random.Random()
     arrived = False
     try:
         ticket = await asyncio.to_thread(socket_ticket, base, token)
-        async with websockets.connect(
-            f"{url}/ws/play/{room}/?ticket={ticket}", origin=origin, max_size=2**20
-        ) as socket:
-            stats.connected += 1
-            stats.arrived()
-            arrived = True
-            me = ""
-
-            async def send_inputs() -> None:
-                nonlocal seq
-                next_at = time.monotonic()
-                held = 0
-                while time.monotonic() < stats.stop:
-                    seq += 1
-                    if held == 0:
-                        held = rng.randint(*DIRECTION_HELD)
-                        direction = [round(rng.uniform(-1, 1), 3), round(rng.uniform(-1, 1), 3)]
-                    held -= 1
-                    sent[seq] = time.monotonic()
-                    await socket.send(
-                        f'{{"type":"input","seq":{seq},"data":{{"dir":{direction}}}}}'
-                    )
-                    # Held up (a send waiting on a server that stopped reading), a bot
-                    # sends its next input at once and keeps time from there, as a
-                    # player's client would: it does not send the missed ones in a burst.
-                    next_at = max(next_at + INPUT_INTERVAL, time.monotonic())
-                    await asyncio.sleep(next_at - time.monotonic())
-                # A room sends nothing once nobody steers and nothing changes: the answer
-                # to a ping is the frame after the end that ends this bot's reading.
-                await socket.send('{"type":"ping","t":0}')
-
-            sender = asyncio.create_task(send_inputs())
-            try:
-                # A server that stops sending must not hold the run past its end.
-                async with asyncio.timeout(None) as deadline:
-                    stats.deadlines.append(deadline)
-                    async for text in socket:
-                        now = time.monotonic()
-                        stats.frames += 1
-                        stats.bytes += len(text)
-                        frame = orjson.loads(text)
-                        kind = frame["type"]
-                        if kind == "snapshot":
-                            me = frame["room"]["you"]
-                        elif kind == "error":
-                            stats.errors += 1
-                        elif kind == "end" or now >= stats.stop:
-                            break
-                        stats.saw_tick(room, frame.get("tick", 0), now)
-                        ack = frame.get("acks", {}).get(me, 0)
-                        while acked < ack:
-                            acked += 1
-                            at = sent.pop(acked, None)
-                            if at is not None and at >= stats.measured_from:
-                                stats.latencies.append(now - at)
-            except TimeoutError:
-                stats.errors += 1
-                print("bot error: no frame before the end of the run", file=sys.stderr)
-            finally:
-                sender.cancel()
-                await asyncio.gather(sender, return_exceptions=True)
-    except (OSError, websockets.WebSocketException) as error:
+        bot = await open_socket(f"{url}/ws/play/{room}/?ticket={ticket}", origin, room, stats)
+        stats.connected += 1
+        stats.arrived()
+        arrived = True
+        try:
+            bot.start_inputs()
+            # A server that stops sending must not hold the run past its end.
+            async with asyncio.timeout(None) as deadline:
+                stats.deadlines.append(deadline)
+                try:
+                    await bot.reading
+                finally:
+                    # A finished deadline cannot be moved: one bot that stopped during the
+                    # warm-up would stop the run.
+                    stats.deadlines.remove(deadline)
+        except TimeoutError:
+            stats.errors += 1
+            print("bot error: no frame before the end of the run", file=sys.stderr)
+        finally:
+            await bot.close()
+    except (OSError, WebSocketException) as error:
         stats.errors += 1
         print(f"bot error: {error!r}", file=sys.stderr)
         if not arrived:
