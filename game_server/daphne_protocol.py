@@ -6,7 +6,9 @@ subclass) from its server's factory. `PlayServer` gives that factory `PlayWebSoc
 and offers each of its connections the extension in its scope. A small input frame then
 goes from `dataReceived` to the consumer's handler without autobahn's frame parser,
 daphne's message and queue, or the consumer's task; a room's frame is framed once and
-written to the socket without autobahn's framing or Twisted's write buffer.
+written to the socket without autobahn's framing or Twisted's write buffer. And a client
+that stops reading holds up the ASGI `send` to its socket, as under uvicorn, instead of
+having every frame buffered for it.
 
 The protocol reads autobahn's parser state, daphne's queue and Twisted's write buffer:
 pyproject.toml allows the daphne, autobahn and Twisted releases it was tested with, and
@@ -15,6 +17,7 @@ tests/foundation/test_direct_protocols.py tries each path against a real daphne.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -27,6 +30,35 @@ from game_server.direct_frames import EXTENSION, TextHandler, small_text_frame, 
 
 class PlayWebSocketProtocol(WebSocketProtocol):
     _handler: TextHandler | None = None
+    # Set while Twisted's buffer for this socket holds more than the transport's
+    # `bufferSize` (64 KiB): its client is not reading. Done once the buffer drained.
+    _drained: asyncio.Future[None] | None = None
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        # daphne hands over the HTTP channel's transport with the channel as its producer.
+        # This protocol is the producer of its frames: Twisted pauses it when the client
+        # stops reading and resumes it once the buffer drained.
+        self.transport.unregisterProducer()
+        self.transport.registerProducer(self, True)
+
+    def pauseProducing(self) -> None:
+        if self._drained is None:
+            self._drained = asyncio.get_running_loop().create_future()
+
+    def resumeProducing(self) -> None:
+        if (drained := self._drained) is not None:
+            self._drained = None
+            drained.set_result(None)
+
+    def stopProducing(self) -> None:
+        # The connection is gone: nothing waits for it to drain any more.
+        self.resumeProducing()
+
+    async def drained(self) -> None:
+        """Returns once Twisted's buffer for this socket is under its limit."""
+        if (drained := self._drained) is not None:
+            await asyncio.shield(drained)
 
     def direct_extension(self) -> dict[str, Any]:
         return {"receive": self._set_handler, "write": self.write_text}
@@ -73,6 +105,7 @@ class PlayWebSocketProtocol(WebSocketProtocol):
     def write_text(self, text: str) -> bool:
         if (
             self.muted
+            or self._drained is not None
             or self.state != self.STATE_OPEN
             or self.send_queue
             or self._perMessageCompress is not None
@@ -125,6 +158,15 @@ class PlayServer(Server):
         if isinstance(protocol, PlayWebSocketProtocol):
             scope["extensions"] = {EXTENSION: protocol.direct_extension()}
         return super().create_application(protocol, scope)
+
+    async def handle_reply(self, protocol: Any, message: dict[str, Any]) -> None:
+        # daphne's `send` never waits: a client that stops reading would have every frame
+        # sent to it buffered. A frame waits here until its socket's buffer drained, as
+        # uvicorn's `send` waits, so the socket's writer holds a bounded backlog and drops
+        # the rest (games/engine/sockets.py).
+        if isinstance(protocol, PlayWebSocketProtocol) and message.get("type") == "websocket.send":
+            await protocol.drained()
+        await super().handle_reply(protocol, message)
 
 
 class PlayCommandLine(CommandLineInterface):

@@ -5,7 +5,9 @@ serves it with real uvicorn and daphne processes.
 Its handler takes every text frame but those starting with "queue"; it reports, over the
 same socket, each text it got and how ("direct:..." or "receive:..."), in the order it got
 them. "write N" (taken directly) writes a text of N characters with the direct `write` and
-reports what `write` returned. "queue stop" makes it stop reading `receive` for 0.3 s, so
+reports what `write` returned. "flood N" sends N texts of a million characters through
+ASGI's `send`, one after another, prints how many of them `send` had taken after a second,
+and reports once all are sent. "queue stop" makes it stop reading `receive` for 0.3 s, so
 that the frames after it wait in the server's queue. Once the client closed, it tries one
 more direct write and prints what `write` returned to stderr.
 """
@@ -30,11 +32,29 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     assert (await receive())["type"] == "websocket.connect"
     await send({"type": "websocket.accept"})
     reports: asyncio.Queue[str] = asyncio.Queue()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def flood(count: int) -> None:
+        sent = 0
+
+        async def send_all() -> None:
+            nonlocal sent
+            for _ in range(count):
+                await send({"type": "websocket.send", "text": text_of_length(1_000_000)})
+                sent += 1
+
+        sending = asyncio.get_running_loop().create_task(send_all())
+        await asyncio.sleep(1)
+        print(f"flood: {sent} of {count} sent within 1 s", file=sys.stderr)
+        await sending
+        reports.put_nowait(f"flooded:{count}")
 
     def handle(text: str) -> bool:
         if text.startswith("queue"):
             return False
-        if text.startswith("write "):
+        if text.startswith("flood "):
+            tasks.append(asyncio.get_running_loop().create_task(flood(int(text[6:]))))
+        elif text.startswith("write "):
             reports.put_nowait(f"wrote:{direct['write'](text_of_length(int(text[6:])))}")
         else:
             reports.put_nowait(f"direct:{text}")
@@ -44,7 +64,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
             await send({"type": "websocket.send", "text": await reports.get()})
 
-    reporter = asyncio.get_running_loop().create_task(report())
+    tasks.append(asyncio.get_running_loop().create_task(report()))
     direct["receive"](handle)
     try:
         while True:
@@ -57,4 +77,5 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if text == "queue stop":
                 await asyncio.sleep(0.3)
     finally:
-        reporter.cancel()
+        for task in tasks:
+            task.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -277,6 +278,25 @@ async def test_writes_a_client_is_slow_to_read_arrive_whole_and_in_order(
     written = [
         1_000_000 + number for number, report in enumerate(reports) if report == "wrote:True"
     ]
+    # The first writes fill the buffers; once the server's is full, `write` declines.
     assert written
+    assert "wrote:False" in reports
     assert texts == [text_of_length(length) for length in written]
+    client.close()
+
+
+async def test_send_waits_while_a_client_is_not_reading(served: Served) -> None:
+    client = await Client.open(served.port, receive_buffer=4096)
+    # Twenty megabytes through ASGI's `send` while the client reads nothing: the server
+    # buffers a bounded amount for the socket, and `send` waits for the rest.
+    await client.send(framed(b"flood 20"))
+    async with asyncio.timeout(5):
+        # The server process prints it: nothing here to wait on but its log.
+        while not (flooded := re.findall(r"flood: (\d+) of 20", served.log.read_text())):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    assert int(flooded[-1]) < 20
+    # Once it reads, everything arrives, whole and in order.
+    frames = [await client.next_frame() for _ in range(21)]
+    assert [frame.data.decode() for frame in frames[:20]] == [text_of_length(1_000_000)] * 20
+    assert frames[20].data.decode() == "flooded:20"
     client.close()
