@@ -24,6 +24,7 @@ from typing import Any
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from twisted.internet.tcp import Connection
 
 from game_server.direct_frames import EXTENSION, TextHandler, small_text_frame, text_frame
 
@@ -122,7 +123,9 @@ def _write_now(transport: Any, data: bytes) -> None:
     the socket for writing and stop watching it once written: two `epoll_ctl` calls and a
     callback for each frame of each socket (a fifth of daphne's work, bench/README.md)."""
     if (
-        transport.TLS
+        # TLS in Twisted (daphne's `ssl:` endpoints) wraps the connection: its own write.
+        not isinstance(transport, Connection)
+        or transport.TLS
         or transport.disconnecting
         or transport._writeDisconnected
         or len(transport.dataBuffer) > transport.offset

@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -42,15 +43,26 @@ class Client:
         self.events: list[Any] = []
 
     @classmethod
-    async def open(cls, port: int, *, receive_buffer: int = 0) -> Client:
+    async def open(cls, served: Served, *, receive_buffer: int = 0) -> Client:
         """`receive_buffer`, if given, is the size of the socket's receive buffer."""
         connection = socket.socket()
         if receive_buffer:
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         connection.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(connection, ("127.0.0.1", port))
-        client = cls(*await asyncio.open_connection(sock=connection))
-        client.protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/"))
+        await asyncio.get_running_loop().sock_connect(connection, ("127.0.0.1", served.port))
+        tls = None
+        if served.tls:
+            # The test's own certificate.
+            tls = ssl.create_default_context()
+            tls.check_hostname = False
+            tls.verify_mode = ssl.CERT_NONE
+        client = cls(
+            *await asyncio.open_connection(
+                sock=connection, ssl=tls, server_hostname="localhost" if tls else None
+            )
+        )
+        scheme = "wss" if tls else "ws"
+        client.protocol = ClientProtocol(parse_uri(f"{scheme}://127.0.0.1:{served.port}/"))
         client.protocol.send_request(client.protocol.connect())
         await client.flush()
         response = await client._next_event()
@@ -111,13 +123,32 @@ def framed(payload: bytes, *, opcode: int = 0x1, fin: bool = True) -> bytes:
     return head + mask + apply_mask(payload, mask)
 
 
-SERVERS = {
-    "uvicorn": [
-        *("-m", "uvicorn", "--ws", "game_server.uvicorn_protocol:PlayProtocol"),
-        *("--lifespan", "off", "--log-level", "warning", "--host", "127.0.0.1", "--port"),
-    ],
-    "daphne": ["-m", "game_server.daphne_protocol", "-b", "127.0.0.1", "-p"],
-}
+SERVERS = ("daphne", "daphne over TLS", "uvicorn")
+
+
+def server_command(server: str, port: int, folder: Path) -> list[str]:
+    """The command line of `server` on `port`, as docs/deploy.md runs it."""
+    if server == "uvicorn":
+        return [
+            *("-m", "uvicorn", "--ws", "game_server.uvicorn_protocol:PlayProtocol"),
+            *("--lifespan", "off", "--log-level", "warning", "--host", "127.0.0.1"),
+            *("--port", str(port)),
+        ]
+    if server == "daphne":
+        return ["-m", "game_server.daphne_protocol", "-b", "127.0.0.1", "-p", str(port)]
+    # daphne's own TLS (an `ssl:` endpoint): Twisted wraps each connection in its TLS
+    # protocol, which the direct way writes through.
+    key, certificate = folder / "key.pem", folder / "certificate.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-keyout", str(key), "-out", str(certificate)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    endpoint = f"ssl:{port}:interface=127.0.0.1:privateKey={key}:certKey={certificate}"
+    return ["-m", "game_server.daphne_protocol", "-e", endpoint]
 
 
 @dataclass
@@ -126,18 +157,25 @@ class Served:
     port: int
     log: Path
 
+    @property
+    def tls(self) -> bool:
+        return self.server == "daphne over TLS"
 
-@pytest.fixture(scope="module", params=sorted(SERVERS))
+
+@pytest.fixture(scope="module", params=SERVERS)
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    """tests/foundation/direct_app.py served by a real uvicorn or daphne process with the
-    project's protocol, as docs/deploy.md and `game-server serve` run them."""
+    """tests/foundation/direct_app.py served by a real uvicorn or daphne process (plain or
+    with daphne's own TLS) with the project's protocol, as docs/deploy.md and
+    `game-server serve` run them."""
     port = free_port()
-    log = tmp_path_factory.mktemp(request.param) / "server.log"
+    folder = tmp_path_factory.mktemp("server")
+    log = folder / "server.log"
+    command = server_command(request.param, port, folder)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, *SERVERS[request.param], str(port), "tests.foundation.direct_app:app"],
+            [sys.executable, *command, "tests.foundation.direct_app:app"],
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -160,7 +198,7 @@ def served(
 async def test_a_small_whole_frame_goes_to_the_handler_and_others_through_receive(
     served: Served,
 ) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     split = framed(b"split across two reads")
     big = "big " + "x" * 200
     await client.send(
@@ -190,7 +228,7 @@ async def test_a_small_whole_frame_goes_to_the_handler_and_others_through_receiv
 
 
 async def test_a_frame_never_overtakes_one_still_queued(served: Served) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     # The application stops reading after "queue stop": "queue 2" waits in the server's
     # queue, and frames the handler would take must wait behind it.
     await client.send(framed(b"queue stop"), framed(b"queue 2"), framed(b"then"), framed(b"last"))
@@ -207,7 +245,7 @@ async def test_a_frame_never_overtakes_one_still_queued(served: Served) -> None:
 
 
 async def test_bad_utf8_ends_the_connection_as_the_server_does(served: Served) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     await client.send(framed(b"\xff\xfe not text"))
     if served.server == "uvicorn":
         frame = await client.next_frame()
@@ -221,7 +259,7 @@ async def test_bad_utf8_ends_the_connection_as_the_server_does(served: Served) -
 
 
 async def test_a_ping_is_answered_between_direct_frames(served: Served) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     await client.send(framed(b"before"), framed(b"are you there", opcode=0x9), framed(b"after"))
     frames = [await client.next_frame() for _ in range(3)]
     pong = next(frame for frame in frames if frame.opcode is Opcode.PONG)
@@ -235,7 +273,7 @@ async def test_a_ping_is_answered_between_direct_frames(served: Served) -> None:
 
 @pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536, 100_000])
 async def test_write_frames_a_text_of_any_length(served: Served, length: int) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     await client.send(framed(f"write {length}".encode()))
     frame = await client.next_frame()
     assert (frame.opcode, frame.fin, frame.data.decode()) == (
@@ -248,7 +286,7 @@ async def test_write_frames_a_text_of_any_length(served: Served, length: int) ->
 
 
 async def test_write_declines_once_the_client_closed(served: Served) -> None:
-    client = await Client.open(served.port)
+    client = await Client.open(served)
     await client.send(framed(b"hello"))
     assert await client.reports(1) == ["direct:hello"]
     before = served.log.read_text().count("write after the close: False")
@@ -267,7 +305,7 @@ async def test_write_declines_once_the_client_closed(served: Served) -> None:
 async def test_writes_a_client_is_slow_to_read_arrive_whole_and_in_order(
     served: Served,
 ) -> None:
-    client = await Client.open(served.port, receive_buffer=4096)
+    client = await Client.open(served, receive_buffer=4096)
     # Ten megabytes while the client reads nothing: more than the sockets' buffers hold,
     # so that a write finds the socket full and the rest of it waits in the server.
     await client.send(*(framed(f"write {1_000_000 + number}".encode()) for number in range(10)))
@@ -286,7 +324,7 @@ async def test_writes_a_client_is_slow_to_read_arrive_whole_and_in_order(
 
 
 async def test_send_waits_while_a_client_is_not_reading(served: Served) -> None:
-    client = await Client.open(served.port, receive_buffer=4096)
+    client = await Client.open(served, receive_buffer=4096)
     # Twenty megabytes through ASGI's `send` while the client reads nothing: the server
     # buffers a bounded amount for the socket, and `send` waits for the rest.
     await client.send(framed(b"flood 20"))
