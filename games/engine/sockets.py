@@ -9,10 +9,10 @@ A write never makes the room wait. A socket takes a write at once unless its cli
 stopped reading and the server's buffer for it is full (uvicorn, and daphne through
 game_server/daphne_protocol.py, then wait for it to drain); that write is finished in a
 task of its own, the next `BACKLOG` frames wait behind it in order, and later ones are
-dropped: the client sees the gap in the diffs'
-ticks and asks for a snapshot once it reads again. Under the project's protocols for
-daphne and uvicorn (game_server/direct_frames.py), a write goes straight to the
-connection (`direct`), without an ASGI message, whenever the connection can take it.
+dropped: the client sees the gap in the diffs' ticks and asks for a snapshot once it
+reads again. Under the project's protocols for daphne and uvicorn
+(game_server/direct_frames.py), a write goes straight to the connection (`direct`),
+without an ASGI message, whenever the connection can take it.
 """
 
 from __future__ import annotations
