@@ -351,23 +351,6 @@ class BotSocket(asyncio.Protocol):
             self.transport.abort()
 
 
-async def _open_socket(url: str, origin: str, room: str, stats: Stats) -> BotSocket:
-    """A bot's play socket, connected and through the handshake within OPEN_TIMEOUT."""
-    bot = BotSocket(url, origin, room, stats)
-    uri = bot.protocol.uri
-    loop = asyncio.get_running_loop()
-    async with asyncio.timeout(OPEN_TIMEOUT):
-        await loop.create_connection(lambda: bot, uri.host, uri.port)
-        try:
-            await bot.opened
-        except BaseException:
-            # Nobody reads a socket that did not open.
-            bot.reading.cancel()
-            bot.transport.abort()
-            raise
-    return bot
-
-
 async def open_socket(url: str, origin: str, room: str, stats: Stats) -> BotSocket:
     """A bot's play socket, connected and through the handshake within OPEN_TIMEOUT."""
     bot = BotSocket(url, origin, room, stats)
