@@ -31,12 +31,19 @@ from game_server.direct_frames import EXTENSION, TextHandler, small_text_frame, 
 
 class PlayWebSocketProtocol(WebSocketProtocol):
     _handler: TextHandler | None = None
+    # The largest payload autobahn takes, by its limits (None: no limit), once open.
+    _max_size: int | None = None
     # Set while Twisted's buffer for this socket holds more than the transport's
     # `bufferSize` (64 KiB): its client is not reading. Done once the buffer drained.
     _drained: asyncio.Future[None] | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
+        # autobahn copies its factory's limits here (0 for none); they hold all connection.
+        limits = [
+            limit for limit in (self.maxFramePayloadSize, self.maxMessagePayloadSize) if limit > 0
+        ]
+        self._max_size = min(limits) if limits else None
         # daphne hands over the HTTP channel's transport with the channel as its producer.
         # This protocol is the producer of its frames: Twisted pauses it when the client
         # stops reading and resumes it once the buffer drained.
@@ -72,7 +79,7 @@ class PlayWebSocketProtocol(WebSocketProtocol):
         if (
             handler is None
             or not self._between_frames()
-            or (frame := small_text_frame(data, self._max_size())) is None
+            or (frame := small_text_frame(data, self._max_size)) is None
         ):
             super().dataReceived(data)
             return
@@ -95,13 +102,6 @@ class PlayWebSocketProtocol(WebSocketProtocol):
             and not self.data
             and self._perMessageCompress is None
         )
-
-    def _max_size(self) -> int | None:
-        # autobahn's limits, 0 for none.
-        limits = [
-            limit for limit in (self.maxFramePayloadSize, self.maxMessagePayloadSize) if limit > 0
-        ]
-        return min(limits) if limits else None
 
     def write_text(self, text: str) -> bool:
         if (
@@ -135,10 +135,9 @@ def _write_now(transport: Any, data: bytes) -> None:
         return
     try:
         sent = transport.socket.send(data)
-    except (BlockingIOError, InterruptedError):
-        sent = 0
     except OSError:
-        # Twisted's own write meets the error again and closes the connection.
+        # The socket is full (or interrupted): Twisted writes it once it has room. Or it
+        # failed: Twisted's own write meets the error again and closes the connection.
         sent = 0
     if sent < len(data):
         transport.write(data[sent:])
