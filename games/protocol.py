@@ -38,7 +38,9 @@ class ProtocolError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and every
+# input a player sends is one of these.
+@dataclass(slots=True)
 class InputFrame:
     seq: int
     data: dict[str, Any]
@@ -117,20 +119,21 @@ def _input(frame: dict[str, Any]) -> InputFrame:
 
 
 def _plain(value: Any, depth: int) -> bool:
-    """Small, shallow JSON with integers a browser can represent."""
+    """Small, shallow JSON with integers a browser can represent. Called for every input:
+    the scalars in a container are checked in its loop, without a call of their own."""
     kind = type(value)
     if kind is dict:
-        return (
-            depth <= MAX_DEPTH
-            and len(value) <= MAX_INPUT_KEYS
-            and all(_plain(item, depth + 1) for item in value.values())
-        )
-    if kind is list:
-        return (
-            depth <= MAX_DEPTH
-            and len(value) <= MAX_LIST_ITEMS
-            and all(_plain(item, depth + 1) for item in value)
-        )
-    if kind is int:
+        items, limit = value.values(), MAX_INPUT_KEYS
+    elif kind is list:
+        items, limit = value, MAX_LIST_ITEMS
+    elif kind is int:
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-    return kind in (float, str, bool)
+    else:
+        return kind is float or kind is str or kind is bool
+    if depth > MAX_DEPTH or len(value) > limit:
+        return False
+    for item in items:
+        kind = type(item)
+        if not (kind is float or kind is str or kind is bool or _plain(item, depth + 1)):
+            return False
+    return True
