@@ -177,11 +177,13 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
 
 
 def _relay_errors(lines: Iterable[str], until: str = "") -> None:
-    """Prints the load generator's bot errors, up to its line starting with `until`."""
+    """Prints the load generator's bot errors, up to its line starting with `until`
+    (printed too: a profiler started then sees only the measured window)."""
     for line in lines:
         if line.startswith("bot error"):
             print(line.rstrip(), file=sys.stderr)
         elif until and line.startswith(until):
+            print(line.rstrip(), file=sys.stderr)
             return
 
 
