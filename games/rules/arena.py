@@ -55,6 +55,9 @@ START_CIRCLE_RADIUS = 350
 PELLET_MARGIN = PLAYER_RADIUS
 PICKUP_DISTANCE = PLAYER_RADIUS + PELLET_RADIUS
 PICKUP_DISTANCE_SQUARED = PICKUP_DISTANCE**2
+# The largest x and y a player's centre reaches.
+_MAX_X = WIDTH - PLAYER_RADIUS
+_MAX_Y = HEIGHT - PLAYER_RADIUS
 
 SETTINGS = (
     Setting("tick_rate", "Ticks per second", 20, minimum=10, maximum=60),
@@ -195,9 +198,11 @@ def position(body: dict[str, Any], tick: int, tick_rate: int) -> tuple[float, fl
     elapsed = (tick - body["ot"]) / tick_rate
     x = body["ox"] + body["vx"] * elapsed
     y = body["oy"] + body["vy"] * elapsed
+    # Clamped by comparisons, not min() and max(), which took two fifths of its time: the
+    # rules and the bots call this for every player every tick.
     return (
-        round(min(max(x, PLAYER_RADIUS), WIDTH - PLAYER_RADIUS), 1),
-        round(min(max(y, PLAYER_RADIUS), HEIGHT - PLAYER_RADIUS), 1),
+        round(PLAYER_RADIUS if x < PLAYER_RADIUS else _MAX_X if x > _MAX_X else x, 1),
+        round(PLAYER_RADIUS if y < PLAYER_RADIUS else _MAX_Y if y > _MAX_Y else y, 1),
     )
 
 
