@@ -68,7 +68,8 @@ class Outbox:
         # Frames the layer could not take.
         self.lost = 0
         self._losing = False
-        # Bound once here: the tick path counts without looking labels up.
+        # Counted here, and added to the metrics by `count` (the runner's, once a second).
+        self._frames_sent = self._bytes_sent = 0
         self._frames = metrics.FRAMES_SENT.labels(game)
         self._bytes = metrics.FRAME_BYTES_SENT.labels(game)
 
@@ -76,11 +77,7 @@ class Outbox:
         """Sends each frame to whom it is for (frames.py): to the sockets here at once,
         and in one message to the other processes if any of them has a socket of the
         room (`elsewhere`)."""
-        self._frames.inc(len(frames))
-        for _, text in frames:
-            # A str's isascii() is a flag read: its length is then its size in UTF-8.
-            self._bytes.inc(len(text) if text.isascii() else len(text.encode()))
-        self.sockets.deliver(frames)
+        self.here(frames)
         if elsewhere:
             message = {
                 "type": "registry.frames",
@@ -89,6 +86,21 @@ class Outbox:
                 "frames": frames,
             }
             await self._hand_over(self.layer.group_send, self.processes_group, message)
+
+    def here(self, frames: list[Frame]) -> None:
+        """Writes each frame to the sockets here it is for, and counts it."""
+        self._frames_sent += len(frames)
+        for _, text in frames:
+            # A str's isascii() is a flag read: its length is then its size in UTF-8.
+            self._bytes_sent += len(text) if text.isascii() else len(text.encode())
+        self.sockets.deliver(frames)
+
+    def count(self) -> None:
+        """Adds the frames and bytes sent since the last count to the metrics."""
+        if self._frames_sent:
+            self._frames.inc(self._frames_sent)
+            self._bytes.inc(self._bytes_sent)
+            self._frames_sent = self._bytes_sent = 0
 
     async def frame_to(self, channel: str, text: str) -> None:
         """One frame for one socket, on this process or another."""

@@ -29,6 +29,10 @@ from games.rules.base import Input
 
 logger = logging.getLogger(__name__)
 
+# How often a room adds what it counted to the metrics: counting each tick took a lock
+# per counter (prometheus_client's), several times a tick. A scrape lags by up to this.
+COUNT_SECONDS = 1.0
+
 
 class LeaseHolder(Protocol):
     """Whoever holds the room's lease for its runner, in Redis mode (owned.py)."""
@@ -87,6 +91,7 @@ class RoomRunner:
         self._ticks = metrics.TICKS.labels(game)
         self._lateness = metrics.TICK_LATENESS.labels(game)
         self._skipped = metrics.TICKS_SKIPPED.labels(game)
+        self._ticks_counted = self._skipped_counted = 0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -108,7 +113,7 @@ class RoomRunner:
     async def _run(self) -> None:
         room, schedule, clock, holder = self.room, self.schedule, self.clock, self.holder
         self.schedule.start = clock()
-        ticks, lateness, skipped = self._ticks, self._lateness, schedule.skipped
+        lateness, count_at = self._lateness, 0.0
         self._running.inc()
         try:
             while room.result is None and not self._stopping:
@@ -128,13 +133,16 @@ class RoomRunner:
                 frames = room.tick()
                 schedule.ticked(began)
                 self.tick_seconds_max = max(self.tick_seconds_max, clock() - began)
-                ticks.inc()
                 lateness.observe(max(0.0, began - due))
-                if schedule.skipped != skipped:
-                    self._skipped.inc(schedule.skipped - skipped)
-                    skipped = schedule.skipped
                 if frames:
-                    await self.send(frames)
+                    if self._elsewhere is False:
+                        # Every socket is here: written at once, with no await.
+                        self.outbox.here(frames)
+                    else:
+                        await self.send(frames)
+                if began >= count_at:
+                    self._count()
+                    count_at = began + COUNT_SECONDS
             if self._stopping:
                 return
             if room.aborted:
@@ -147,7 +155,20 @@ class RoomRunner:
             )
             raise
         finally:
+            self._count()
             self._running.dec()
+
+    def _count(self) -> None:
+        """Adds the ticks run, skipped and the frames sent since the last count to the
+        metrics (`COUNT_SECONDS`)."""
+        schedule = self.schedule
+        if schedule.ticks != self._ticks_counted:
+            self._ticks.inc(schedule.ticks - self._ticks_counted)
+            self._ticks_counted = schedule.ticks
+        if schedule.skipped != self._skipped_counted:
+            self._skipped.inc(schedule.skipped - self._skipped_counted)
+            self._skipped_counted = schedule.skipped
+        self.outbox.count()
 
     async def send(self, frames: list[Frame]) -> None:
         if (elsewhere := self._elsewhere) is None:

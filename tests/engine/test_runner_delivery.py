@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 import orjson
+from prometheus_client import REGISTRY
 
 from game_server import metrics
 from game_server.local_layer import LocalChannelLayer
@@ -165,3 +166,36 @@ async def test_a_snapshot_the_layer_cannot_take_is_lost_and_the_next_one_goes_ou
     assert snapshot["type"] == "snapshot"
     await runner.resync(ALICE, channel)
     assert orjson.loads((await layer.receive(channel))["text"])["type"] == "snapshot"
+
+
+COUNTED = ("game_ticks_total", "game_frames_sent_total", "game_frame_bytes_sent_total")
+
+
+def _counted(name: str) -> float:
+    value = REGISTRY.get_sample_value(name, {"game": "connect_four"})
+    return value or 0.0
+
+
+async def test_what_a_room_counts_reaches_the_metrics_whole_once_it_stops() -> None:
+    """The runner adds its ticks and frames to the metrics once a second, not each tick;
+    none are missing from them when the room stops in between."""
+    layer = LocalChannelLayer()
+    runner = RoomRunner(_room(), layer=layer, on_end=_never_ends)
+    alice = await _seated(runner, layer, ALICE)
+    before = {name: _counted(name) for name in COUNTED}
+    runner.start()
+    # Half a second at connect four's 10 Hz: ticks run, and the last count was at the
+    # first tick.
+    await asyncio.sleep(0.5)
+    runner.room.submit(ALICE, 1, {"column": 3})
+    await asyncio.sleep(0.15)
+    await runner.stop()
+    sent = [frame for frame in alice.frames if frame["type"] == "diff"]
+    assert sent
+    ticks = runner.schedule.ticks
+    assert ticks >= 5
+    assert _counted("game_ticks_total") - before["game_ticks_total"] == ticks
+    assert _counted("game_frames_sent_total") - before["game_frames_sent_total"] >= len(sent)
+    assert _counted("game_frame_bytes_sent_total") - before["game_frame_bytes_sent_total"] >= sum(
+        len(orjson.dumps(frame)) for frame in sent
+    )
