@@ -53,7 +53,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def api_call(base: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+def api_call(
+    base: str, path: str, token: str | None = None, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One JSON API call: a POST of `body` when there is one, else a GET."""
     headers = {"Content-Type": "application/json"}
     if token:
@@ -65,7 +67,8 @@ def api_call(base: str, path: str, token: str | None = None, body: dict | None =
         method="GET" if body is None else "POST",
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
 
 
 def start_match(
@@ -94,7 +97,8 @@ def start_match(
 def socket_ticket(base: str, token: str) -> str:
     """A one-use ticket that opens one socket within 60 s: long-lived tokens stay out of
     socket URLs (docs/api.md)."""
-    return api_call(base, "/api/socket-ticket/", token, {})["ticket"]
+    ticket: str = api_call(base, "/api/socket-ticket/", token, {})["ticket"]
+    return ticket
 
 
 async def _bot(base: str, url: str, origin: str, room: str, token: str, stats: Stats) -> None:
