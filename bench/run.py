@@ -13,7 +13,9 @@ count with p99 < 100 ms and ticks at 19 Hz or more. Each run records the machine
 event-loop round trip (`machine_echo_us`): runs compare only beside similar figures.
 Results are printed as a Markdown table and appended to bench/results/<date>.jsonl, each
 run labelled with the commit measured (`--label` names it otherwise); bench/plot.py
-draws them. Not part of the test suite.
+draws them. With `--repeat N` every room count is measured N times, round after round,
+and the table gives each figure's median (server CPU with its range): runs of the same
+code here differ by up to a tenth of a core. Not part of the test suite.
 
 `--server colyseus` measures Colyseus 0.18 (Node) on the same workload instead, beside
 ours in one run: bench/colyseus/server.mjs on core 0 (an arena room of its own, no
@@ -47,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 # production settings (`_step`).
 os.environ.setdefault("DEBUG", "True")
 
+from bench.plot import P99_LIMIT_MS, TICK_FLOOR_HZ, median_of  # noqa: E402
 from tests.servers import (  # noqa: E402
     LiveDatabase,
     ServerProcess,
@@ -55,8 +58,6 @@ from tests.servers import (  # noqa: E402
     stop_process,
 )
 
-P99_LIMIT_MS = 100.0
-TICK_FLOOR_HZ = 19.0
 COLYSEUS = ROOT / "bench" / "colyseus"
 
 
@@ -289,6 +290,12 @@ def main() -> None:
         "--workers", type=int, default=1, help="load generator processes (manage.py loadtest)"
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each room count this many times, in rounds; the table shows medians",
+    )
+    parser.add_argument(
         "--label", default=_commit(), help="names these runs in the results (the commit's)"
     )
     args = parser.parse_args()
@@ -305,7 +312,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = None if args.server == "colyseus" else LiveDatabase(Path(folder))
         try:
-            for rooms in (int(count) for count in args.rooms.split(",")):
+            for rooms in [int(count) for count in args.rooms.split(",")] * args.repeat:
                 result = _step(args, rooms, database, Path(folder))
                 result["machine_echo_us"] = echo_us
                 results.append(result)
@@ -317,21 +324,27 @@ def main() -> None:
             if database is not None:
                 database.drop()
 
-    passing = [result["rooms"] for result in results if result["ok"]]
+    counts = list(dict.fromkeys(result["rooms"] for result in results))
+    steps = [median_of([r for r in results if r["rooms"] == rooms]) for rooms in counts]
+    passing = [step["rooms"] for step in steps if step["ok"]]
     bots = f" and {args.bots} bots" if args.bots else ""
     print(
         f"\n{args.server} x{args.processes}, {args.layer} layer, "
         f"{args.players} players{bots} per room; machine echo {echo_us} µs"
     )
+    if args.repeat > 1:
+        print(f"each figure the median of {args.repeat} runs; server CPU's range beside it")
     print(
         "| rooms | p50 ms | p99 ms | tick Hz | frames/s | B/client/s | server CPU "
         "| server MB | loadgen CPU | connect s |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in results:
+    for r in steps:
+        low, high = r["server_cpu_range"]
+        spread = f" ({low} to {high})" if args.repeat > 1 else ""
         print(
             f"| {r['rooms']} | {r['p50_ms']} | {r['p99_ms']} | {r['tick_hz']} | "
-            f"{r['frames_per_s']} | {r['bytes_per_client_s']} | {r['server_cpu']} | "
+            f"{r['frames_per_s']} | {r['bytes_per_client_s']} | {r['server_cpu']}{spread} | "
             f"{r['server_rss_mb']} | "
             f"{r['client_cpu']}{' (client-bound)' if r['client_bound'] else ''} | "
             f"{r['connect_s']} |"
