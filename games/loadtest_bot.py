@@ -17,7 +17,7 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import orjson
 from websockets.client import ClientProtocol
@@ -83,6 +83,13 @@ class Stats:
         ]
 
 
+def own_seat(snapshot: dict[str, Any]) -> int:
+    """The seat number of a snapshot's player (`room.you`): their ack is `acks[seat]`
+    (docs/protocol.md)."""
+    room = snapshot["room"]
+    return int(room["players"][room["you"]]["seat"])
+
+
 class BotSocket(asyncio.Protocol):
     """One bot's play socket. websockets' sans-io protocol does the opening handshake and
     everything unusual (pings, a close, fragments, compression, frames it must refuse);
@@ -115,7 +122,8 @@ class BotSocket(asyncio.Protocol):
         self.fast = False
         self.buffer = b""
         self.fragments: list[BytesLike] = []
-        self.me = ""
+        # Our seat number, from the snapshot: our ack is acks[seat] (docs/protocol.md).
+        self.seat = 0
         self.acked = 0
         self.sent: dict[int, float] = {}
         self.seq = 0
@@ -259,14 +267,15 @@ class BotSocket(asyncio.Protocol):
         frame = orjson.loads(text)
         kind = frame["type"]
         if kind == "snapshot":
-            self.me = frame["room"]["you"]
+            self.seat = own_seat(frame)
         elif kind == "error":
             stats.errors += 1
         elif kind == "end" or now >= stats.stop:
             self._stop_reading()
             return
         stats.saw_tick(self.room, frame.get("tick", 0), now)
-        ack = frame.get("acks", {}).get(self.me, 0)
+        acks = frame.get("acks")
+        ack = acks[self.seat] if acks else 0
         while self.acked < ack:
             self.acked += 1
             at = self.sent.pop(self.acked, None)

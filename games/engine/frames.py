@@ -14,7 +14,7 @@ import orjson
 
 from games.rules.base import Result
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 SPECTATORS = "spectators"
 Frame = tuple[str | None, str]
 
@@ -31,7 +31,7 @@ def error_frame(tick: int, code: str, message: str, *, seq: int | None = None) -
     return dumps(error)
 
 
-def diff_frame(*, tick: int, base: int, acks: dict[str, int], diff: dict[str, Any]) -> str:
+def diff_frame(*, tick: int, base: int, acks: list[int], diff: dict[str, Any]) -> str:
     """A diff from the state at tick `base`; `base` is left out when it is the tick before,
     as it is on every tick while a real-time game's players steer."""
     if base == tick - 1:
@@ -42,7 +42,7 @@ def diff_frame(*, tick: int, base: int, acks: dict[str, int], diff: dict[str, An
 def snapshot_frame(
     *,
     tick: int,
-    acks: dict[str, int],
+    acks: list[int],
     state: Any,
     room_id: str,
     game: str,

@@ -74,6 +74,8 @@ class Room:
             settings=settings,
         )
         self.state = game.setup(self.ctx)
+        # The seq of each player's last input applied, in seat order: frames carry the
+        # values alone, by seat number (docs/protocol.md).
         self.acks = dict.fromkeys(self.seats, 0)
         self.result: Result | None = None
         self.aborted = False
@@ -179,7 +181,7 @@ class Room:
         # Every view gets a frame when one does (in a game that hides information, one
         # may change alone): each viewer's diffs then chain from the same tick.
         base, self.sent_tick = self.sent_tick, self.ctx.tick
-        tick, acks = self.ctx.tick, self.acks
+        tick, acks = self.ctx.tick, list(self.acks.values())
         return [
             (viewer, diff_frame(tick=tick, base=base, acks=acks, diff=patch))
             for viewer, patch in patches.items()
@@ -190,7 +192,7 @@ class Room:
         `player` None, for a spectator."""
         return snapshot_frame(
             tick=self.sent_tick,
-            acks=self.acks,
+            acks=list(self.acks.values()),
             state=self.views.last_sent(self.state, player),
             room_id=self.room_id,
             game=self.game.slug,

@@ -16,8 +16,9 @@
  */
 
 /**
- * For each seated player, the seq of the last input the room processed from them (0 before any).
- * @typedef {Object<PlayerId, number>} Acks
+ * For each seat, by seat number, the seq of the last input the room processed from its player
+ * (0 before any).
+ * @typedef {number[]} Acks
  */
 
 /**
@@ -115,7 +116,7 @@
  * The state as of the last frame the room broadcast.
  * @typedef {object} SnapshotFrame
  * @property {"snapshot"} type
- * @property {2} v The protocol version.
+ * @property {3} v The protocol version.
  * @property {number} tick
  * @property {Acks} acks
  * @property {object} state The game's whole state (or a spectator's view of it).
@@ -206,7 +207,7 @@
  * @typedef {SnapshotFrame|DiffFrame|PresenceFrame|SpectatorsFrame|ErrorFrame|EndFrame|PongFrame|ChatFrame|ReactionFrame} ServerFrame
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const PING_EVERY_MS = 2000;
 const BACKOFF_FIRST_MS = 500;
@@ -294,7 +295,7 @@ export class Connection {
     this.state = null;
     this.tick = -1;
     /** @type {Acks} */
-    this.acks = {};
+    this.acks = [];
     /** @type {Room|null} */
     this.room = null;
     /** @type {Players} */
@@ -530,7 +531,7 @@ export class Connection {
     this.state = frame.state;
     this.tick = frame.tick;
     // The room ignores inputs at or below our last ack: carry on above it.
-    this._seq = Math.max(this._seq, frame.acks[this.you] || 0);
+    this._seq = Math.max(this._seq, this._ownAck(frame.acks));
     this._acked(frame.acks);
     if (this._joining) {
       // Inputs the join snapshot does not acknowledge went down with the last socket.
@@ -561,13 +562,22 @@ export class Connection {
   /** @param {Acks} acks A SnapshotFrame's or DiffFrame's acks. */
   _acked(acks) {
     this.acks = acks;
-    const ack = acks[this.you] || 0;
+    const ack = this._ownAck(acks);
     const now = performance.now();
     while (this._sent.length && this._sent[0].seq <= ack) {
       const input = this._sent.shift();
       this.latency = now - input.at;
     }
     this._emit("acked", ack);
+  }
+
+  /**
+   * Our last input the room processed: `acks` holds each seat's, by seat number.
+   * @param {Acks} acks
+   */
+  _ownAck(acks) {
+    const seat = this.you === null ? undefined : this.players[this.you]?.seat;
+    return seat === undefined ? 0 : acks[seat] || 0;
   }
 
   /** @param {PresenceFrame} frame */

@@ -10,9 +10,12 @@ import re
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
+from games.engine.frames import PROTOCOL_VERSION
 from tests.browser.conftest import Player, PlayerFactory, play_the_computer
 
 pytestmark = [pytest.mark.browser, pytest.mark.page_only]
+# The version after the one this page speaks: what an upgraded server would send.
+NEXT = PROTOCOL_VERSION + 1
 
 
 def serve_version(player: Player, version: int, sockets: int) -> list[int]:
@@ -46,13 +49,13 @@ def navigation(player: Player) -> str:
 
 def test_a_page_the_server_outgrew_loads_again_and_plays_on(players: PlayerFactory) -> None:
     visitor = players("visitor")
-    served = serve_version(visitor, 3, sockets=1)
+    served = serve_version(visitor, NEXT, sockets=1)
     play_the_computer(visitor, "connect_four")
-    # The first socket heard version 3: the page loaded again, and its new socket plays.
+    # The first socket heard the next version: the page loaded again, and its new socket plays.
     expect(visitor.page.locator("#play-status")).to_have_attribute("data-status", "connected")
     expect(visitor.page.locator("#c4-turn")).to_have_attribute("data-mine", "true")
     assert navigation(visitor) == "reload"
-    assert served == [3, 0]
+    assert served == [NEXT, 0]
     visitor.page.locator(".c4-drop").nth(3).click()
     expect(visitor.page.locator(".c4-cell.p1:not(.preview)")).to_have_count(1)
 
@@ -61,7 +64,7 @@ def test_a_page_still_outgrown_after_loading_again_says_so_and_stops(
     players: PlayerFactory,
 ) -> None:
     visitor = players("visitor")
-    served = serve_version(visitor, 3, sockets=10)
+    served = serve_version(visitor, NEXT, sockets=10)
     play_the_computer(visitor, "connect_four")
     status = visitor.page.locator("#play-status")
     expect(status).to_have_attribute("data-status", "outdated")
@@ -72,4 +75,4 @@ def test_a_page_still_outgrown_after_loading_again_says_so_and_stops(
     assert navigation(visitor) == "reload"
     # No third page, and no socket after the second page's.
     visitor.page.wait_for_timeout(1000)
-    assert served == [3, 3]
+    assert served == [NEXT, NEXT]

@@ -88,6 +88,8 @@ class RawSocket:
         self.texts: list[str] = []
         self.seq = 0
         self.state: dict[str, Any] = {}
+        # Each player's seat number, from the snapshot: their ack is acks[seat].
+        self.seats: dict[str, int] = {}
 
     async def read(self) -> dict[str, Any]:
         text = await self.socket.receive_from(timeout=5)
@@ -95,6 +97,7 @@ class RawSocket:
         frame: dict[str, Any] = orjson.loads(text)
         if frame["type"] == "snapshot":
             self.state = frame["state"]
+            self.seats = {player: seen["seat"] for player, seen in frame["room"]["players"].items()}
         elif frame["type"] == "diff" and self.state:
             self.state = apply_patch(self.state, frame["diff"])
         return frame
@@ -107,7 +110,7 @@ class RawSocket:
         while True:
             frame = await self.read()
             assert frame["type"] != "error", frame
-            if frame["type"] == "diff" and frame["acks"].get(player, 0) >= self.seq:
+            if frame["type"] == "diff" and frame["acks"][self.seats[player]] >= self.seq:
                 return int(frame["tick"])
 
     async def read_to_close(self) -> None:

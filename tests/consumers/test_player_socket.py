@@ -22,13 +22,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def match(alice, bob) -> Match:
+    """Alice in seat 0 (her ack is acks[0]), Bob in seat 1."""
     return match_create(game="connect_four", settings={}, players=[alice, bob])
 
 
 async def test_a_seated_player_gets_a_snapshot(receive, connect, match, alice) -> None:
     socket = await connect(match.pk, alice)
     snapshot = await receive(socket, "snapshot")
-    assert snapshot["v"] == 2
+    assert snapshot["v"] == 3
     assert snapshot["room"]["you"] == str(alice.pk)
     assert snapshot["room"]["game"] == "connect_four"
     assert snapshot["state"]["turn"] == str(alice.pk)
@@ -44,7 +45,7 @@ async def test_an_input_comes_back_acked_in_the_same_frame_for_everyone(
     seen_by_alice = await receive(alice_socket, "diff")
     seen_by_bob = await receive(bob_socket, "diff")
     assert seen_by_alice == seen_by_bob
-    assert seen_by_alice["acks"][str(alice.pk)] == 1
+    assert seen_by_alice["acks"][0] == 1
     assert seen_by_alice["diff"]["cells"] == {"0,3": str(alice.pk)}
 
 
@@ -83,7 +84,7 @@ async def test_a_bad_frame_gets_an_error_and_the_room_runs_on(
     await socket.send_to(text_data=text)
     assert (await receive(socket, "error"))["code"] == code
     await socket.send_to(text_data='{"type":"input","seq":7,"data":{"column":0}}')
-    assert (await receive(socket, "diff"))["acks"][str(alice.pk)] == 7
+    assert (await receive(socket, "diff"))["acks"][0] == 7
 
 
 async def test_binary_frames_are_refused_with_a_reason(receive, connect, match, alice) -> None:
@@ -150,7 +151,7 @@ async def test_a_second_socket_replaces_the_first(
     assert (await receive(first, "error"))["code"] == "replaced"
     assert await closed_with(first) == protocol.CLOSE_REPLACED
     await second.send_to(text_data='{"type":"input","seq":1,"data":{"column":2}}')
-    assert (await receive(second, "diff"))["acks"][str(alice.pk)] == 1
+    assert (await receive(second, "diff"))["acks"][0] == 1
 
 
 async def test_a_player_who_reconnects_keeps_their_seat_and_state(
@@ -166,7 +167,7 @@ async def test_a_player_who_reconnects_keeps_their_seat_and_state(
     again = await connect(match.pk, alice)
     snapshot = await receive(again, "snapshot")
     assert snapshot["state"]["cells"] == {"0,3": str(alice.pk)}
-    assert snapshot["acks"][str(alice.pk)] == 1
+    assert snapshot["acks"][0] == 1
     presence = await receive(bob_socket, "presence")
     assert presence["players"][str(alice.pk)]["connected"] is True
 

@@ -83,6 +83,8 @@ class RecordedSocket:
         self.state: dict[str, Any] | None = None
         self.tick = -1
         self.seq = 0
+        # Each player's seat number, from the last snapshot: their ack is acks[seat].
+        self.seats: dict[str, int] = {}
         self.received: list[dict[str, Any]] = []
         self._unread: list[dict[str, Any]] = []
 
@@ -104,7 +106,10 @@ class RecordedSocket:
         self._unread.append(frame)
         if frame["type"] == "snapshot":
             self.state, self.tick = frame["state"], frame["tick"]
-            self.seq = max(self.seq, frame["acks"].get(frame["room"]["you"], 0))
+            room = frame["room"]
+            self.seats = {player: seen["seat"] for player, seen in room["players"].items()}
+            if room["you"] is not None:
+                self.seq = max(self.seq, frame["acks"][self.seats[room["you"]]])
         # As docs/protocol.md says to apply them: a diff before the first snapshot (sent
         # while the socket was joining) or one the snapshot covers is dropped.
         elif frame["type"] == "diff" and self.state is not None and frame["tick"] > self.tick:
@@ -129,7 +134,8 @@ class RecordedSocket:
 
     async def acked(self, player: object, seq: int) -> None:
         """Waits for the first frame that acknowledges the player's input `seq`."""
-        await self.until(lambda frame: frame.get("acks", {}).get(str(player.pk), 0) >= seq)
+        seat = self.seats[str(player.pk)]
+        await self.until(lambda frame: "acks" in frame and frame["acks"][seat] >= seq)
 
     async def until(self, condition: Callable[[dict[str, Any]], bool]) -> None:
         """Reads frames until one meets the condition (the state is current by then)."""
@@ -557,7 +563,7 @@ async def test_server_frames_off_the_protocol_are_refused(recorded, alice, bob) 
         _mutated(snapshot, lambda frame: frame["state"].update(turn=None)),
         _mutated(snapshot, lambda frame: frame["room"]["players"][str(alice.pk)].pop("gone")),
         _mutated(diff, lambda frame: frame.update(base=-1)),
-        _mutated(diff, lambda frame: frame["acks"].update(alice=1)),
+        _mutated(diff, lambda frame: frame.update(acks={str(alice.pk): 1})),
         _mutated(diff, lambda frame: frame.update(extra=True)),
         _mutated(pong, lambda frame: frame.update(tick=-1)),
         {"type": "error", "tick": 3, "code": "no_such_code", "message": "?"},

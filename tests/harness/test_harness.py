@@ -34,7 +34,7 @@ def test_it_returns_the_decoded_frames_of_a_tick() -> None:
     game.input("alice", {"column": 3})
     [frame] = game.tick()
     assert (frame.to, frame.type) == (None, "diff")
-    assert frame.message["acks"] == {"alice": 1, "bob": 0}
+    assert frame.message["acks"] == [1, 0]
     assert frame.message["diff"]["cells"] == {"0,3": "alice"}
 
 

@@ -15,6 +15,7 @@ import websockets
 
 from games import protocol
 from games.loadtest import socket_ticket, start_match
+from games.loadtest_bot import own_seat
 from tests.servers import LiveDatabase, ServerProcess
 
 pytestmark = pytest.mark.system
@@ -36,7 +37,7 @@ def direct_server(
     server.stop()
 
 
-async def _arena_player(server: ServerProcess) -> tuple[websockets.ClientConnection, str]:
+async def _arena_player(server: ServerProcess) -> tuple[websockets.ClientConnection, int]:
     """The host of a new arena match, its socket open and its snapshot read."""
     match_id, tokens = await asyncio.to_thread(
         start_match, server.url, "arena", 2, {"duration": 60}
@@ -47,7 +48,7 @@ async def _arena_player(server: ServerProcess) -> tuple[websockets.ClientConnect
     )
     snapshot = orjson.loads(await socket.recv())
     assert snapshot["type"] == "snapshot"
-    return socket, snapshot["room"]["you"]
+    return socket, own_seat(snapshot)
 
 
 def _input(seq: int) -> str:
@@ -57,7 +58,7 @@ def _input(seq: int) -> str:
 
 @pytest.mark.timeout(60)
 async def test_inputs_at_the_rate_are_each_acknowledged(direct_server: ServerProcess) -> None:
-    socket, me = await _arena_player(direct_server)
+    socket, seat = await _arena_player(direct_server)
     for seq in range(1, 11):
         await socket.send(_input(seq))
         await asyncio.sleep(1.2 / RATE)
@@ -67,8 +68,8 @@ async def test_inputs_at_the_rate_are_each_acknowledged(direct_server: ServerPro
             frame = orjson.loads(await socket.recv())
             if frame["type"] == "error":
                 errors.append(frame)
-            elif me in frame.get("acks", {}):
-                acks.append(frame["acks"][me])
+            elif "acks" in frame:
+                acks.append(frame["acks"][seat])
     assert errors == []
     assert acks == sorted(acks)
     await socket.close()

@@ -20,6 +20,7 @@ import pytest
 import websockets
 
 from games.loadtest import api_call, socket_ticket, start_match
+from games.loadtest_bot import own_seat
 from tests.servers import LiveDatabase, RedisServer, ServerProcess
 
 pytestmark = pytest.mark.system
@@ -116,7 +117,7 @@ async def test_a_rooms_life_is_one_json_line_per_event_with_its_match_id(json_se
     ):
         seats = {}
         for socket in (host, guest):
-            seats[socket] = (await next_frame(socket, "snapshot"))["room"]["you"]
+            seats[socket] = own_seat(await next_frame(socket, "snapshot"))
         moves = [(host, 0), (guest, 1), (host, 0), (guest, 1), (host, 0), (guest, 1), (host, 0)]
         for seq, (socket, column) in enumerate(moves, 1):
             await socket.send(json.dumps({"type": "input", "seq": seq, "data": {"column": column}}))

@@ -14,6 +14,7 @@ import pytest
 import websockets
 
 from games.loadtest import api_call, socket_ticket, start_match
+from games.loadtest_bot import own_seat
 from tests.replay_check import replayed_in_the_live_database
 
 pytestmark = pytest.mark.system
@@ -31,10 +32,10 @@ async def _next(socket: websockets.ClientConnection, kind: str) -> dict:
             return frame
 
 
-async def _play(socket: websockets.ClientConnection, player: str, seq: int, column: int) -> None:
+async def _play(socket: websockets.ClientConnection, seat: int, seq: int, column: int) -> None:
     """Sends one move and waits for the frame that acknowledges it."""
     await socket.send(json.dumps({"type": "input", "seq": seq, "data": {"column": column}}))
-    while (await _next(socket, "diff"))["acks"][player] < seq:
+    while (await _next(socket, "diff"))["acks"][seat] < seq:
         pass
 
 
@@ -53,20 +54,20 @@ async def test_connect_four_is_played_to_the_end_and_recorded_once(
         _socket(daphne_server, match_id, host_token) as host,
         _socket(daphne_server, match_id, guest_token) as guest,
     ):
-        me = {}
+        seats = {}
         for socket in (host, guest):
-            me[socket] = (await _next(socket, "snapshot"))["room"]["you"]
+            seats[socket] = own_seat(await _next(socket, "snapshot"))
         for seq, (socket, column) in enumerate([(host, 0), (guest, 1), (host, 0), (guest, 1)], 1):
-            await _play(socket, me[socket], seq, column)
+            await _play(socket, seats[socket], seq, column)
         # The guest drops out and comes back: same seat, same board.
         await guest.close()
         async with _socket(daphne_server, match_id, guest_token) as again:
             snapshot = await _next(again, "snapshot")
-            assert snapshot["room"]["you"] == me[guest]
+            assert own_seat(snapshot) == seats[guest]
             assert len(snapshot["state"]["cells"]) == 4
-            me[again] = me[guest]
+            seats[again] = seats[guest]
             for seq, (socket, column) in enumerate([(host, 0), (again, 1), (host, 0)], 5):
-                await _play(socket, me[socket], seq, column)
+                await _play(socket, seats[socket], seq, column)
             end = await _next(again, "end")
             assert end["result"]["reason"] == "four_in_a_row"
             await again.wait_closed()

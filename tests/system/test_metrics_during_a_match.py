@@ -50,7 +50,7 @@ async def steer_until_acked(socket: websockets.ClientConnection, seq: int) -> No
     """Sends one input and waits for the diff that acknowledges it."""
     frame = {"type": "input", "seq": seq, "data": {"dir": [1, 0]}}
     await socket.send(orjson.dumps(frame).decode())
-    while max((await next_frame(socket, "diff"))["acks"].values()) < seq:
+    while max((await next_frame(socket, "diff"))["acks"]) < seq:
         pass
 
 

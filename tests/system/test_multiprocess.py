@@ -21,6 +21,7 @@ import redis
 import websockets
 
 from games.loadtest import socket_ticket, start_match
+from games.loadtest_bot import own_seat
 from tests.servers import LiveDatabase, ServerProcess, diff_base
 
 # Two processes share rooms through Redis and results through PostgreSQL.
@@ -61,6 +62,8 @@ class Player:
         self.token = token
         self.socket: websockets.ClientConnection | None = None
         self.me = ""
+        # The seat number: this player's ack is acks[seat].
+        self.seat = 0
         self.seq = 0
 
     async def connect(self, server: ServerProcess, match_id: str) -> dict:
@@ -70,6 +73,7 @@ class Player:
         self.socket = await websockets.connect(url, origin=origin)
         snapshot = await self.next("snapshot")
         self.me = snapshot["room"]["you"]
+        self.seat = own_seat(snapshot)
         return snapshot
 
     async def next(self, kind: str) -> dict:
@@ -85,7 +89,7 @@ class Player:
         self.seq += 1
         frame = {"type": "input", "seq": self.seq, "data": {"column": column}}
         await self.socket.send(json.dumps(frame))
-        while (await self.next("diff"))["acks"][self.me] < self.seq:
+        while (await self.next("diff"))["acks"][self.seat] < self.seq:
             pass
 
     async def close(self) -> None:
@@ -169,7 +173,7 @@ async def _take_over(
     pause = time.monotonic() - stopped_at
     assert _owner_pid(redis_url, match_id) == servers[1].process.pid
     # Every acknowledged move is there.
-    assert snapshot["acks"] == {host.me: 2, guest.me: 1}
+    assert (snapshot["acks"][host.seat], snapshot["acks"][guest.seat]) == (2, 1)
     assert len(snapshot["state"]["cells"]) == 3
     await asyncio.to_thread(servers[0].stop)
     await host.close()
@@ -233,7 +237,7 @@ class Steerer(Player):
                     await self.socket.send('{"type":"snapshot"}')
                 elif frame["type"] in ("diff", "snapshot"):
                     self.last_tick = frame["tick"]
-                    self.acked = frame["acks"][self.me]
+                    self.acked = frame["acks"][self.seat]
         finally:
             sender.cancel()
 
