@@ -27,13 +27,13 @@ TICK_FLOOR_HZ = 19.0
 
 def median_of(runs: list[dict]) -> dict:
     """One run's figures for several runs of the same step (`bench/run.py --repeat`): each
-    number their median, and `server_cpu_range` the least and most server CPU measured.
-    Whether it passes is judged again on the medians, and a step is client-bound if any of
-    its runs was."""
+    number that differs between them their median, and `server_cpu_range` the least and
+    most server CPU measured. Whether it passes is judged again on the medians, and a step
+    is client-bound if any of its runs was."""
     first = runs[0]
     median = {
         key: round(statistics.median(run[key] for run in runs), 2)
-        if type(value) in (int, float) and key != "rooms"
+        if type(value) in (int, float) and any(run[key] != value for run in runs)
         else value
         for key, value in first.items()
     }
