@@ -75,6 +75,12 @@ def diff_base(frame: dict) -> int:
     return frame.get("base", frame["tick"] - 1)
 
 
+def seat_numbers(snapshot: dict) -> dict[str, int]:
+    """Each player's seat number in a snapshot: their ack is `acks[seat]` (docs/protocol.md,
+    Server frames)."""
+    return {player: seen["seat"] for player, seen in snapshot["room"]["players"].items()}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

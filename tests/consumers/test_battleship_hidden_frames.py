@@ -23,6 +23,7 @@ from games.engine.diff import apply_patch
 from games.models import Match
 from games.services import match_create
 from lobby.services import lobby_create
+from tests.servers import seat_numbers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,7 +98,7 @@ class RawSocket:
         frame: dict[str, Any] = orjson.loads(text)
         if frame["type"] == "snapshot":
             self.state = frame["state"]
-            self.seats = {player: seen["seat"] for player, seen in frame["room"]["players"].items()}
+            self.seats = seat_numbers(frame)
         elif frame["type"] == "diff" and self.state:
             self.state = apply_patch(self.state, frame["diff"])
         return frame

@@ -24,7 +24,7 @@ from games.models import Match
 from games.services import match_create
 from lobby.models import Lobby
 from lobby.services import lobby_create, lobby_join, lobby_kick, lobby_set_ready, lobby_start
-from tests.servers import diff_base
+from tests.servers import diff_base, seat_numbers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,10 +106,9 @@ class RecordedSocket:
         self._unread.append(frame)
         if frame["type"] == "snapshot":
             self.state, self.tick = frame["state"], frame["tick"]
-            room = frame["room"]
-            self.seats = {player: seen["seat"] for player, seen in room["players"].items()}
-            if room["you"] is not None:
-                self.seq = max(self.seq, frame["acks"][self.seats[room["you"]]])
+            self.seats = seat_numbers(frame)
+            if (you := frame["room"]["you"]) is not None:
+                self.seq = max(self.seq, frame["acks"][self.seats[you]])
         # As docs/protocol.md says to apply them: a diff before the first snapshot (sent
         # while the socket was joining) or one the snapshot covers is dropped.
         elif frame["type"] == "diff" and self.state is not None and frame["tick"] > self.tick:
