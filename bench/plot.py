@@ -53,6 +53,8 @@ def series_of(lines: list[dict]) -> dict[str, list[dict]]:
     series: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for run in lines:
         name = f"{run['server']} x{run['processes']}, {run['layer']}"
+        if run.get("core_share"):
+            name += f", {run['core_share']} core each"
         if run.get("bots"):
             name += f", {run['players'] // run['rooms']}+{run['bots'] // run['rooms']} bots"
         if run.get("label"):

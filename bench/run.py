@@ -23,6 +23,13 @@ database), and its own load client, bench/colyseus/loadtest.mjs, on core 1, whic
 the same figures computed the same way; `npm ci` installs it in bench/colyseus the first
 time. Its rows record `layer: "colyseus"` (`--layer`, `--bots`, `--workers` and
 `--processes` are ours alone).
+
+`--core-share F` gives each of our server processes F of a core instead of a core of its
+own: every server runs in a CPU cgroup of its own with a CFS quota of F (`CoreShare`),
+on any core, and the load generator may use both cores. It measures two processes on a
+machine with too few cores to give two servers, Redis and the load generator one each:
+`--processes 1 --core-share 0.5` against `--processes 2 --core-share 0.5` is one process
+on half a core against two on half a core each.
 """
 
 from __future__ import annotations
@@ -59,6 +66,11 @@ from tests.servers import (  # noqa: E402
 )
 
 COLYSEUS = ROOT / "bench" / "colyseus"
+CGROUP_V1_CPU = Path("/sys/fs/cgroup/cpu")
+CGROUP_V2 = Path("/sys/fs/cgroup")
+# The quota's period: short, so that a server that used up its share waits at most a few
+# milliseconds for the next period (the kernel's default, 100 ms, would show in p99).
+CORE_SHARE_PERIOD_US = 10_000
 
 
 class Metered(Protocol):
@@ -101,6 +113,40 @@ class ColyseusServer:
     def stop(self) -> None:
         stop_process(self.process)
         self._log_file.close()
+
+
+class CoreShare:
+    """A CPU cgroup whose processes together get `share` of one core: cgroup v1's cpu
+    controller or cgroup v2's cpu.max, whichever this machine mounts writable."""
+
+    def __init__(self, share: float) -> None:
+        quota = round(share * CORE_SHARE_PERIOD_US)
+        name = f"bench-{os.getpid()}-{secrets.token_hex(4)}"
+        if (CGROUP_V1_CPU / "cpu.cfs_quota_us").exists():
+            self.path = CGROUP_V1_CPU / name
+            self.path.mkdir()
+            (self.path / "cpu.cfs_period_us").write_text(str(CORE_SHARE_PERIOD_US))
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+        elif (CGROUP_V2 / "cgroup.controllers").exists():
+            self.path = CGROUP_V2 / name
+            self.path.mkdir()
+            (self.path / "cpu.max").write_text(f"{quota} {CORE_SHARE_PERIOD_US}")
+        else:
+            sys.exit("--core-share needs a writable CPU cgroup (cgroup v1 cpu or v2)")
+
+    def add(self, pid: int) -> None:
+        """Moves the process, every thread of it, into the cgroup."""
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def throttled_seconds(self) -> float:
+        """How long the kernel has held the cgroup's processes back for their quota."""
+        stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
+        if "throttled_time" in stat:
+            return int(stat["throttled_time"]) / 1e9
+        return int(stat["throttled_usec"]) / 1e6
+
+    def remove(self) -> None:
+        self.path.rmdir()
 
 
 def _install_colyseus() -> None:
@@ -147,13 +193,17 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
         "redis-core": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "core"},
     }[args.layer]
     # One process: the server on core 0 and the load generator on core 1. Two: a server
-    # on each core, and the load generator beside them on both.
-    cores = ["0"] if args.processes == 1 else ["0", "1"]
+    # on each core, and the load generator beside them on both. With a core share, each
+    # server on any core, held to its share.
+    if args.core_share:
+        cores = ["0,1"] * args.processes
+    else:
+        cores = ["0"] if args.processes == 1 else ["0", "1"]
     servers = [
         ServerProcess(
             database,
             server=args.server,
-            log=folder / f"{args.server}-{rooms}-{core}.log",
+            log=folder / f"{args.server}-{rooms}-{number}.log",
             cpus=core,
             # Production settings, behind a proxy that terminates TLS: no query log, no
             # debug pages, no redirect to https.
@@ -163,18 +213,34 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
             LOG_LEVEL="WARNING",
             **environment,
         )
-        for core in cores
+        for number, core in enumerate(cores)
     ]
+    shares: list[CoreShare] = []
     try:
+        if args.core_share:
+            shares = [CoreShare(args.core_share) for _ in servers]
+            for share, server in zip(shares, servers, strict=True):
+                share.add(server.process.pid)
         urls = ",".join(server.url for server in servers)
         command = ["manage.py", "loadtest", "--url", urls, "--rooms", str(rooms)]
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
         command += ["--bots", str(args.bots), "--workers", str(args.workers)]
-        loadgen_cores = "1" if args.processes == 1 else "0,1"
-        return _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
+        loadgen_cores = "1" if args.processes == 1 and not args.core_share else "0,1"
+        throttled = [share.throttled_seconds() for share in shares]
+        result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
+        if shares:
+            # Over the whole step, connecting included: whether the servers used up their
+            # share at all.
+            result["core_share"] = args.core_share
+            result["throttled_s"] = round(
+                sum(share.throttled_seconds() for share in shares) - sum(throttled), 2
+            )
+        return result
     finally:
         for server in servers:
             server.stop()
+        for share in shares:
+            share.remove()
 
 
 def _relay_errors(lines: Iterable[str], until: str = "") -> None:
@@ -287,6 +353,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument(
+        "--core-share",
+        type=float,
+        default=0.0,
+        help="hold each server process to this share of a core (a CPU cgroup's quota)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="load generator processes (manage.py loadtest)"
     )
     parser.add_argument(
@@ -300,8 +372,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.server == "colyseus":
-        if args.processes != 1 or args.bots or args.workers != 1:
-            parser.error("--server colyseus runs one process, no bots, one load client")
+        if args.processes != 1 or args.bots or args.workers != 1 or args.core_share:
+            parser.error("--server colyseus runs one process on a core, no bots, one load client")
         args.layer = "colyseus"
         _install_colyseus()
 
