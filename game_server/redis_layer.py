@@ -11,6 +11,12 @@ what a game server's load needs:
   172 ms -> 88 ms; bench/README.md).
 - One subscriber connection per Redis host reads every message as it arrives (an
   asyncio protocol fed to hiredis), with no task, timeout or poll per message.
+- Beside channels' `send` and `group_send`, which wait for Redis's reply, `post` and
+  `group_post` publish without waiting: nothing is created or awaited per message, and a
+  failure, then or later, is told to an `on_error` callback. `listen` hands a channel's
+  messages to a callback as they are read, with no queue or task between. A room's
+  inputs from sockets on another process and its frames for them take these ways
+  (games/engine): at 100 rooms on two processes, ... (bench/README.md).
 - Messages for channels and group members in this process are handed to them at once,
   without a round trip through Redis (a group message is still published, for the other
   processes, and skipped when it comes back). A group message is decoded once and handed
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 import ssl
 import uuid
@@ -61,6 +68,12 @@ TIMEOUT_SECONDS = 1.0
 PING = hiredis.pack_command(("PING",))
 # Every message published starts with the publishing loop layer's id, this long.
 ORIGIN_BYTES = 8
+
+Message = dict[str, Any]
+# Told of a `post` that failed.
+OnError = Callable[[Exception], None]
+# Given each reply to a command, or the error that stands for it: see `_Publisher`.
+Answer = Callable[[Any], None]
 
 
 class _Protocol(asyncio.Protocol):
@@ -255,24 +268,56 @@ class _Publisher(_Connection):
     def __init__(self, host: _Host, timeout: float) -> None:
         super().__init__(host, timeout)
         self._retry_at = 0.0
-        # Replies still to come, in command order.
-        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        # Who hears each reply still to come, in command order: a reply, or the error
+        # that stands for it (a ResponseError from Redis, a lost connection).
+        self._waiting: collections.deque[Answer] = collections.deque()
         self._buffer: list[bytes] = []
+        # Connecting for the posts made before the first connection, which wait for it.
+        self._connecting: asyncio.Task[None] | None = None
 
     async def publish(self, channel: str, data: bytes) -> None:
         if self.protocol is None:
             await self._reconnect()
-        loop = asyncio.get_running_loop()
-        reply = loop.create_future()
-        self._waiting.append(reply)
-        if not self._buffer:
-            loop.call_later(FLUSH_SECONDS, self._flush)
-        self._buffer.append(hiredis.pack_command(("PUBLISH", channel, data)))
+        reply = asyncio.get_running_loop().create_future()
+        self._queue(functools.partial(_settle, reply), channel, data)
         await reply
+
+    def post(self, channel: str, data: bytes, on_error: OnError) -> None:
+        """Publishes without waiting for the reply; `on_error` hears of a failure. Posts
+        made before the first connection go out, in order, once it is made; while
+        the connection is lost, they fail at once, as publishes do."""
+        if self.protocol is None:
+            loop = asyncio.get_running_loop()
+            if self._reopening is not None or loop.time() < self._retry_at:
+                _fail_only(on_error, redis.ConnectionError("Redis is unreachable; reconnecting"))
+                return
+            if self._connecting is None:
+                self._connecting = loop.create_task(self._connect_for_posts())
+        self._queue(functools.partial(_fail_only, on_error), channel, data)
+
+    def _queue(self, answer: Answer, channel: str, data: bytes) -> None:
+        self._waiting.append(answer)
+        if not self._buffer and self.protocol is not None:
+            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._flush)
+        self._buffer.append(hiredis.pack_command(("PUBLISH", channel, data)))
 
     def _flush(self) -> None:
         buffer, self._buffer = self._buffer, []
         self.write(b"".join(buffer))
+
+    async def _connect_for_posts(self) -> None:
+        try:
+            await self._reconnect()
+        except redis.RedisError:
+            # Nothing went out: every post waiting for the connection failed.
+            self._on_lost()
+        finally:
+            self._connecting = None
+
+    def _opened(self) -> None:
+        # Posts made while connecting go out first.
+        if self._buffer:
+            self._flush()
 
     async def _reconnect(self) -> None:
         """The first connection is awaited; after a loss, publishes fail at once while
@@ -292,20 +337,30 @@ class _Publisher(_Connection):
         return bool(self._waiting)
 
     def _on_reply(self, reply: Any) -> None:
-        waiting = self._waiting.popleft()
-        if not waiting.done():
-            if isinstance(reply, redis.ResponseError):
-                waiting.set_exception(reply)
-            else:
-                waiting.set_result(reply)
+        self._waiting.popleft()(reply)
 
     def _on_lost(self) -> None:
         self.protocol = None
         self._buffer = []
         waiting, self._waiting = self._waiting, collections.deque()
-        for reply in waiting:
-            if not reply.done():
-                reply.set_exception(_lost())
+        for answer in waiting:
+            answer(_lost())
+
+
+def _settle(future: asyncio.Future[Any], reply: Any) -> None:
+    """A `publish`'s answer."""
+    if not future.done():
+        if isinstance(reply, Exception):
+            future.set_exception(reply)
+        else:
+            future.set_result(reply)
+
+
+def _fail_only(on_error: OnError, reply: Any) -> None:
+    """A `post`'s answer."""
+    if isinstance(reply, Exception):
+        metrics.LAYER_PUBLISH_FAILURES.inc()
+        on_error(reply)
 
 
 class _Subscriber(_Connection):
@@ -386,8 +441,10 @@ class _LoopLayer:
         self.subscribers = [_Subscriber(host, layer.timeout, self._deliver) for host in hosts]
         # What this loop publishes starts with this: its own group messages come back.
         self.origin = uuid.uuid4().bytes[:ORIGIN_BYTES]
-        # Consumer channel -> its messages; group's Redis channel -> local channels in it.
-        self.channels: dict[str, asyncio.Queue[dict[str, Any]]] = {}
+        # Consumer channel -> its messages, or the callback that takes them (`listen`);
+        # group's Redis channel -> local channels in it.
+        self.channels: dict[str, asyncio.Queue[Message]] = {}
+        self.listeners: dict[str, Callable[[Message], None]] = {}
         self.groups: dict[str, set[str]] = {}
 
     def _shard(self, name: str) -> int:
@@ -395,17 +452,31 @@ class _LoopLayer:
 
     def _deliver(self, name: bytes, data: bytes) -> None:
         key = name.decode()
-        if (queue := self.channels.get(key)) is not None:
-            queue.put_nowait(msgpack.unpackb(data[ORIGIN_BYTES:]))
-        elif (members := self.groups.get(key)) and data[:ORIGIN_BYTES] != self.origin:
-            self._hand_to(members, msgpack.unpackb(data[ORIGIN_BYTES:]))
+        if (members := self.groups.get(key)) is not None:
+            if data[:ORIGIN_BYTES] != self.origin:
+                self._hand_to(members, msgpack.unpackb(data[ORIGIN_BYTES:]))
+        else:
+            self._hand_over(key, msgpack.unpackb(data[ORIGIN_BYTES:]))
 
-    def _hand_to(self, members: set[str], message: dict[str, Any]) -> None:
+    def _hand_over(self, channel: str, message: Message) -> bool:
+        """Gives the message to the channel if it is in this loop: False if it is not."""
+        if (queue := self.channels.get(channel)) is not None:
+            queue.put_nowait(message)
+        elif (listener := self.listeners.get(channel)) is not None:
+            try:
+                listener(message)
+            except Exception:
+                # Raised into the connection's read, it would hold up every message after.
+                logger.exception("the listener of %s failed", channel)
+        else:
+            return False
+        return True
+
+    def _hand_to(self, members: set[str], message: Message) -> None:
         for channel in members:
-            if (queue := self.channels.get(channel)) is not None:
-                queue.put_nowait(message)
+            self._hand_over(channel, message)
 
-    async def _publish(self, name: str, message: dict[str, Any]) -> None:
+    async def _publish(self, name: str, message: Message) -> None:
         data = self.origin + msgpack.packb(message)
         try:
             await self.publishers[self._shard(name)].publish(name, data)
@@ -413,7 +484,11 @@ class _LoopLayer:
             metrics.LAYER_PUBLISH_FAILURES.inc()
             raise
 
-    async def _listen(self, channel: str) -> asyncio.Queue[dict[str, Any]]:
+    def _post(self, name: str, message: Message, on_error: OnError) -> None:
+        data = self.origin + msgpack.packb(message)
+        self.publishers[self._shard(name)].post(name, data, on_error)
+
+    async def _listen(self, channel: str) -> asyncio.Queue[Message]:
         queue = self.channels[channel] = asyncio.Queue()
         try:
             await self.subscribers[self._shard(channel)].subscribe(channel)
@@ -421,6 +496,21 @@ class _LoopLayer:
             del self.channels[channel]
             raise
         return queue
+
+    async def listen(self, channel: str, listener: Callable[[Message], None]) -> None:
+        self.listeners[channel] = listener
+        if self.channels.pop(channel, None) is not None:
+            # A channel from `new_channel`: subscribed to already.
+            return
+        try:
+            await self.subscribers[self._shard(channel)].subscribe(channel)
+        except BaseException:
+            del self.listeners[channel]
+            raise
+
+    def unlisten(self, channel: str) -> None:
+        if self.listeners.pop(channel, None) is not None:
+            self.subscribers[self._shard(channel)].unsubscribe(channel)
 
     async def new_channel(self, prefix: str) -> str:
         channel = f"{self.prefix}{prefix}{uuid.uuid4().hex}"
@@ -438,11 +528,13 @@ class _LoopLayer:
                 self.subscribers[self._shard(channel)].unsubscribe(channel)
             raise
 
-    async def send(self, channel: str, message: dict[str, Any]) -> None:
-        if (queue := self.channels.get(channel)) is not None:
-            queue.put_nowait(message)
-        else:
+    async def send(self, channel: str, message: Message) -> None:
+        if not self._hand_over(channel, message):
             await self._publish(channel, message)
+
+    def post(self, channel: str, message: Message, on_error: OnError) -> None:
+        if not self._hand_over(channel, message):
+            self._post(channel, message, on_error)
 
     def group_channel(self, group: str) -> str:
         return f"{self.prefix}__group__{group}"
@@ -476,6 +568,12 @@ class _LoopLayer:
             self._hand_to(members, message)
         await self._publish(name, message)
 
+    def group_post(self, group: str, message: Message, on_error: OnError) -> None:
+        name = self.group_channel(group)
+        if members := self.groups.get(name):
+            self._hand_to(members, message)
+        self._post(name, message, on_error)
+
     def close(self) -> None:
         for connection in (*self.publishers, *self.subscribers):
             connection.close()
@@ -499,13 +597,25 @@ class RedisPubSubLayer(BaseChannelLayer):
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopLayer] = (
             weakref.WeakKeyDictionary()
         )
+        # The last loop asked for, and its state: a weak dictionary's lookup makes a weak
+        # reference each time, and a server asks for its one loop's at every message.
+        self._last: tuple[asyncio.AbstractEventLoop, _LoopLayer] | None = None
 
     def _here(self) -> _LoopLayer:
         loop = asyncio.get_running_loop()
+        if (last := self._last) is not None and last[0] is loop:
+            return last[1]
         if (here := self._loops.get(loop)) is None:
             here = self._loops[loop] = _LoopLayer(self)
             self._close_with(loop)
+        self._last = (loop, here)
         return here
+
+    def _forget(self, loop: asyncio.AbstractEventLoop) -> _LoopLayer | None:
+        """The loop's state, which the layer no longer holds."""
+        if self._last is not None and self._last[0] is loop:
+            self._last = None
+        return self._loops.pop(loop, None)
 
     def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
         """Closes the loop's connections when it closes (`async_to_sync` in a thread of
@@ -513,7 +623,7 @@ class RedisPubSubLayer(BaseChannelLayer):
         close = loop.close
 
         def closing() -> None:
-            if (here := self._loops.pop(loop, None)) is not None:
+            if (here := self._forget(loop)) is not None:
                 here.close()
                 # Lets the transports finish closing.
                 loop.run_until_complete(asyncio.sleep(0))
@@ -540,8 +650,25 @@ class RedisPubSubLayer(BaseChannelLayer):
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         await self._here().group_send(group, message)
 
+    def post(self, channel: str, message: Message, on_error: OnError) -> None:
+        """`send` without waiting for Redis: `on_error` hears of a failure, now or later.
+        One loop's posts arrive in the order they were made."""
+        self._here().post(channel, message, on_error)
+
+    def group_post(self, group: str, message: Message, on_error: OnError) -> None:
+        """`group_send` without waiting for Redis, as `post`."""
+        self._here().group_post(group, message, on_error)
+
+    async def listen(self, channel: str, listener: Callable[[Message], None]) -> None:
+        """Hands each message for `channel` (any name, or one from `new_channel`, which
+        `receive` then no longer reads) to `listener` as it is read, from now until
+        `unlisten`: a listener must not block, and what it raises is logged."""
+        await self._here().listen(channel, listener)
+
+    def unlisten(self, channel: str) -> None:
+        self._here().unlisten(channel)
+
     async def flush(self) -> None:
         """Forgets this loop's channels and groups and closes its connections."""
-        loop = asyncio.get_running_loop()
-        if (here := self._loops.pop(loop, None)) is not None:
+        if (here := self._forget(asyncio.get_running_loop())) is not None:
             here.close()

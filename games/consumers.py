@@ -196,11 +196,11 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             self.direct["receive"](self._take_input)
 
     def _take_input(self, text: str) -> bool:
-        """A text frame straight from the connection (`EXTENSION`): True if it
-        was an input within the limits and went into the room, which runs here; False
+        """A text frame straight from the connection (`EXTENSION`): True if it was an
+        input within the limits and went to the room (`RoomHandle.submit_now`); False
         for anything else, which then comes through `receive`, unchanged by this look."""
         room = self.room
-        if room is None or (submit := room.local_submit()) is None:
+        if room is None or not room.submits_now:
             return False
         now = time.monotonic()
         if not self._room_for_a_frame(now):
@@ -212,8 +212,14 @@ class PlayerConsumer(AsyncWebsocketConsumer):
         if type(frame) is not protocol.InputFrame or not self._within_rate(now):
             return False
         self._frames_this_second += 1
-        submit(self.player, frame.seq, frame.data)
+        room.submit_now(self.player, frame.seq, frame.data, self._input_lost)
         return True
+
+    def _input_lost(self, error: Exception) -> None:
+        """An input posted to the room on another process that the layer could not take:
+        the player hears so, as from `receive` (`_to_room`)."""
+        tick = self.room.tick if self.room else 0
+        self.writer.write(error_frame(tick, "unavailable", UNAVAILABLE))
 
     async def _join(self) -> None:
         """Tells the room this socket is here, and gets its snapshot."""

@@ -9,6 +9,10 @@ Everything else goes over the channel layer: a snapshot for a socket on another 
 messages that end or move the room (`room.over`, `room.rejoin`) and chat lines; every
 socket of one user is in a third group, where a kick reaches them. What the layer cannot
 take is lost and counted, never the room: the players resync on the gap it leaves.
+
+A tick's frames for other processes are posted, not awaited, under a layer that can
+(`group_post`, game_server/redis_layer.py); while frames are being lost they are
+awaited, so that the room hears when they go out again.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Outbox:
         self._frames_sent = self._bytes_sent = 0
         self._frames = metrics.FRAMES_SENT.labels(game)
         self._bytes = metrics.FRAME_BYTES_SENT.labels(game)
+        self._group_post = getattr(layer, "group_post", None)
 
     async def frames(self, frames: list[Frame], *, elsewhere: bool) -> None:
         """Sends each frame to whom it is for (frames.py): to the sockets here at once,
@@ -85,7 +90,10 @@ class Outbox:
                 "process": self.process,
                 "frames": frames,
             }
-            await self._hand_over(self.layer.group_send, self.processes_group, message)
+            if self._group_post is not None and not self._losing:
+                self._group_post(self.processes_group, message, self._lose)
+            else:
+                await self._hand_over(self.layer.group_send, self.processes_group, message)
 
     def here(self, frames: list[Frame]) -> None:
         """Writes each frame to the sockets here it is for, and counts it."""
@@ -123,19 +131,23 @@ class Outbox:
         try:
             await send(to, message)
         except LAYER_ERRORS as error:
-            self.lost += 1
-            metrics.FRAMES_LOST.inc()
-            if not self._losing:
-                logger.warning(
-                    "room %s: frames are being lost: %r",
-                    self.room_id,
-                    error,
-                    extra={"match_id": self.room_id},
-                )
-            self._losing = True
+            self._lose(error)
             return
         if self._losing:
             logger.warning(
                 "room %s: frames go out again", self.room_id, extra={"match_id": self.room_id}
             )
             self._losing = False
+
+    def _lose(self, error: Exception) -> None:
+        """A message the layer could not take."""
+        self.lost += 1
+        metrics.FRAMES_LOST.inc()
+        if not self._losing:
+            logger.warning(
+                "room %s: frames are being lost: %r",
+                self.room_id,
+                error,
+                extra={"match_id": self.room_id},
+            )
+        self._losing = True

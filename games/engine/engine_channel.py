@@ -5,14 +5,20 @@ the room reads its engine channel, `room-engine.<hex>`, and hands each message t
 room's runner through one table, `HANDLERS`, from message type to runner call; a link
 on that process hands its sockets' messages to the same table directly. A message from
 another process for a seat the room does not have is dropped.
+
+An input, nearly every message, is queued in the room as it is read, with nothing
+awaited, under a layer that can `listen` (game_server/redis_layer.py); the other
+messages are handled in order after it (tasks.Inbox).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from games.engine.runner import RoomRunner
+from games.engine.tasks import Inbox
 
 Message = dict[str, Any]
 
@@ -70,9 +76,29 @@ async def serve(layer: Any, room_id: str, runner: RoomRunner) -> None:
     """Hands every message on the room's engine channel to its runner, until cancelled."""
     channel = engine_channel(room_id)
     seats = runner.room.seats
-    while True:
-        message = await layer.receive(channel)
-        handler = HANDLERS.get(message["type"])
-        if handler is None or ("player" in message and message["player"] not in seats):
-            continue
-        await handler(runner, message)
+    submit = runner.room.submit
+
+    def at_once(message: Message) -> bool:
+        kind = message["type"]
+        if kind not in HANDLERS or ("player" in message and message["player"] not in seats):
+            return True
+        if kind == "engine.input":
+            submit(message["player"], message["seq"], message["data"])
+            return True
+        return False
+
+    async def later(message: Message) -> None:
+        await HANDLERS[message["type"]](runner, message)
+
+    inbox = Inbox(at_once, later, f"engine {room_id}")
+    try:
+        if (listen := getattr(layer, "listen", None)) is None:
+            while True:
+                inbox.take(await layer.receive(channel))
+        await listen(channel, inbox.take)
+        try:
+            await asyncio.get_running_loop().create_future()
+        finally:
+            layer.unlisten(channel)
+    finally:
+        await inbox.close()

@@ -36,10 +36,18 @@ class RoomHandle(Protocol):
     async def submit(self, player: str, seq: int, data: Input) -> None:
         """A seated player's input, for the room's next tick."""
 
-    def local_submit(self) -> Callable[[str, int, Input], None] | None:
-        """`Room.submit` of the room while it runs on this process (an input queued at
-        once, nothing awaited: the play socket's direct way in); None while it runs
-        elsewhere, where `submit` sends it."""
+    @property
+    def submits_now(self) -> bool:
+        """Whether `submit_now` takes inputs: while the room runs on this process, or
+        under a channel layer that can post to it where it runs."""
+        ...
+
+    def submit_now(
+        self, player: str, seq: int, data: Input, on_error: Callable[[Exception], None]
+    ) -> None:
+        """A seated player's input with nothing awaited (the play socket's direct way
+        in), while `submits_now`: queued in the room if it runs here, else posted to it
+        (game_server/redis_layer.py), `on_error` hearing if the post fails."""
 
     async def join(self, player: str, channel: str) -> None:
         """A player's socket connected: it replaces any earlier one and gets a snapshot."""

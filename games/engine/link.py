@@ -41,6 +41,10 @@ class RoomLink:
         self._on_unused = on_unused
         self._tick_rate = tick_rate
         self._tick_at = (0, time.monotonic())
+        # The layer's `post`, if it has one (game_server/redis_layer.py).
+        self._post: Callable[[str, dict[str, Any], Callable[[Exception], None]], None] | None = (
+            getattr(layer, "post", None)
+        )
 
     @property
     def unused(self) -> bool:
@@ -62,8 +66,19 @@ class RoomLink:
     async def submit(self, player: str, seq: int, data: Input) -> None:
         await self._to_room("input", player=player, seq=seq, data=data)
 
-    def local_submit(self) -> Callable[[str, int, Input], None] | None:
-        return None if self.runner is None else self.runner.local_submit()
+    @property
+    def submits_now(self) -> bool:
+        return self.runner is not None or self._post is not None
+
+    def submit_now(
+        self, player: str, seq: int, data: Input, on_error: Callable[[Exception], None]
+    ) -> None:
+        if (runner := self.runner) is not None:
+            runner.room.submit(player, seq, data)
+            return
+        assert self._post is not None
+        message = {"type": "engine.input", "player": player, "seq": seq, "data": data}
+        self._post(self.engine_channel, message, on_error)
 
     async def join(self, player: str, channel: str) -> None:
         await self._to_room("join", player=player, channel=channel)

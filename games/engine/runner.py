@@ -218,8 +218,12 @@ class RoomRunner:
     async def submit(self, player: str, seq: int, data: Input) -> None:
         self.room.submit(player, seq, data)
 
-    def local_submit(self) -> Callable[[str, int, Input], None]:
-        return self.room.submit
+    submits_now = True
+
+    def submit_now(
+        self, player: str, seq: int, data: Input, on_error: Callable[[Exception], None]
+    ) -> None:
+        self.room.submit(player, seq, data)
 
     async def join(self, player: str, channel: str) -> None:
         previous = self.channels.get(player)

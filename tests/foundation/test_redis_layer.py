@@ -157,3 +157,129 @@ async def test_a_paused_redis_fails_sends_instead_of_hanging_and_is_used_again_a
     assert (await _sent_until_received(here, there, channel))["type"] in ("during", "after")
     await here.flush()
     await there.flush()
+
+
+async def _until(condition, seconds: float = 5) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+async def test_posts_arrive_in_order_without_anything_awaited(processes) -> None:
+    here, there = processes
+    channel = await there.new_channel()
+    failed: list[Exception] = []
+    # The first posts are made before `here` has a connection to publish on: they wait
+    # for it, and go out first.
+    for n in range(500):
+        here.post(channel, {"type": "input", "seq": n}, failed.append)
+    assert [(await _next(there, channel))["seq"] for _ in range(500)] == list(range(500))
+    assert failed == []
+
+
+async def test_a_group_post_reaches_every_member_on_every_process(processes) -> None:
+    here, there = processes
+    members = [(layer, await layer.new_channel()) for layer in (here, there)]
+    for layer, channel in members:
+        await layer.group_add("room.d4", channel)
+    failed: list[Exception] = []
+    here.group_post("room.d4", {"type": "registry.frames", "tick": 1}, failed.append)
+    for layer, channel in members:
+        assert (await _next(layer, channel))["tick"] == 1
+    assert failed == []
+
+
+async def test_a_listener_hears_each_message_as_it_is_read(processes, redis_url: str) -> None:
+    here, there = processes
+    heard: list[dict] = []
+    # A channel by its name, and one from new_channel (which receive then no longer
+    # reads), in a group.
+    named = "room-engine.e5"
+    await there.listen(named, heard.append)
+    fresh = await there.new_channel()
+    await there.listen(fresh, heard.append)
+    await there.group_add("room.e5", fresh)
+    await here.send(named, {"type": "a"})
+    here.post(fresh, {"type": "b"}, heard.append)
+    await here.group_send("room.e5", {"type": "c"})
+    await _until(lambda: len(heard) == 3)
+    assert heard == [{"type": "a"}, {"type": "b"}, {"type": "c"}]
+    # From the same process: handed over at once, before the send returns.
+    await there.send(named, {"type": "d"})
+    assert heard[-1] == {"type": "d"}
+    # Gone: Redis no longer sends the channel's messages to this process.
+    there.unlisten(named)
+    client = redis.Redis.from_url(redis_url)
+    await _until(lambda: client.pubsub_numsub(named) == [(named.encode(), 0)])
+
+
+async def test_a_listener_that_raises_holds_up_no_message_after(processes, caplog) -> None:
+    here, there = processes
+    heard: list[dict] = []
+
+    def listener(message: dict) -> None:
+        if message["type"] == "bad":
+            raise ValueError("a bug in the listener")
+        heard.append(message)
+
+    await there.listen("room-engine.f6", listener)
+    for kind in ("bad", "good"):
+        here.post("room-engine.f6", {"type": kind}, heard.append)
+    await _until(lambda: heard)
+    assert heard == [{"type": "good"}]
+    assert "the listener of room-engine.f6 failed" in caplog.text
+
+
+async def test_a_post_that_cannot_go_out_is_told_to_its_sender(own_redis) -> None:
+    here, there = (RedisPubSubLayer(hosts=[own_redis.url], timeout=1) for _ in range(2))
+    channel = await there.new_channel()
+    failed: list[Exception] = []
+    here.post(channel, {"type": "before"}, failed.append)
+    assert (await _next(there, channel))["type"] == "before"
+
+    # Redis stops: the post fails, at once or when the connection is found lost.
+    own_redis.stop()
+    here.post(channel, {"type": "during"}, failed.append)
+    await _until(lambda: failed)
+    assert isinstance(failed[0], redis.ConnectionError)
+    # While the connection is being opened again, posts fail at once.
+    failed.clear()
+    here.post(channel, {"type": "during"}, failed.append)
+    assert isinstance(failed[0], redis.ConnectionError)
+    own_redis.start()
+
+    # Back: posts go out again.
+    receiving = asyncio.ensure_future(there.receive(channel))
+    for _ in range(100):
+        here.post(channel, {"type": "after"}, failed.append)
+        await asyncio.wait({receiving}, timeout=0.1)
+        if receiving.done():
+            break
+    assert receiving.result()["type"] == "after"
+
+    # Redis stops answering: a post waiting for its reply fails within the timeout.
+    own_redis.pause()
+    try:
+        failed.clear()
+        here.post(channel, {"type": "paused"}, failed.append)
+        await _until(lambda: failed, seconds=3)
+        assert isinstance(failed[0], redis.RedisError)
+    finally:
+        own_redis.resume()
+    await here.flush()
+    await there.flush()
+
+
+async def test_posts_before_a_first_connection_that_fails_are_each_told(tmp_path) -> None:
+    server = RedisServer(tmp_path)
+    url = server.url
+    server.stop()
+    layer = RedisPubSubLayer(hosts=[url], timeout=1)
+    failed: list[Exception] = []
+    for n in range(3):
+        layer.post("room-engine.g7", {"type": "input", "seq": n}, failed.append)
+    await _until(lambda: len(failed) == 3)
+    assert all(isinstance(error, redis.ConnectionError) for error in failed)
+    await layer.flush()
