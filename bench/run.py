@@ -138,13 +138,6 @@ class CoreShare:
         """Moves the process, every thread of it, into the cgroup."""
         (self.path / "cgroup.procs").write_text(str(pid))
 
-    def throttled_seconds(self) -> float:
-        """How long the kernel has held the cgroup's processes back for their quota."""
-        stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
-        if "throttled_time" in stat:
-            return int(stat["throttled_time"]) / 1e9
-        return int(stat["throttled_usec"]) / 1e6
-
     def remove(self) -> None:
         self.path.rmdir()
 
@@ -226,15 +219,9 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
         command += ["--bots", str(args.bots), "--workers", str(args.workers)]
         loadgen_cores = "1" if args.processes == 1 and not args.core_share else "0,1"
-        throttled = [share.throttled_seconds() for share in shares]
         result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
         if shares:
-            # Over the whole step, connecting included: whether the servers used up their
-            # share at all.
             result["core_share"] = args.core_share
-            result["throttled_s"] = round(
-                sum(share.throttled_seconds() for share in shares) - sum(throttled), 2
-            )
         return result
     finally:
         for server in servers:
