@@ -4,9 +4,6 @@ that its room ends records what replays it."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 import orjson
 import pytest
 import redis.asyncio as redis
@@ -18,6 +15,7 @@ from games.engine.redis_registry import RedisRegistry
 from games.engine.room import Room
 from games.models import Match, MatchReplay, RoomLogPart, RoomSave
 from games.services import match_create
+from tests.polling import until
 from tests.replay_check import replay_mismatch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,15 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 async def match(alice, bob) -> Match:
     return await sync_to_async(match_create)(game="arena", settings={}, players=[alice, bob])
-
-
-async def _until(check: Callable[[], object], seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        answer = check()
-        if await answer if asyncio.iscoroutine(answer) else answer:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("never happened")
 
 
 def _steer(room: Room, alice, seq: int) -> None:
@@ -57,10 +46,10 @@ async def test_a_restarted_process_resumes_the_room_with_its_log_from_database_s
     crashed = LocalRegistry()
     runner = await crashed.open(str(match.pk))
     _steer(runner.room, alice, 1)
-    await _until(lambda: _saved_with(match, 1))
+    await until(lambda: _saved_with(match, 1))
     _steer(runner.room, alice, 2)
     _steer(runner.room, alice, 3)
-    await _until(lambda: _saved_with(match, 3))
+    await until(lambda: _saved_with(match, 3))
     await crashed.close()
     # Each save appended only its new entries.
     parts = await sync_to_async(list)(RoomLogPart.objects.filter(match=match).values_list("start"))
@@ -94,19 +83,19 @@ async def test_with_redis_a_room_taken_over_goes_on_with_its_log_from_redis(
     client = redis.Redis.from_url(redis_url)
     log_key = f"room:{match.pk}:log"
     _steer(room, alice, 1)
-    await _until(lambda: len(room.log) == 1)
+    await until(lambda: len(room.log) == 1)
     _steer(room, alice, 2)
-    await _until(lambda: len(room.log) == 2)
+    await until(lambda: len(room.log) == 2)
     # The owner hands the room over: its last save carries the whole log.
     await owner.close()
     assert await client.llen(log_key) == 2
-    await _until(lambda: watching.runner is not None)
+    await until(lambda: watching.runner is not None)
     resumed = watching.runner.room
     assert resumed.log == room.log
     _steer(resumed, alice, 3)
-    await _until(lambda: len(resumed.log) == 3)
+    await until(lambda: len(resumed.log) == 3)
     # The new owner's saves append to the same list.
-    await _until(lambda: _llen(client, log_key, 3))
+    await until(lambda: _llen(client, log_key, 3))
     await other.close()
     await client.aclose()
 
@@ -124,9 +113,9 @@ async def test_a_match_its_room_ends_records_a_replay_equal_to_it(match, alice) 
     runner = await registry.open(str(match.pk))
     for seq in range(1, 4):
         _steer(runner.room, alice, seq)
-        await _until(lambda seq=seq: len(runner.room.log) == seq)
+        await until(lambda seq=seq: len(runner.room.log) == seq)
     await registry.end(str(match.pk))
-    await _until(lambda: str(match.pk) not in registry.runners)
+    await until(lambda: str(match.pk) not in registry.runners)
     record = await sync_to_async(_replay_of)(match)
     assert (record.log_entries, record.seed) == (4, match.seed)
     assert record.game_version == runner.room.game.version
@@ -144,9 +133,9 @@ async def test_the_replay_check_names_a_record_its_replay_does_not_match(
     registry = LocalRegistry()
     runner = await registry.open(str(match.pk))
     _steer(runner.room, alice, 1)
-    await _until(lambda: len(runner.room.log) == 1)
+    await until(lambda: len(runner.room.log) == 1)
     await registry.end(str(match.pk))
-    await _until(lambda: str(match.pk) not in registry.runners)
+    await until(lambda: str(match.pk) not in registry.runners)
     record = await sync_to_async(_replay_of)(match)
     # A log that lost its input replays elsewhere.
     record.log = record.log.replace(b'"dir":[1,0]', b'"dir":[0,0]')

@@ -15,6 +15,7 @@ from games.engine.link import RoomLink
 from games.engine.redis_registry import RedisRegistry
 from games.models import Match
 from games.services import match_create
+from tests.polling import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,14 +62,6 @@ async def test_a_second_open_while_the_room_starts_gets_the_started_room(registr
     assert first.runner is not None
 
 
-async def _until(check, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out")
-
-
 async def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(
     registries, match
 ) -> None:
@@ -82,7 +75,7 @@ async def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(
     theirs = saves.save(runner.room)
     await client.set(lease, "99:other-process", px=3000)
     await client.hset(save, mapping={"data": theirs, "writer": "99:other-process"})
-    await _until(lambda: owner.runner is None)
+    await until(lambda: owner.runner is None)
     assert str(match.pk) not in registries[0].runners
     ticks = runner.room.ctx.tick
     await asyncio.sleep(0.6)
@@ -99,7 +92,7 @@ async def test_a_closing_owner_hands_the_room_to_a_process_with_a_player(registr
     await asyncio.sleep(0.2)
     await registries[0].close()
     saved = orjson.loads(await registries[1].redis.hget(f"room:{match.pk}:save", "data"))
-    await _until(lambda: other.runner is not None)
+    await until(lambda: other.runner is not None)
     assert (await _lease(registries[1], match)).endswith(registries[1].process)
     assert other.runner.room.ctx.tick >= saved["tick"] > 0
 
@@ -118,7 +111,7 @@ async def test_an_owner_that_lets_go_has_its_room_taken_at_once(
     other = await registries[1].open(str(match.pk))
     assert (owner.runner is not None, other.runner) == (True, None)
     await registries[0].close()
-    await _until(lambda: other.runner is not None, seconds=2.0)
+    await until(lambda: other.runner is not None, seconds=2.0)
 
 
 async def test_the_processes_of_a_room_stop_watching_it_when_its_match_ends(
@@ -127,5 +120,5 @@ async def test_the_processes_of_a_room_stop_watching_it_when_its_match_ends(
     await registries[0].open(str(match.pk))
     await registries[1].open(str(match.pk))
     assert await registries[1].end(str(match.pk))
-    await _until(lambda: str(match.pk) not in registries[1].rooms, seconds=2.0)
+    await until(lambda: str(match.pk) not in registries[1].rooms, seconds=2.0)
     assert await sync_to_async(lambda: Match.objects.get(pk=match.pk).state)() == "aborted"

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from game_server.redis_layer import RedisPubSubLayer
+from tests.polling import until
 from tests.servers import RedisServer
 
 
@@ -159,14 +160,6 @@ async def test_a_paused_redis_fails_sends_instead_of_hanging_and_is_used_again_a
     await there.flush()
 
 
-async def _until(condition, seconds: float = 5) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
-
-
 async def test_posts_arrive_in_order_without_anything_awaited(processes) -> None:
     here, there = processes
     channel = await there.new_channel()
@@ -204,7 +197,7 @@ async def test_a_listener_hears_each_message_as_it_is_read(processes, redis_url:
     await here.send(named, {"type": "a"})
     here.post(fresh, {"type": "b"}, heard.append)
     await here.group_send("room.e5", {"type": "c"})
-    await _until(lambda: len(heard) == 3)
+    await until(lambda: len(heard) == 3)
     assert heard == [{"type": "a"}, {"type": "b"}, {"type": "c"}]
     # From the same process: handed over at once, before the send returns.
     await there.send(named, {"type": "d"})
@@ -212,7 +205,7 @@ async def test_a_listener_hears_each_message_as_it_is_read(processes, redis_url:
     # Gone: Redis no longer sends the channel's messages to this process.
     there.unlisten(named)
     client = redis.Redis.from_url(redis_url)
-    await _until(lambda: client.pubsub_numsub(named) == [(named.encode(), 0)])
+    await until(lambda: client.pubsub_numsub(named) == [(named.encode(), 0)])
 
 
 async def test_a_listener_that_raises_holds_up_no_message_after(processes, caplog) -> None:
@@ -227,7 +220,7 @@ async def test_a_listener_that_raises_holds_up_no_message_after(processes, caplo
     await there.listen("room-engine.f6", listener)
     for kind in ("bad", "good"):
         here.post("room-engine.f6", {"type": kind}, heard.append)
-    await _until(lambda: heard)
+    await until(lambda: heard)
     assert heard == [{"type": "good"}]
     assert "the listener of room-engine.f6 failed" in caplog.text
 
@@ -242,7 +235,7 @@ async def test_a_post_that_cannot_go_out_is_told_to_its_sender(own_redis) -> Non
     # Redis stops: the post fails, at once or when the connection is found lost.
     own_redis.stop()
     here.post(channel, {"type": "during"}, failed.append)
-    await _until(lambda: failed)
+    await until(lambda: failed)
     assert isinstance(failed[0], redis.ConnectionError)
     # While the connection is being opened again, posts fail at once.
     failed.clear()
@@ -264,7 +257,7 @@ async def test_a_post_that_cannot_go_out_is_told_to_its_sender(own_redis) -> Non
     try:
         failed.clear()
         here.post(channel, {"type": "paused"}, failed.append)
-        await _until(lambda: failed, seconds=3)
+        await until(lambda: failed, seconds=3)
         assert isinstance(failed[0], redis.RedisError)
     finally:
         own_redis.resume()
@@ -280,6 +273,6 @@ async def test_posts_before_a_first_connection_that_fails_are_each_told(tmp_path
     failed: list[Exception] = []
     for n in range(3):
         layer.post("room-engine.g7", {"type": "input", "seq": n}, failed.append)
-    await _until(lambda: len(failed) == 3)
+    await until(lambda: len(failed) == 3)
     assert all(isinstance(error, redis.ConnectionError) for error in failed)
     await layer.flush()

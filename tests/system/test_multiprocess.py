@@ -22,6 +22,7 @@ import websockets
 
 from games.loadtest import socket_ticket, start_match
 from games.loadtest_bot import own_seat
+from tests.polling import until
 from tests.servers import LiveDatabase, ServerProcess, diff_base
 
 # Two processes share rooms through Redis and results through PostgreSQL.
@@ -107,15 +108,6 @@ def _saved_acks(redis_url: str, match_id: str) -> dict[str, int]:
     return orjson.loads(data)["acks"] if data else {}
 
 
-async def _until(check) -> None:
-    """Polls `check` (a Redis read) for up to 5 s."""
-    for _ in range(100):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 async def _match_on_two(servers: list[ServerProcess], redis_url: str):
     """A started match: the host on the owning process, the guest on the other."""
     match_id, tokens = start_match(servers[0].url, "connect_four", 2, {})
@@ -166,7 +158,7 @@ async def _take_over(
     await _play([(host, 0), (guest, 1), (host, 0)])
     if sig == signal.SIGKILL:
         # A killed owner loses what it did not save: wait for the save of these moves.
-        await _until(lambda: _saved_acks(redis_url, match_id).get(host.me) == host.seq)
+        await until(lambda: _saved_acks(redis_url, match_id).get(host.me) == host.seq)
     stopped_at = time.monotonic()
     servers[0].process.send_signal(sig)
     snapshot = await asyncio.wait_for(guest.next("snapshot"), 10)

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from tests.polling import until
 from tests.servers import LiveDatabase, RedisServer, ServerProcess, arena_on_two
 
 # Two processes share the room through Redis and the result through PostgreSQL.
@@ -21,14 +22,6 @@ RESULT_QUERY = (
     "print(m.state, m.reason, all(p.placement for p in m.players.all()), "
     "RoomSave.objects.filter(match=m).count())"
 )
-
-
-async def _until(check, seconds: float) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 @pytest.mark.timeout(120)
@@ -48,7 +41,7 @@ async def test_a_room_whose_owner_died_while_redis_lost_its_data_goes_on_from_th
     killed_tick = max(host.tick, guest.tick)
     snapshots_before = len(guest.snapshots)
     # The other process takes the room: the guest gets a snapshot from it.
-    await _until(lambda: len(guest.snapshots) > snapshots_before, 20)
+    await until(lambda: len(guest.snapshots) > snapshots_before, 20)
     resumed_tick = guest.snapshots[snapshots_before]
     print(f"\nowner killed at tick {killed_tick}, resumed at tick {resumed_tick}")
     assert killed_tick - SAVE_TICKS - SLACK_TICKS <= resumed_tick <= killed_tick
