@@ -16,8 +16,8 @@ what a game server's load needs:
   failure, then or later, is told to an `on_error` callback. `listen` hands a channel's
   messages to a callback as they are read, with no queue or task between. A room's
   inputs from sockets on another process and its frames for them take these ways
-  (games/engine): two processes on half a core each went from 100 to 120 rooms to 120
-  rooms in every pass (bench/README.md, "Two processes on two cores").
+  (games/engine): two uvicorn processes on half a core each held 100 to 120 rooms
+  before, 120 to 140 after (bench/README.md, "Two processes on two cores").
 - Messages for channels and group members in this process are handed to them at once,
   without a round trip through Redis (a group message is still published, for the other
   processes, and skipped when it comes back). A group message is decoded once and handed
@@ -288,12 +288,11 @@ class _Publisher(_Connection):
         made before the first connection go out, in order, once it is made; while
         the connection is lost, they fail at once, as publishes do."""
         if self.protocol is None:
-            loop = asyncio.get_running_loop()
-            if self._reopening is not None or loop.time() < self._retry_at:
-                _fail_only(on_error, redis.ConnectionError("Redis is unreachable; reconnecting"))
+            if (refused := self._refusal()) is not None:
+                _fail_only(on_error, refused)
                 return
             if self._connecting is None:
-                self._connecting = loop.create_task(self._connect_for_posts())
+                self._connecting = asyncio.get_running_loop().create_task(self._connect_for_posts())
         self._queue(functools.partial(_fail_only, on_error), channel, data)
 
     def _queue(self, answer: Answer, channel: str, data: bytes) -> None:
@@ -320,18 +319,25 @@ class _Publisher(_Connection):
         if self._buffer:
             self._flush()
 
+    def _refusal(self) -> redis.ConnectionError | None:
+        """Why a publish or post made now, with no connection, fails at once: after a
+        loss the connection is being opened again in the background, or a first attempt
+        failed a moment ago. None if it may wait for a connection."""
+        if self._reopening is not None:
+            return redis.ConnectionError("Redis is unreachable; reconnecting")
+        if self._opening is None and asyncio.get_running_loop().time() < self._retry_at:
+            return redis.ConnectionError("Redis is unreachable; retrying shortly")
+        return None
+
     async def _reconnect(self) -> None:
         """The first connection is awaited; after a loss, publishes fail at once while
         the connection is opened again in the background."""
-        loop = asyncio.get_running_loop()
-        if self._reopening is not None:
-            raise redis.ConnectionError("Redis is unreachable; reconnecting")
-        if self._opening is None and loop.time() < self._retry_at:
-            raise redis.ConnectionError("Redis is unreachable; retrying shortly")
+        if (refused := self._refusal()) is not None:
+            raise refused
         try:
             await self.connect()
         except redis.RedisError:
-            self._retry_at = loop.time() + RECONNECT_SECONDS
+            self._retry_at = asyncio.get_running_loop().time() + RECONNECT_SECONDS
             raise
 
     def _owes(self) -> bool:

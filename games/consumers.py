@@ -218,8 +218,7 @@ class PlayerConsumer(AsyncWebsocketConsumer):
     def _input_lost(self, error: Exception) -> None:
         """An input posted to the room on another process that the layer could not take:
         the player hears so, as from `receive` (`_to_room`)."""
-        tick = self.room.tick if self.room else 0
-        self.writer.write(error_frame(tick, "unavailable", UNAVAILABLE))
+        self.writer.write(self._error_frame("unavailable", UNAVAILABLE))
 
     async def _join(self) -> None:
         """Tells the room this socket is here, and gets its snapshot."""
@@ -383,8 +382,10 @@ class PlayerConsumer(AsyncWebsocketConsumer):
             await self.room.resync(self.player, self.channel_name)
 
     async def _send_error(self, code: str, message: str, *, seq: int | None = None) -> None:
-        tick = self.room.tick if self.room else 0
-        await self.send(text_data=error_frame(tick, code, message, seq=seq))
+        await self.send(text_data=self._error_frame(code, message, seq=seq))
+
+    def _error_frame(self, code: str, message: str, *, seq: int | None = None) -> str:
+        return error_frame(self.room.tick if self.room else 0, code, message, seq=seq)
 
     async def room_frame(self, event: dict[str, Any]) -> None:
         """A frame from a room on another process (a snapshot), or a chat line: in line
