@@ -55,6 +55,8 @@ def series_of(lines: list[dict]) -> dict[str, list[dict]]:
         name = f"{run['server']} x{run['processes']}, {run['layer']}"
         if run.get("core_share"):
             name += f", {run['core_share']} core each"
+            if run.get("core_period_ms", 10.0) != 10.0:
+                name += f" ({run['core_period_ms']:g} ms periods)"
         if run.get("bots"):
             name += f", {run['players'] // run['rooms']}+{run['bots'] // run['rooms']} bots"
         if run.get("label"):

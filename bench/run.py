@@ -68,9 +68,10 @@ from tests.servers import (  # noqa: E402
 COLYSEUS = ROOT / "bench" / "colyseus"
 CGROUP_V1_CPU = Path("/sys/fs/cgroup/cpu")
 CGROUP_V2 = Path("/sys/fs/cgroup")
-# The quota's period: short, so that a server that used up its share waits at most a few
-# milliseconds for the next period (the kernel's default, 100 ms, would show in p99).
-CORE_SHARE_PERIOD_US = 10_000
+# The quota's period by default: short, so that a server that used up its share waits at
+# most a few milliseconds for the next period (the kernel's default, 100 ms, would show in
+# p99). `--core-period` sets another; the kernel's shortest quota is 1 ms.
+CORE_SHARE_PERIOD_MS = 10.0
 
 
 class Metered(Protocol):
@@ -119,18 +120,19 @@ class CoreShare:
     """A CPU cgroup whose processes together get `share` of one core: cgroup v1's cpu
     controller or cgroup v2's cpu.max, whichever this machine mounts writable."""
 
-    def __init__(self, share: float) -> None:
-        quota = round(share * CORE_SHARE_PERIOD_US)
+    def __init__(self, share: float, period_ms: float) -> None:
+        period = round(period_ms * 1000)
+        quota = round(share * period)
         name = f"bench-{os.getpid()}-{secrets.token_hex(4)}"
         if (CGROUP_V1_CPU / "cpu.cfs_quota_us").exists():
             self.path = CGROUP_V1_CPU / name
             self.path.mkdir()
-            (self.path / "cpu.cfs_period_us").write_text(str(CORE_SHARE_PERIOD_US))
+            (self.path / "cpu.cfs_period_us").write_text(str(period))
             (self.path / "cpu.cfs_quota_us").write_text(str(quota))
         elif (CGROUP_V2 / "cgroup.controllers").exists():
             self.path = CGROUP_V2 / name
             self.path.mkdir()
-            (self.path / "cpu.max").write_text(f"{quota} {CORE_SHARE_PERIOD_US}")
+            (self.path / "cpu.max").write_text(f"{quota} {period}")
         else:
             sys.exit("--core-share needs a writable CPU cgroup (cgroup v1 cpu or v2)")
 
@@ -211,7 +213,7 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
     shares: list[CoreShare] = []
     try:
         if args.core_share:
-            shares = [CoreShare(args.core_share) for _ in servers]
+            shares = [CoreShare(args.core_share, args.core_period) for _ in servers]
             for share, server in zip(shares, servers, strict=True):
                 share.add(server.process.pid)
         urls = ",".join(server.url for server in servers)
@@ -222,6 +224,7 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
         result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
         if shares:
             result["core_share"] = args.core_share
+            result["core_period_ms"] = args.core_period
         return result
     finally:
         for server in servers:
@@ -346,6 +349,12 @@ def main() -> None:
         help="hold each server process to this share of a core (a CPU cgroup's quota)",
     )
     parser.add_argument(
+        "--core-period",
+        type=float,
+        default=CORE_SHARE_PERIOD_MS,
+        help="the core share's quota period, in ms (the quota, share x period, >= 1 ms)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="load generator processes (manage.py loadtest)"
     )
     parser.add_argument(
@@ -358,6 +367,8 @@ def main() -> None:
         "--label", default=_commit(), help="names these runs in the results (the commit's)"
     )
     args = parser.parse_args()
+    if args.core_share and args.core_share * args.core_period < 1:
+        parser.error("a core share's quota (share x period) must be 1 ms or more")
     if args.server == "colyseus":
         if args.processes != 1 or args.bots or args.workers != 1 or args.core_share:
             parser.error("--server colyseus runs one process on a core, no bots, one load client")
