@@ -16,8 +16,9 @@ what a game server's load needs:
   failure, then or later, is told to an `on_error` callback. `listen` hands a channel's
   messages to a callback as they are read, with no queue or task between. A room's
   inputs from sockets on another process and its frames for them take these ways
-  (games/engine): two uvicorn processes on half a core each held 100 to 120 rooms
-  before, 120 to 140 after (bench/README.md, "Two processes on two cores").
+  (games/engine): two uvicorn processes on half a core each (in 10 ms periods) held
+  100 to 120 rooms before, 120 to 140 after (bench/README.md, "Two processes on two
+  cores").
 - Messages for channels and group members in this process are handed to them at once,
   without a round trip through Redis (a group message is still published, for the other
   processes, and skipped when it comes back). A group message is decoded once and handed
