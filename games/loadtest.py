@@ -274,8 +274,9 @@ def summary(parts: list[Measured]) -> dict[str, Any]:
         "inputs_acked": len(latencies),
         "errors": sum(part.errors for part in parts),
         "workers": len(parts),
-        "client_cpu": round(sum(part.cpu for part in parts), 2),
-        "client_cpu_busiest": round(busiest, 2),
+        # To a thousandth of a core: a small run's worker can use less than 0.005.
+        "client_cpu": round(sum(part.cpu for part in parts), 3),
+        "client_cpu_busiest": round(busiest, 3),
         "client_bound": busiest > CLIENT_BOUND,
     }
 

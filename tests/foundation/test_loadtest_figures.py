@@ -43,3 +43,8 @@ def test_a_run_whose_busiest_process_passed_the_bound_says_it_is_client_bound(
 ) -> None:
     figures = summary([_part(cpu=0.2), _part(cpu=busiest)])
     assert figures["client_bound"] is bound
+
+
+def test_a_small_workers_cpu_is_reported_to_a_thousandth_of_a_core_not_as_zero() -> None:
+    figures = summary([_part(cpu=0.0042), _part(cpu=0.0031)])
+    assert (figures["client_cpu"], figures["client_cpu_busiest"]) == (0.007, 0.004)
