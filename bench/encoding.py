@@ -31,7 +31,7 @@ import msgpack  # noqa: E402
 import orjson  # noqa: E402
 
 from games.engine.room import Room  # noqa: E402
-from games.loadtest import DIRECTION_HELD  # noqa: E402
+from games.loadtest_bot import DIRECTION_HELD  # noqa: E402
 from games.rules import CATALOGUE  # noqa: E402
 
 
