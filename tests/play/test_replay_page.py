@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 
+import orjson
 import pytest
 from django.test import Client
 
@@ -58,6 +59,40 @@ def test_a_player_gets_the_game_renderer_the_frames_the_names_and_the_result(
     for _tick, patch in frames["diffs"]:
         state = apply_patch(state, patch)
     assert state["cells"] == {"0,3": str(alice.pk), "0,4": str(bob.pk)}
+
+
+def test_the_frames_are_made_at_the_first_view_and_kept_for_the_next(
+    client: Client, finished, alice, bob
+) -> None:
+    assert MatchReplay.objects.get(match=finished).frames is None
+    client.force_login(bob)
+    first = _script(client.get(f"/replay/{finished.pk}/").content.decode(), "replay-frames")
+
+    kept = MatchReplay.objects.get(match=finished).frames
+    assert kept is not None
+    assert orjson.loads(kept) == first
+    # What the next view shows is what was kept, not a new replay: kept frames changed
+    # by hand show as changed.
+    MatchReplay.objects.filter(match=finished).update(
+        frames=orjson.dumps({"start": {"kept": True}, "diffs": []})
+    )
+    client.force_login(alice)
+    again = _script(client.get(f"/replay/{finished.pk}/").content.decode(), "replay-frames")
+    assert again == {"start": {"kept": True}, "diffs": []}
+
+
+def test_no_string_in_the_frames_can_end_their_script_element(
+    client: Client, finished, alice
+) -> None:
+    hostile = "</script><script>alert(1)</script> & <!--"
+    MatchReplay.objects.filter(match=finished).update(
+        frames=orjson.dumps({"start": {"name": hostile}, "diffs": []})
+    )
+    client.force_login(alice)
+    page = client.get(f"/replay/{finished.pk}/").content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert _script(page, "replay-frames") == {"start": {"name": hostile}, "diffs": []}
 
 
 def test_controls_for_play_speed_and_any_tick(client: Client, finished, alice) -> None:
