@@ -83,6 +83,9 @@ RESPONSES_BY_CLASS = {n: HTTP_RESPONSES.labels(f"{n}xx") for n in range(1, 6)}
 
 GUESTS_CREATED = Counter("game_guests_created", "Guest players created")
 LOGINS_THROTTLED = Counter("game_logins_throttled", "Log-in attempts refused by the throttle")
+RANKED_MATCHINGS = Counter(
+    "game_ranked_matchings", "Runs of a game's ranked matching, in this process", ["game"]
+)
 
 
 def forget_dead_processes(path: str) -> None:

@@ -402,6 +402,11 @@ RANKED_FULL_WAIT_SECONDS = envint("RANKED_FULL_WAIT_SECONDS", "20", minimum=0)
 # A queued player not heard from for this long (no queue socket, no GET /api/queue/) is
 # taken out of the queue.
 RANKED_PRESENCE_SECONDS = envint("RANKED_PRESENCE_SECONDS", "30", minimum=5)
+# Waiting players' reads of their place (queue sockets' turns, GET /api/queue/) run a
+# game's matching at most once per this many seconds, across processes sharing a cache
+# (Redis): each read locking and reading the whole queue made n players' reads cost n
+# times the queue. A queue socket's first turn, just after its join, always runs it.
+RANKED_MATCHING_SECONDS = envint("RANKED_MATCHING_SECONDS", "1", minimum=1)
 # Joins of the queue a user may make per window (API and socket together).
 RANKED_JOINS_PER_WINDOW = envint("RANKED_JOINS_PER_WINDOW", "10", minimum=1)
 RANKED_JOIN_WINDOW_SECONDS = envint("RANKED_JOIN_WINDOW_SECONDS", "60", minimum=1)

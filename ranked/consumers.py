@@ -1,8 +1,9 @@
 """The queue socket, `/ws/queue/<game>/`: while it is open its user waits in the game's
 ranked queue, and when it closes they leave it (docs/api.md, Ranked queue).
 
-Every `STATUS_SECONDS` it marks the user present, runs the matching for the game and
-tells the user their wait and window; a match found (here or by another process, which
+Every `STATUS_SECONDS` it marks the user present, runs the matching for the game (the
+first turn always, later ones when due: ranked/services.py) and tells the user their
+wait and window; a match found (here or by another process, which
 tells this socket through the user's group) is sent as `matched`, and the socket closes.
 Its frames are bounded as the lobby sockets' are (`BoundedSocket`), a user holds at most
 MAX_LOBBY_SOCKETS_PER_USER of them per process, and a frame from the client brings the
@@ -72,16 +73,19 @@ class QueueConsumer(BoundedSocket):
         self.turns = asyncio.get_running_loop().create_task(self._every_turn())
 
     async def _every_turn(self) -> None:
-        while await self._turn():
+        joined = True
+        while await self._turn(just_joined=joined):
+            joined = False
             await asyncio.sleep(MIN_TURN_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), STATUS_SECONDS - MIN_TURN_SECONDS)
             self.wake.clear()
 
-    async def _turn(self) -> bool:
-        """Tells the user where they stand; False once there is nothing more to say."""
+    async def _turn(self, *, just_joined: bool) -> bool:
+        """Tells the user where they stand; False once there is nothing more to say. The
+        first turn matches the game's queue at once: the new player may complete a group."""
         place = await database_sync_to_async(queue_status)(
-            user=self.scope["user"], holder=self.channel_name
+            user=self.scope["user"], holder=self.channel_name, just_joined=just_joined
         )
         if place is None:
             # Another socket of the user took the place (a reload, another tab).

@@ -7,12 +7,15 @@ them lies within the narrower of their two windows. A group of the game's most p
 starts a match at once; a group of at least its fewest starts once its longest waiting
 player waited `RANKED_FULL_WAIT_SECONDS`.
 
-Any server process may match (`queue_match`), as often as its queue sockets and API
-calls ask: it locks the game's waiting entries with SKIP LOCKED, so two processes
-matching at once see disjoint players, and it claims each group with one conditional
-update, so a player lost to another matcher (on SQLite, which has no row locks) undoes
-that group alone. A match is started as a lobby's (a private lobby made for it), so the
-rematch, match history and ratings work as for any lobby's match.
+Any server process may match (`queue_match`): a queue socket's first turn, just after its
+join, runs it, and otherwise the first read of a place (sockets' turns, API calls) in
+`RANKED_MATCHING_SECONDS` does, counted in the cache that the processes share, so that n
+waiting players' reads do not run it n times over. It locks the game's waiting entries
+with SKIP LOCKED, so two processes matching at once see disjoint players, and it claims
+each group with one conditional update, so a player lost to another matcher (on SQLite,
+which has no row locks) undoes that group alone. A match is started as a lobby's (a
+private lobby made for it), so the rematch, match history and ratings work as for any
+lobby's match.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from game_server import metrics
 from games.models import Match
 from games.rules import CATALOGUE
 from games.services import match_players_busy
@@ -153,10 +158,16 @@ def queue_leave(*, user: User, holder: str | None = None) -> str | None:
 
 
 def queue_status(
-    *, user: User, holder: str | None = None, now: datetime | None = None
+    *,
+    user: User,
+    holder: str | None = None,
+    now: datetime | None = None,
+    just_joined: bool = False,
 ) -> dict[str, Any] | None:
-    """The user's place in the queue, after marking them present and matching their game;
-    None if they are not queued (or another socket holds the place now)."""
+    """The user's place in the queue, after marking them present and matching their game
+    (if no read did in the last `RANKED_MATCHING_SECONDS`, or the user `just_joined`, and
+    so may complete a group); None if they are not queued (or another socket holds the
+    place now)."""
     now = now or timezone.now()
     entries = QueueEntry.objects.filter(user=user)
     if holder is not None:
@@ -166,11 +177,18 @@ def queue_status(
         return None
     if entry.match_id is None:
         entries.update(seen_at=now)
-        queue_match(game=entry.game, now=now)
+        if just_joined or _matching_due(entry.game):
+            queue_match(game=entry.game, now=now)
         entry = entries.select_related("match").first()
         if entry is None:
             return None
     return status_of(entry, now)
+
+
+def _matching_due(game: str) -> bool:
+    """Whether a read of a place in the game's queue runs its matching: the first read
+    in `RANKED_MATCHING_SECONDS`, in every process that shares this cache."""
+    return cache.add(f"ranked-matching:{game}", True, timeout=settings.RANKED_MATCHING_SECONDS)
 
 
 def status_of(entry: QueueEntry, now: datetime) -> dict[str, Any]:
@@ -194,6 +212,7 @@ def queue_match(*, game: str, now: datetime | None = None) -> list[Match]:
     `RANKED_PRESENCE_SECONDS` leave it first. Safe to run in any number of processes."""
     now = now or timezone.now()
     definition = CATALOGUE[game]
+    metrics.RANKED_MATCHINGS.labels(definition.slug).inc()
     started = []
     with transaction.atomic():
         entries = list(

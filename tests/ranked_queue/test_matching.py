@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from games.models import Match, MatchPlayer
 from lobby.models import Lobby
@@ -133,3 +134,38 @@ def test_a_player_of_another_running_match_is_not_matched(queued, since) -> None
     (second,) = queue_match(game="connect_four", now=since)
 
     assert set(second.players.values_list("user_id", flat=True)) == {free, dave.pk}
+
+
+def _matchings(game: str) -> float:
+    return REGISTRY.get_sample_value("game_ranked_matchings_total", {"game": game}) or 0.0
+
+
+def test_waiting_players_reads_run_the_matching_once_per_interval(queued, since, settings) -> None:
+    settings.RANKED_MATCHING_SECONDS = 60
+    players = queued([700, 1300, 1900])
+    before = _matchings("connect_four")
+
+    places = [queue_status(user=user, now=since) for _ in range(10) for user in players]
+
+    # Thirty reads of three players too far apart to match: each answered its place, and
+    # the first of them ran the matching.
+    assert [place["state"] for place in places if place] == ["waiting"] * 30
+    assert _matchings("connect_four") - before == 1
+
+
+def test_a_read_just_after_a_join_matches_at_once_whatever_the_interval(
+    queued, since, settings
+) -> None:
+    settings.RANKED_MATCHING_SECONDS = 60
+    (alice,) = queued([1000])
+    assert queue_status(user=alice, now=since)["state"] == "waiting"
+    (bob,) = queued([1050], prefix="q")
+    before = _matchings("connect_four")
+
+    read = queue_status(user=bob, now=since)
+    first_turn = queue_status(user=bob, now=since, just_joined=True)
+
+    # A read within the interval left the matching to the next; a socket's first turn
+    # ran it, and found the pair.
+    assert (read["state"], first_turn["state"]) == ("waiting", "matched")
+    assert _matchings("connect_four") - before == 1
