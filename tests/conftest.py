@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+from asgiref.sync import SyncToAsync
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test import override_settings
@@ -89,9 +90,14 @@ def dave(django_user_model: type) -> object:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """pytest-django's test databases, with the connection pools closed before they are
-    dropped (a pooled connection kept open would keep PostgreSQL from dropping one)."""
+    dropped (a pooled connection kept open would keep PostgreSQL from dropping one).
+
+    Async tests' database calls with no sync code around them ran in asgiref's one thread
+    for thread-sensitive code, which keeps its own connection out of the pool: it is
+    closed in that thread first."""
     yield
     with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
         for connection in connections.all():
             close_with_pool(connection)
 
