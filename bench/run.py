@@ -1,4 +1,5 @@
-"""The capacity benchmark: one server process on core 0, the load generator on core 1.
+"""The capacity benchmark: one server process on core 0, the load generator on core 1
+(on the cores after the servers' with more than 2: bench/cores.py).
 
     python bench/run.py --server daphne --layer redis --rooms 20,30,40 --seconds 15
 
@@ -56,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 # production settings (`_step`).
 os.environ.setdefault("DEBUG", "True")
 
+from bench.cores import layout  # noqa: E402
 from bench.plot import P99_LIMIT_MS, TICK_FLOOR_HZ, median_of  # noqa: E402
 from tests.servers import (  # noqa: E402
     LiveDatabase,
@@ -156,10 +158,11 @@ def _install_colyseus() -> None:
 
 
 def _colyseus_step(args: argparse.Namespace, rooms: int, folder: Path) -> dict:
-    """One step against Colyseus: its server on core 0, its load client on core 1."""
-    server = ColyseusServer(log=folder / f"colyseus-{rooms}.log", cpus="0")
+    """One step against Colyseus: its server on core 0, its load client on the others."""
+    cores = layout(os.sched_getaffinity(0), processes=1, shared=False)
+    server = ColyseusServer(log=folder / f"colyseus-{rooms}.log", cpus=cores.servers[0])
     try:
-        command = ["taskset", "-c", "1", "node", str(COLYSEUS / "loadtest.mjs")]
+        command = ["taskset", "-c", cores.load_generator, "node", str(COLYSEUS / "loadtest.mjs")]
         command += ["--url", server.url, "--rooms", str(rooms), "--players", str(args.players)]
         command += ["--seconds", str(args.seconds)]
         return _measure(command, [server])
@@ -176,6 +179,7 @@ def _step(
         assert database is not None
         result = _our_step(args, rooms, database, folder)
     result.update(server=args.server, layer=args.layer, processes=args.processes, label=args.label)
+    result["cores"] = len(os.sched_getaffinity(0))
     result["ok"] = result["p99_ms"] < P99_LIMIT_MS and result["tick_hz"] >= TICK_FLOOR_HZ
     return result
 
@@ -187,13 +191,7 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
         "redis-pubsub": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "pubsub"},
         "redis-core": {"REDIS_URL": args.redis_url, "CHANNEL_LAYER": "core"},
     }[args.layer]
-    # One process: the server on core 0 and the load generator on core 1. Two: a server
-    # on each core, and the load generator beside them on both. With a core share, each
-    # server on any core, held to its share.
-    if args.core_share:
-        cores = ["0,1"] * args.processes
-    else:
-        cores = ["0"] if args.processes == 1 else ["0", "1"]
+    cores = layout(os.sched_getaffinity(0), processes=args.processes, shared=bool(args.core_share))
     servers = [
         ServerProcess(
             database,
@@ -208,7 +206,7 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
             LOG_LEVEL="WARNING",
             **environment,
         )
-        for number, core in enumerate(cores)
+        for number, core in enumerate(cores.servers)
     ]
     shares: list[CoreShare] = []
     try:
@@ -220,8 +218,8 @@ def _our_step(args: argparse.Namespace, rooms: int, database: LiveDatabase, fold
         command = ["manage.py", "loadtest", "--url", urls, "--rooms", str(rooms)]
         command += ["--players", str(args.players), "--seconds", str(args.seconds)]
         command += ["--bots", str(args.bots), "--workers", str(args.workers)]
-        loadgen_cores = "1" if args.processes == 1 and not args.core_share else "0,1"
-        result = _measure(["taskset", "-c", loadgen_cores, sys.executable, *command], servers)
+        command = ["taskset", "-c", cores.load_generator, sys.executable, *command]
+        result = _measure(command, servers)
         if shares:
             result["core_share"] = args.core_share
             result["core_period_ms"] = args.core_period

@@ -1,6 +1,7 @@
 """The benchmark's scripts run: each on a small input, or, for the one that needs servers
 and a load generator (bench/run.py), as far as its help. A script that an earlier change
-broke (an import moved) fails here, not in the next session that measures with it."""
+broke (an import moved) fails here, not in the next session that measures with it. And
+the cores bench/run.py gives its servers and load generator (bench/cores.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bench.cores import Layout, layout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,3 +51,30 @@ def test_the_plot_draws_a_run(tmp_path: Path) -> None:
     picture = tmp_path / "run.svg"
     _run("bench/plot.py", str(results), "--label", "x", "-o", str(picture))
     assert picture.read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("available", "processes", "expected"),
+    [
+        # This project's machines: a core for the server and one for the load...
+        ((0, 1), 1, Layout(["0"], "1")),
+        # ... or a server on each, the load beside them.
+        ((0, 1), 2, Layout(["0", "1"], "0,1")),
+        # Four cores: issue 14's set-up, a core for each server, the load on the rest.
+        ((0, 1, 2, 3), 1, Layout(["0"], "1,2,3")),
+        ((3, 2, 1, 0), 2, Layout(["0", "1"], "2,3")),
+    ],
+)
+def test_servers_get_the_first_cores_and_the_load_generator_the_rest(
+    available: tuple[int, ...], processes: int, expected: Layout
+) -> None:
+    assert layout(available, processes=processes, shared=False) == expected
+
+
+def test_servers_held_to_a_core_share_run_anywhere() -> None:
+    assert layout((0, 1), processes=2, shared=True) == Layout(["0,1", "0,1"], "0,1")
+
+
+def test_one_core_is_too_few() -> None:
+    with pytest.raises(ValueError, match="needs 2 cores"):
+        layout((0,), processes=1, shared=False)
