@@ -3,8 +3,8 @@ ranked queue, and when it closes they leave it (docs/api.md, Ranked queue).
 
 Every `STATUS_SECONDS` it marks the user present, runs the matching for the game (the
 first turn always, later ones when due: ranked/services.py) and tells the user their
-wait and window; a match found (here or by another process, which
-tells this socket through the user's group) is sent as `matched`, and the socket closes.
+wait and window; a match found (here or by another process, which tells this socket
+through the user's group) is sent as `matched`, and the socket closes.
 Its frames are bounded as the lobby sockets' are (`BoundedSocket`), a user holds at most
 MAX_LOBBY_SOCKETS_PER_USER of them per process, and a frame from the client brings the
 next turn forward, never closer than `MIN_TURN_SECONDS` to the last: a flood of frames
