@@ -276,7 +276,9 @@ def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
         raise ReplayRefused("not_allowed")
     if match.state == Match.State.RUNNING:
         raise ReplayRefused("running")
-    replay = MatchReplay.objects.filter(match=match).select_related("match").first()
+    # The page's frames, up to megabytes, are read only by the page that shows them.
+    replays = MatchReplay.objects.filter(match=match).select_related("match")
+    replay = replays.defer("frames").first()
     if replay is None:
         raise ReplayRefused("no_replay")
     game = CATALOGUE.get(match.game)
