@@ -27,11 +27,11 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from game_server import metrics
+from game_server.limits import rate_allowed
 from games.models import Match
 from games.rules import CATALOGUE
 from games.services import match_players_busy
@@ -187,8 +187,10 @@ def queue_status(
 
 def _matching_due(game: str) -> bool:
     """Whether a read of a place in the game's queue runs its matching: the first read
-    in `RANKED_MATCHING_SECONDS`, in every process that shares this cache."""
-    return cache.add(f"ranked-matching:{game}", True, timeout=settings.RANKED_MATCHING_SECONDS)
+    in each window of `RANKED_MATCHING_SECONDS`, counted as the rate limits count, in the
+    cache every process shares."""
+    window = settings.RANKED_MATCHING_SECONDS
+    return rate_allowed(f"ranked-matching:{game}", limit=1, window=window).allowed
 
 
 def status_of(entry: QueueEntry, now: datetime) -> dict[str, Any]:

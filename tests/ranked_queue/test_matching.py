@@ -141,7 +141,8 @@ def _matchings(game: str) -> float:
 
 
 def test_waiting_players_reads_run_the_matching_once_per_interval(queued, since, settings) -> None:
-    settings.RANKED_MATCHING_SECONDS = 60
+    # An hour's window (rate windows start on the hour): the reads fall in one.
+    settings.RANKED_MATCHING_SECONDS = 3600
     players = queued([700, 1300, 1900])
     before = _matchings("connect_four")
 
@@ -156,7 +157,8 @@ def test_waiting_players_reads_run_the_matching_once_per_interval(queued, since,
 def test_a_read_just_after_a_join_matches_at_once_whatever_the_interval(
     queued, since, settings
 ) -> None:
-    settings.RANKED_MATCHING_SECONDS = 60
+    # An hour's window (rate windows start on the hour): the reads fall in one.
+    settings.RANKED_MATCHING_SECONDS = 3600
     (alice,) = queued([1000])
     assert queue_status(user=alice, now=since)["state"] == "waiting"
     (bob,) = queued([1050], prefix="q")
