@@ -7,37 +7,34 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser.conftest import Player, PlayerFactory, create_lobby, join_by_invite
 
 pytestmark = pytest.mark.browser
 
 
-def held_lobby_sockets(player: Player) -> list[WebSocketRoute]:
-    """From now on the player's lobby sockets wait to reach the server until the test
-    lets them (`connect_to_server()`); returns the list they are added to, in order."""
-    waiting: list[WebSocketRoute] = []
+def lobby_tab_held(player: Player) -> tuple[Page, WebSocketRoute]:
+    """The lobby page the player is on, opened again in a second tab whose lobby socket
+    waits to reach the server until the test lets it (`connect_to_server()`).
+
+    A tab of its own, loaded once, holds exactly one socket. Holding the sockets of the
+    player's own page would hold one per lobby page it loaded, and whether a page's
+    script opened its socket before the next click took the page away is a race."""
+    tab = player.page.context.new_page()
+    held: list[WebSocketRoute] = []
 
     def hold(socket: WebSocketRoute) -> None:
-        waiting.append(socket)
+        held.append(socket)
 
-    player.page.route_web_socket(re.compile(r"/ws/lobby/"), hold)
-    return waiting
-
-
-def socket_of_the_page_after_ready(player: Player, waiting: list[WebSocketRoute]) -> WebSocketRoute:
-    """The held socket of the lobby page the Ready click loaded: the second, after the one
-    of the page the join loaded. The test waits for it, as seeing that page's "Not ready"
-    button does not mean its script has opened its socket yet."""
+    tab.route_web_socket(re.compile(r"/ws/lobby/"), hold)
+    tab.goto(player.page.url)
     for _ in range(250):
-        if len(waiting) >= 2:
+        if held:
             break
-        player.page.wait_for_timeout(20)
-    assert len(waiting) == 2, (
-        f"{len(waiting)} lobby sockets held, not the two of the join and Ready"
-    )
-    return waiting[1]
+        tab.wait_for_timeout(20)
+    assert len(held) == 1, f"the tab's lobby sockets: {len(held)}, not 1"
+    return tab, held[0]
 
 
 def test_a_kicked_player_is_told_so_on_the_lobby_page(players: PlayerFactory) -> None:
@@ -69,19 +66,18 @@ def test_a_friend_whose_lobby_page_connects_after_the_start_still_goes_to_the_ga
     players: PlayerFactory,
 ) -> None:
     host, friend = players("host"), players("friend")
-    waiting = held_lobby_sockets(friend)
     host.sign_in_as_guest()
     join_by_invite(friend, create_lobby(host, "connect_four"))
-    reloaded = socket_of_the_page_after_ready(friend, waiting)
+    tab, held = lobby_tab_held(friend)
 
-    # The friend clicked Ready; the host starts before the reloaded page's socket is through.
+    # The friend is ready; the host starts before the tab's socket is through.
     friend_row = host.page.locator(f'.members li[data-user-id="{friend.user_id()}"]')
     expect(friend_row.locator(".badge.ready")).to_be_visible()
     host.click("Start game")
     expect(host.page).to_have_url(re.compile(r"/play/[0-9a-f-]{36}/$"))
-    expect(friend.page.locator(".in-game")).to_have_count(0)
-    reloaded.connect_to_server()
-    expect(friend.page).to_have_url(host.page.url)
+    expect(tab.locator(".in-game")).to_have_count(0)
+    held.connect_to_server()
+    expect(tab).to_have_url(host.page.url)
 
 
 def test_settings_the_host_is_editing_survive_a_friend_joining(players: PlayerFactory) -> None:
@@ -110,15 +106,14 @@ def test_a_fresh_copy_that_shows_nothing_new_leaves_the_buttons_alone(
     nothing changed, the buttons stay the very same elements: a click that lands as the
     copy arrives is not lost to a button swapped between its press and its release."""
     host, friend = players("host"), players("friend")
-    waiting = held_lobby_sockets(friend)
     host.sign_in_as_guest()
     join_by_invite(friend, create_lobby(host, "connect_four"))
-    reloaded = socket_of_the_page_after_ready(friend, waiting)
-    friend.page.evaluate("window.kept = document.querySelector('#lobby-state button.primary')")
+    tab, held = lobby_tab_held(friend)
+    tab.evaluate("window.kept = document.querySelector('#lobby-state button.primary')")
 
-    with friend.page.expect_response(re.compile(r"/state/$")) as fetched:
-        reloaded.connect_to_server()
+    with tab.expect_response(re.compile(r"/state/$")) as fetched:
+        held.connect_to_server()
     fetched.value.finished()
     # The page compares the copy with what it shows once the body is read: a moment later.
-    friend.page.wait_for_timeout(250)
-    assert friend.page.evaluate("window.kept.isConnected && window.kept.textContent") == "Not ready"
+    tab.wait_for_timeout(250)
+    assert tab.evaluate("window.kept.isConnected && window.kept.textContent") == "Not ready"
