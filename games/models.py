@@ -167,8 +167,8 @@ class MatchReplay(models.Model):
     # orjson of {"placements", "scores", "reason"}.
     result = models.BinaryField()
     recorded_at = models.DateTimeField(auto_now_add=True)
-    # The replay page's frames (games/replay.py `replay_frames`) as orjson bytes: made at
-    # the page's first view and kept, as the longest matches take seconds to replay.
+    # The replay page's frames (games/replay.py `replay_frames`) as gzip-compressed JSON:
+    # made at their first request and kept, as the longest matches take seconds to replay.
     frames = models.BinaryField(null=True)
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from game_server import metrics
 from games.engine.room import serialized_entry
 from games.engine.saves import Saved
 from games.models import Match, MatchPlayer, MatchReplay, RoomLogPart, RoomSave
-from games.replay import ReplayVersionError, replay_frames
+from games.replay import ReplayVersionError, replay_frames_gzip
 from games.rules import CATALOGUE
 from games.rules.base import Result
 from games.signals import match_ended
@@ -290,15 +290,14 @@ def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
 
 
 def match_replay_frames(replay: MatchReplay) -> bytes:
-    """The replay page's frames (games/replay.py `replay_frames`) as JSON: made from the
-    record at the first view and kept with it. Replaying the longest match (600 s at 60
-    Hz) takes over a second, in a thread of a process whose rooms wait for the
-    interpreter meanwhile: once a match, not once a view. Two first views at once both
-    make them, and the first to finish keeps its own."""
+    """The replay page's frames (games/replay.py `replay_frames_gzip`), gzip-compressed JSON:
+    made from the record at their first request and kept with it. Replaying the longest
+    match (600 s at 60 Hz) takes seconds, in a thread of a process whose rooms wait for
+    the interpreter meanwhile: once a match, not once a view. Two first requests at once
+    both make them, and the first to finish keeps its own."""
     if replay.frames is not None:
         return bytes(replay.frames)
-    game = CATALOGUE[replay.match.game]
-    frames = orjson.dumps(replay_frames(game, replay.recording()))
+    frames = replay_frames_gzip(CATALOGUE[replay.match.game], replay.recording())
     MatchReplay.objects.filter(pk=replay.pk, frames__isnull=True).update(frames=frames)
     return frames
 

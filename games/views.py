@@ -7,19 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from games.models import Match
 from games.renderers import renderer_path
 from games.rules import CATALOGUE
-from games.services import (
-    ReplayRefused,
-    match_may_watch,
-    match_replay_frames,
-    match_replay_read,
-    replay_details,
-)
+from games.services import ReplayRefused, match_may_watch, match_replay_read, replay_details
 
 # The page's status for each reason a replay is refused (games.services.REPLAY_REFUSALS).
 REPLAY_REFUSED_STATUS = {
@@ -63,10 +55,10 @@ def play(request: HttpRequest, match_id: str) -> HttpResponse:
 
 @login_required
 def replay(request: HttpRequest, match_id: str) -> HttpResponse:
-    """A finished match played back with its game's own renderer, from the frames the
-    replayer made at the page's first view: the state at tick 0, then a merge patch per
-    tick that changed it. The whole state is shown, hidden information included, since
-    the match is over."""
+    """A finished match played back with its game's own renderer. The page fetches the
+    frames from the API (`GET /api/matches/<id>/replay/frames/`): the state at tick 0,
+    then a merge patch per tick that changed it. The whole state is shown, hidden
+    information included, since the match is over."""
     try:
         record = match_replay_read(match_id=match_id, user_id=request.user.pk)
     except ReplayRefused as refused:
@@ -79,7 +71,6 @@ def replay(request: HttpRequest, match_id: str) -> HttpResponse:
         "game_name": definition.name,
         "renderer": renderer_path(definition.slug),
         "details": replay_details(record),
-        "frames": _json_script(match_replay_frames(record), "replay-frames"),
         "lobby_url": _lobby_url(record.match),
         "match": record.match,
     }
@@ -97,14 +88,3 @@ def _lobby_url(match: Match) -> str:
 def _socket_url(request: HttpRequest, match_id: str) -> str:
     scheme = "wss" if request.is_secure() else "ws"
     return f"{scheme}://{request.get_host()}/ws/play/{match_id}/"
-
-
-def _json_script(data: bytes, element_id: str) -> SafeString:
-    """JSON already serialized, in a script element as Django's `json_script` puts it:
-    with <, > and & escaped, so that no string in it can end the element."""
-    escaped = data.replace(b"<", b"\\u003C").replace(b">", b"\\u003E").replace(b"&", b"\\u0026")
-    return format_html(
-        '<script id="{}" type="application/json">{}</script>',
-        element_id,
-        mark_safe(escaped.decode()),
-    )

@@ -315,6 +315,13 @@ class MatchReplayLog(Schema):
     )
 
 
+class ReplayFrames(Schema):
+    start: dict[str, Any] = Field(description="The whole state at tick 0.")
+    diffs: list[tuple[int, dict[str, Any]]] = Field(
+        description="[tick, merge patch] for each tick that changed the state, in order."
+    )
+
+
 # Refusals: {"error": {"code": …, "message": …, "field"?: …, "retry_after"?: …}}
 
 

@@ -1,7 +1,8 @@
-// The replay page: plays a finished match back with its game's own renderer. The server
-// sent the frames (the state at tick 0, then a merge patch for each tick that changed
-// it; docs/replays.md). A `Playback` stands in for the play socket (net.js's Connection)
-// towards the renderer: the same state, tick, players and events, and no inputs.
+// The replay page: plays a finished match back with its game's own renderer. It fetches
+// the frames from the API (the state at tick 0, then a merge patch for each tick that
+// changed it; docs/replays.md). A `Playback` stands in for the play socket (net.js's
+// Connection) towards the renderer: the same state, tick, players and events, and no
+// inputs.
 
 import { registeredGame } from "./game-registry.js";
 import { applyPatch } from "./net.js";
@@ -10,7 +11,6 @@ import { playerName } from "./player-name.js";
 
 const root = document.getElementById("replay");
 const details = JSON.parse(document.getElementById("replay-details").textContent);
-const frames = JSON.parse(document.getElementById("replay-frames").textContent);
 const playButton = document.getElementById("replay-play");
 const speedSelect = document.getElementById("replay-speed");
 const scrubber = document.getElementById("replay-tick");
@@ -20,7 +20,8 @@ const alertLine = document.getElementById("play-alert");
 const KEYFRAME_TICKS = 100;
 
 class Playback {
-  constructor() {
+  constructor(frames) {
+    this.frames = frames;
     this.tickRate = details.tick_rate;
     this.ticks = details.ticks;
     this.you = null;
@@ -66,6 +67,7 @@ class Playback {
   }
 
   _buildKeyframes() {
+    const { frames } = this;
     const keyframes = [{ tick: 0, next: 0, state: structuredClone(frames.start) }];
     let state = structuredClone(frames.start);
     frames.diffs.forEach(([tick, patch], index) => {
@@ -85,8 +87,9 @@ class Playback {
     for (const candidate of this._keyframes) if (candidate.tick <= target) keyframe = candidate;
     this.state = structuredClone(keyframe.state);
     this._next = keyframe.next;
-    while (this._next < frames.diffs.length && frames.diffs[this._next][0] <= target) {
-      this.state = applyPatch(this.state, frames.diffs[this._next][1]);
+    const { diffs } = this.frames;
+    while (this._next < diffs.length && diffs[this._next][0] <= target) {
+      this.state = applyPatch(this.state, diffs[this._next][1]);
       this._next += 1;
     }
     this.at = target;
@@ -99,8 +102,9 @@ class Playback {
   /** Moves the clock on by `seconds` of real time, applying each tick's patch in turn. */
   advance(seconds) {
     const at = Math.min(this.ticks, this.at + seconds * this.tickRate * this.speed);
-    while (this._next < frames.diffs.length && frames.diffs[this._next][0] <= at) {
-      const [tick, patch] = frames.diffs[this._next];
+    const { diffs } = this.frames;
+    while (this._next < diffs.length && diffs[this._next][0] <= at) {
+      const [tick, patch] = diffs[this._next];
       this.state = applyPatch(this.state, patch);
       this.tick = tick;
       this._next += 1;
@@ -158,19 +162,36 @@ async function loadGame(slug, rendererUrl) {
   return registeredGame(slug);
 }
 
+// The match's frames, or an error that says why there are none (the API's refusal).
+async function loadFrames(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) {
+    const refusal = await response.json().catch(() => null);
+    throw new Error(refusal?.error?.message || `The replay did not load (HTTP ${response.status}).`);
+  }
+  return response.json();
+}
+
 function showAlert(words) {
   alertLine.textContent = words;
   alertLine.hidden = false;
 }
 
 async function main() {
-  const { game: slug, rendererUrl } = root.dataset;
-  const game = await loadGame(slug, rendererUrl);
+  const { game: slug, rendererUrl, framesUrl } = root.dataset;
+  const [game, frames] = await Promise.all([
+    loadGame(slug, rendererUrl),
+    loadFrames(framesUrl).catch((error) => error),
+  ]);
   if (!game) {
     showAlert(`This page cannot show the game "${slug}".`);
     return;
   }
-  const playback = new Playback();
+  if (frames instanceof Error) {
+    showAlert(frames.message);
+    return;
+  }
+  const playback = new Playback(frames);
   showResult(playback, game.endReasons);
   playback.on("moved", (tick) => {
     scrubber.value = String(tick);
@@ -190,6 +211,7 @@ async function main() {
     playback.speed = Number(speedSelect.value);
   });
   scrubber.addEventListener("input", () => playback.seek(Number(scrubber.value)));
+  for (const control of [playButton, speedSelect, scrubber]) control.disabled = false;
 
   let last = performance.now();
   function frame(now) {

@@ -48,8 +48,12 @@ def test_a_player_watches_the_replay_of_the_match_they_just_won(
     ]
     assert replayed_in_the_live_database(live_database, match_id) == "equal"
 
-    host.click("Watch the replay", role="link")
     page = host.page
+    with page.expect_response(re.compile(r"/replay/frames/$")) as frames:
+        host.click("Watch the replay", role="link")
+    # The frames come from the API, as they were kept: gzip-compressed.
+    assert frames.value.status == 200
+    assert frames.value.headers["content-encoding"] == "gzip"
     expect(page).to_have_url(re.compile(f"/replay/{match_id}/$"))
     expect(page.locator("#replay-result")).to_contain_text(f"1st: {names[0]}, 1 point")
     expect(page.locator("#replay-result")).to_contain_text(f"2nd: {names[1]}, 0 points")

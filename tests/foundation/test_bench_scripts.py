@@ -36,6 +36,12 @@ def test_the_wake_comparison_prints_both_ways_twice() -> None:
     assert printed.count("sleeping tasks:") == printed.count("call_at timers:") == 2
 
 
+def test_the_replay_frames_cost_prints_each_gzip_level_and_the_kept_one() -> None:
+    printed = _run("bench/replay_frames.py", "--seconds", "15")
+    assert printed.count("gzip ") == 3
+    assert "gzip 6 (kept)" in printed
+
+
 def test_the_capacity_benchmark_starts() -> None:
     assert "--core-period" in _run("bench/run.py", "--help")
 

@@ -1,10 +1,13 @@
-"""`GET /api/matches/<id>/replay/`: a finished match's replay log, for its players and
-whoever could have watched it, with a clear refusal for anyone else or any other match."""
+"""`GET /api/matches/<id>/replay/`: a finished match's replay log, and `.../frames/`, what
+the replay page plays, for its players and whoever could have watched it, with a clear
+refusal for anyone else or any other match."""
 
 from __future__ import annotations
 
+import gzip
 import uuid
 
+import orjson
 import pytest
 from django.test import Client
 
@@ -18,9 +21,12 @@ from tests.replay_check import finish_through_a_room
 pytestmark = pytest.mark.django_db
 
 
+def _client(user) -> Client:
+    return Client(headers={"authorization": f"Bearer {api_token_create(user=user)}"})
+
+
 def _get(user, match_id: object) -> tuple[int, dict]:
-    client = Client(headers={"authorization": f"Bearer {api_token_create(user=user)}"})
-    response = client.get(f"/api/matches/{match_id}/replay/")
+    response = _client(user).get(f"/api/matches/{match_id}/replay/")
     return response.status_code, response.json()
 
 
@@ -115,3 +121,39 @@ def test_it_needs_an_identity(finished) -> None:
     response = Client().get(f"/api/matches/{finished.pk}/replay/")
 
     assert (response.status_code, response.json()["error"]["code"]) == (401, "AUTH_REQUIRED")
+
+
+def test_the_frames_come_gzip_compressed_to_who_accepts_it_and_plain_to_others(
+    finished, alice, bob
+) -> None:
+    url = f"/api/matches/{finished.pk}/replay/frames/"
+    compressed = _client(bob).get(url, headers={"accept-encoding": "gzip, br"})
+    plain = _client(alice).get(url)
+
+    assert (compressed.status_code, plain.status_code) == (200, 200)
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain
+    for response in (compressed, plain):
+        assert response["Vary"] == "Accept-Encoding"
+        assert response["Cache-Control"] == "private, max-age=3600"
+    frames = orjson.loads(gzip.decompress(compressed.content))
+    assert plain.json() == frames
+    # The empty board at tick 0, then a patch for each tick that changed it: the two
+    # discs in column 3, both played at tick 1; the match ran to tick 5 with no change.
+    assert frames["start"]["cells"] == {}
+    assert frames["diffs"] == [
+        [1, {"cells": {"0,3": str(alice.pk), "1,3": str(bob.pk)}, "last_move": "1,3"}]
+    ]
+    assert len(compressed.content) < len(plain.content)
+
+
+def test_the_frames_are_refused_as_the_log_is(finished, carol, alice) -> None:
+    def frames(user, match_id: object) -> tuple[int, str]:
+        response = _client(user).get(f"/api/matches/{match_id}/replay/frames/")
+        return response.status_code, response.json()["error"]["code"]
+
+    assert frames(carol, finished.pk) == (403, "REPLAY_FORBIDDEN")
+    assert frames(alice, uuid.uuid4()) == (404, "MATCH_NOT_FOUND")
+    response = Client().get(f"/api/matches/{finished.pk}/replay/frames/")
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "AUTH_REQUIRED")
+    assert MatchReplay.objects.get(match=finished).frames is None

@@ -227,6 +227,7 @@ def test_every_call_answers_as_the_document_says(openapi, alice, bob, carol):
     expect(Client().get("/api/leaderboards/arena/"), 200)
     finish_through_a_room(match_id, inputs=[(str(bob.pk), {"dir": [1, 0]})])
     expect(as_bob.get(f"/api/matches/{match_id}/replay/"), 200)
+    expect(as_bob.get(f"/api/matches/{match_id}/replay/frames/"), 200)
     expect(as_carol.post("/api/logout/"), 200)
 
     assert answered == operations(openapi)

@@ -1,8 +1,10 @@
 """`/replay/<match>/`: a finished match played back in the browser, for those who could
-watch it; the page carries the frames the replayer made, the players' names and result."""
+watch it; the page carries the players' names and the result, and fetches the frames the
+replayer made from the API (tests/lobby/test_api_replays.py has the API's own cases)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import uuid
@@ -41,6 +43,16 @@ def _script(page: str, element_id: str) -> object:
     return json.loads(found[1])
 
 
+def _frames(client: Client, page: str) -> object:
+    """The frames from the URL the page fetches them from, as a browser gets them."""
+    url = re.search(r'data-frames-url="([^"]+)"', page)
+    assert url, "no frames URL in the page"
+    response = client.get(url[1], headers={"accept-encoding": "gzip, deflate, br"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    return orjson.loads(gzip.decompress(response.content))
+
+
 def test_a_player_gets_the_game_renderer_the_frames_the_names_and_the_result(
     client: Client, finished, alice, bob
 ) -> None:
@@ -50,49 +62,53 @@ def test_a_player_gets_the_game_renderer_the_frames_the_names_and_the_result(
 
     assert response.status_code == 200
     assert 'data-renderer-url="/static/js/games/connect_four.js"' in page
+    assert f'data-frames-url="/api/matches/{finished.pk}/replay/frames/"' in page
     assert "js/replay.js" in page
     details = _script(page, "replay-details")
     assert [player["name"] for player in details["players"]] == ["Alice", "Bob"]
     assert details["result"]["reason"] == "ended_by_admin"
-    frames = _script(page, "replay-frames")
+    frames = _frames(client, page)
     state = frames["start"]
     for _tick, patch in frames["diffs"]:
         state = apply_patch(state, patch)
     assert state["cells"] == {"0,3": str(alice.pk), "0,4": str(bob.pk)}
 
 
-def test_the_frames_are_made_at_the_first_view_and_kept_for_the_next(
+def test_the_frames_are_made_at_the_first_request_and_kept_for_the_next(
     client: Client, finished, alice, bob
 ) -> None:
-    assert MatchReplay.objects.get(match=finished).frames is None
     client.force_login(bob)
-    first = _script(client.get(f"/replay/{finished.pk}/").content.decode(), "replay-frames")
+    page = client.get(f"/replay/{finished.pk}/").content.decode()
+    assert MatchReplay.objects.get(match=finished).frames is None
+    first = _frames(client, page)
 
     kept = MatchReplay.objects.get(match=finished).frames
     assert kept is not None
-    assert orjson.loads(kept) == first
-    # What the next view shows is what was kept, not a new replay: kept frames changed
+    assert orjson.loads(gzip.decompress(kept)) == first
+    # What the next request gets is what was kept, not a new replay: kept frames changed
     # by hand show as changed.
-    MatchReplay.objects.filter(match=finished).update(
-        frames=orjson.dumps({"start": {"kept": True}, "diffs": []})
-    )
+    changed = {"start": {"kept": True}, "diffs": []}
+    MatchReplay.objects.filter(match=finished).update(frames=gzip.compress(orjson.dumps(changed)))
     client.force_login(alice)
-    again = _script(client.get(f"/replay/{finished.pk}/").content.decode(), "replay-frames")
-    assert again == {"start": {"kept": True}, "diffs": []}
+    assert _frames(client, page) == changed
 
 
-def test_no_string_in_the_frames_can_end_their_script_element(
+def test_no_string_in_the_frames_reaches_the_page_or_is_read_as_one(
     client: Client, finished, alice
 ) -> None:
     hostile = "</script><script>alert(1)</script> & <!--"
     MatchReplay.objects.filter(match=finished).update(
-        frames=orjson.dumps({"start": {"name": hostile}, "diffs": []})
+        frames=gzip.compress(orjson.dumps({"start": {"name": hostile}, "diffs": []}))
     )
     client.force_login(alice)
     page = client.get(f"/replay/{finished.pk}/").content.decode()
+    frames = client.get(f"/api/matches/{finished.pk}/replay/frames/")
 
-    assert "<script>alert(1)" not in page
-    assert _script(page, "replay-frames") == {"start": {"name": hostile}, "diffs": []}
+    assert "alert(1)" not in page
+    # JSON, which a browser never sniffs as a page of its own.
+    assert frames["Content-Type"] == "application/json"
+    assert frames["X-Content-Type-Options"] == "nosniff"
+    assert frames.json() == {"start": {"name": hostile}, "diffs": []}
 
 
 def test_controls_for_play_speed_and_any_tick(client: Client, finished, alice) -> None:
@@ -113,7 +129,7 @@ def test_someone_who_could_not_watch_the_match_is_refused_with_a_reason(
 
     assert response.status_code == 403
     assert "players and those its lobby let watch it" in response.content.decode()
-    assert "replay-frames" not in response.content.decode()
+    assert "data-frames-url" not in response.content.decode()
 
 
 def test_a_running_match_has_no_replay_page_yet(client: Client, match, alice) -> None:
