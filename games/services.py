@@ -276,7 +276,7 @@ def match_replay_read(*, match_id: object, user_id: int) -> MatchReplay:
         raise ReplayRefused("not_allowed")
     if match.state == Match.State.RUNNING:
         raise ReplayRefused("running")
-    # The page's frames, up to megabytes, are read only by the page that shows them.
+    # The frames, up to megabytes, are read only by the call that sends them.
     replays = MatchReplay.objects.filter(match=match).select_related("match")
     replay = replays.defer("frames").first()
     if replay is None:
