@@ -58,6 +58,8 @@ def test_a_player_watches_the_replay_of_the_match_they_just_won(
     expect(page.locator("#replay-result")).to_contain_text(f"1st: {names[0]}, 1 point")
     expect(page.locator("#replay-result")).to_contain_text(f"2nd: {names[1]}, 0 points")
     expect(page.locator("#replay-reason")).to_have_text("Four in a row!")
+    # Nobody plays a replay: no help on the game's controls.
+    expect(page.locator(".controls-help")).to_be_hidden()
     # Tick 0: an empty board, the names as the match seated them.
     expect(page.locator(".c4-cell.p1, .c4-cell.p2")).to_have_count(0)
     expect(page.locator("#c4-turn")).to_have_text(f"{names[0]}'s turn (red).")

@@ -1,4 +1,5 @@
-"""A guest with the invite link of a private lobby that allows spectators watches its match."""
+"""A guest with the invite link of a private lobby that allows spectators watches its match:
+sees it played, cannot play, and is shown no help on controls they cannot use."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def test_a_guest_with_the_invite_link_watches_the_match_and_cannot_play(
     fan.click("Watch the game", role="link")
     expect(fan.page.locator(".play-watching")).to_have_text("Watching")
     expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    # The help on playing is for those who play.
+    expect(host.page.locator(".controls-help")).to_be_visible()
+    expect(fan.page.locator(".controls-help")).to_be_hidden()
 
     expect(host.page.locator("#c4-turn")).to_have_attribute("data-mine", "true")
     host.page.locator(".c4-drop").nth(3).click()
@@ -37,3 +41,21 @@ def test_a_guest_with_the_invite_link_watches_the_match_and_cannot_play(
     assert fan.page.evaluate(sent) == [True, 0]
     expect(fan.page.locator("#play-alert")).to_be_hidden()
     expect(friend.page.locator(".c4-cell.p1, .c4-cell.p2")).to_have_count(1)
+
+
+def test_a_spectator_on_a_phone_gets_no_touch_controls_in_the_arena(
+    players: PlayerFactory,
+) -> None:
+    host, friend, fan = players("host"), players("friend", phone=True), players("fan", phone=True)
+    host.sign_in_as_guest()
+    invite = create_lobby(host, "arena", spectators=True)
+    join_by_invite(friend, invite)
+    start_match(host, friend)
+
+    fan.open(invite)
+    fan.click("Play as guest")
+    fan.click("Watch the game", role="link")
+    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    for control in (".arena-stick", ".arena-dash", ".controls-help"):
+        expect(friend.page.locator(control)).to_be_visible()
+        expect(fan.page.locator(control)).to_be_hidden()

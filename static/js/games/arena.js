@@ -31,7 +31,7 @@ function start({ root, net, playerName }) {
       <p class="arena-time" aria-live="off">Time left: –</p>
       <h2 class="arena-scores-title">Scores</h2>
       <ol class="arena-scores"></ol>
-      <p class="help">W A S D or arrows to move, Space to dash. On a phone, drag the stick.</p>
+      <p class="help controls-help">W A S D or arrows to move, Space to dash. On a phone, drag the stick.</p>
     </aside>`;
   const canvas = root.querySelector("canvas");
   const context = canvas.getContext("2d");

@@ -41,8 +41,8 @@ function start({ root, net, playerName }) {
         <div class="bs-grid" role="group"></div>
       </section>
     </div>
-    <p class="help">Click a cell of the enemy waters to fire, or move with the arrow keys
-      and press Enter. ✕ is a hit, • a miss.</p>`;
+    <p class="help"><span class="controls-help">Click a cell of the enemy waters to fire, or
+      move with the arrow keys and press Enter.</span> ✕ is a hit, • a miss.</p>`;
   const statusLine = root.querySelector("#bs-status");
   const timerLine = root.querySelector("#bs-timer");
   const placing = root.querySelector("#bs-placing");

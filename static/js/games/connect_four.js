@@ -12,7 +12,7 @@ function start({ root, net, playerName }) {
     <p class="c4-timer" id="c4-timer" aria-live="off"></p>
     <div class="c4-columns" role="group" aria-label="Drop a disc: columns 1 to 7"></div>
     <div class="c4-board" role="grid" aria-label="Board"></div>
-    <p class="help">Arrow keys choose a column, Enter drops a disc; or press 1 to 7.</p>`;
+    <p class="help controls-help">Arrow keys choose a column, Enter drops a disc; or press 1 to 7.</p>`;
   const turnLine = root.querySelector("#c4-turn");
   const timerLine = root.querySelector("#c4-timer");
   const columnBar = root.querySelector(".c4-columns");
