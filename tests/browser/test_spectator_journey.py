@@ -3,6 +3,8 @@ sees it played, cannot play, and is shown no help on controls they cannot use.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -59,3 +61,6 @@ def test_a_spectator_on_a_phone_gets_no_touch_controls_in_the_arena(
     for control in (".arena-stick", ".arena-dash", ".controls-help"):
         expect(friend.page.locator(control)).to_be_visible()
         expect(fan.page.locator(control)).to_be_hidden()
+    # Nor does a screen reader tell them how to steer.
+    expect(friend.page.locator("canvas")).to_have_attribute("aria-label", re.compile("Steer"))
+    expect(fan.page.locator("canvas")).to_have_attribute("aria-label", "Arena field.")

@@ -173,6 +173,8 @@ function start({ root, net, playerName }) {
     const state = net.state;
     if (kind === "snapshot") {
       history.clear();
+      // Who watches steers nothing (net.spectator is known from the first snapshot on).
+      if (net.spectator) canvas.setAttribute("aria-label", "Arena field.");
       // After a reconnect the room may still steer us as we last told it (a stop sent while
       // the socket was down never reached it): tell it again what we want now.
       const body = state.players[net.you];
