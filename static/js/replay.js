@@ -164,7 +164,12 @@ async function loadGame(slug, rendererUrl) {
 
 // The match's frames, or an error that says why there are none (the API's refusal).
 async function loadFrames(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch {
+    throw new Error("The replay did not load: check your connection, then reload the page.");
+  }
   if (!response.ok) {
     const refusal = await response.json().catch(() => null);
     throw new Error(refusal?.error?.message || `The replay did not load (HTTP ${response.status}).`);

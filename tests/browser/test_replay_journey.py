@@ -1,5 +1,6 @@
 """Two guests play connect four to a win, then one watches its replay: play, pause, a
-jump to any tick with the keyboard, another speed, the players' names and the result."""
+jump to any tick with the keyboard, another speed, the players' names and the result; and
+a replay whose frames do not load says so."""
 
 from __future__ import annotations
 
@@ -93,3 +94,12 @@ def test_a_player_watches_the_replay_of_the_match_they_just_won(
     assert shown_tick(host) == last
     expect(page.locator(".c4-cell.p1, .c4-cell.p2")).to_have_count(7)
     assert seconds < last / 10 / 2, f"{last} ticks at 4x took {seconds:.1f} s"
+
+    # Frames that cannot be fetched (the network dropped): the page says so, and its
+    # controls stay off.
+    page.route(re.compile(r"/replay/frames/$"), lambda route: route.abort())
+    page.reload()
+    expect(page.locator("#play-alert")).to_have_text(
+        "The replay did not load: check your connection, then reload the page."
+    )
+    expect(page.get_by_role("button", name="Play")).to_be_disabled()
