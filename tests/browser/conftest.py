@@ -196,6 +196,16 @@ def join_by_invite(friend: Player, invite_link: str) -> None:
     expect(friend.page.get_by_role("button", name="Not ready", exact=True)).to_be_visible()
 
 
+def watch_by_invite(fan: Player, invite_link: str) -> None:
+    """A guest who was never here watches the running match of the invite's lobby, which
+    lets spectators watch: invite link, play as guest, watch, connected."""
+    fan.open(invite_link)
+    fan.click("Play as guest")
+    fan.click("Watch the game", role="link")
+    expect(fan.page.locator(".play-watching")).to_have_text("Watching")
+    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+
+
 def play_the_computer(visitor: Player, game: str, *, level: str = "") -> str:
     """From the home page, a visitor starts a match of `game` against the computer (at
     `level`, else the form's own) and reaches the play page; returns the match id."""

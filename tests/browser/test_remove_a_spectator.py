@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Player, PlayerFactory, create_lobby, join_by_invite, start_match
+from tests.browser.conftest import (
+    Player,
+    PlayerFactory,
+    create_lobby,
+    join_by_invite,
+    start_match,
+    watch_by_invite,
+)
 from tests.browser.contrast import contrast_failures
 from tests.browser.test_keyboard import tab_to
 
@@ -32,10 +39,7 @@ def test_the_host_removes_a_spectator_and_plays_on(players: PlayerFactory) -> No
     for player in (host, friend):
         expect(player.page.locator("#play-spectators")).to_be_hidden()
 
-    fan.open(invite)
-    fan.click("Play as guest")
-    fan.click("Watch the game", role="link")
-    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    watch_by_invite(fan, invite)
     name = display_name(fan)
 
     # Everyone sees who watches; only the host may remove them.

@@ -8,7 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PlayerFactory, create_lobby, join_by_invite, start_match
+from tests.browser.conftest import (
+    PlayerFactory,
+    create_lobby,
+    join_by_invite,
+    start_match,
+    watch_by_invite,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +28,7 @@ def test_a_guest_with_the_invite_link_watches_the_match_and_cannot_play(
     join_by_invite(friend, invite)
     start_match(host, friend)
 
-    fan.open(invite)
-    fan.click("Play as guest")
-    fan.click("Watch the game", role="link")
-    expect(fan.page.locator(".play-watching")).to_have_text("Watching")
-    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    watch_by_invite(fan, invite)
     # The help on playing is for those who play.
     expect(host.page.locator(".controls-help")).to_be_visible()
     expect(fan.page.locator(".controls-help")).to_be_hidden()
@@ -54,10 +56,7 @@ def test_a_spectator_on_a_phone_gets_no_touch_controls_in_the_arena(
     join_by_invite(friend, invite)
     start_match(host, friend)
 
-    fan.open(invite)
-    fan.click("Play as guest")
-    fan.click("Watch the game", role="link")
-    expect(fan.page.locator("#play-status")).to_have_attribute("data-status", "connected")
+    watch_by_invite(fan, invite)
     for control in (".arena-stick", ".arena-dash", ".controls-help"):
         expect(friend.page.locator(control)).to_be_visible()
         expect(fan.page.locator(control)).to_be_hidden()
