@@ -10,10 +10,13 @@ player waited `RANKED_FULL_WAIT_SECONDS`.
 Any server process may match (`queue_match`): a queue socket's first turn, just after its
 join, runs it, and otherwise the first read of a place (sockets' turns, API calls) in
 `RANKED_MATCHING_SECONDS` does, counted in the cache that the processes share, so that n
-waiting players' reads do not run it n times over. It locks the game's waiting entries
-with SKIP LOCKED, so two processes matching at once see disjoint players, and it claims
-each group with one conditional update, so a player lost to another matcher (on SQLite,
-which has no row locks) undoes that group alone. A match is started as a lobby's (a
+waiting players' reads do not run it n times over. On PostgreSQL one matcher at a time
+matches a game (a transaction-level advisory lock, `matching_lock`), so each sees the
+whole queue as the last one left it: two that split the queue between them could each
+leave a player whose partner the other took. It locks the game's waiting entries with
+SKIP LOCKED (a place being joined waits for the next run), and it claims each group with
+one conditional update, so a player lost to another matcher (on SQLite, which has no
+locks to share) undoes that group alone. A match is started as a lobby's (a
 private lobby made for it), so the rematch, match history and ratings work as for any
 lobby's match.
 """
@@ -21,13 +24,14 @@ lobby's match.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from game_server import metrics
@@ -217,6 +221,7 @@ def queue_match(*, game: str, now: datetime | None = None) -> list[Match]:
     metrics.RANKED_MATCHINGS.labels(definition.slug).inc()
     started = []
     with transaction.atomic():
+        matching_lock(game)
         entries = list(
             QueueEntry.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(game=game, match__isnull=True)
@@ -240,6 +245,21 @@ def queue_match(*, game: str, now: datetime | None = None) -> list[Match]:
             if match is not None:
                 started.append(match)
     return started
+
+
+def matching_lock(game: str) -> None:
+    """On PostgreSQL, waits until no other transaction matches the game's queue, and holds
+    that lock to the end of this one. Nothing else takes it, so a matcher waits only for
+    another matcher, holding nothing meanwhile."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [matching_lock_key(game)])
+
+
+def matching_lock_key(game: str) -> int:
+    """The game's advisory lock: a signed 64-bit number, stable across processes."""
+    digest = hashlib.blake2b(f"ranked-matching:{game}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _start(game: str, entries: list[QueueEntry]) -> Match | None:
