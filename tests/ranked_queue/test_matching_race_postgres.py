@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import psycopg
 import pytest
@@ -19,6 +20,15 @@ from ranked.services import matching_lock_key, queue_match
 MATCHERS = 4
 
 
+def _started(now: datetime) -> int:
+    """How many matches one matcher starts, on its thread's own connection (closed after),
+    as a server process would."""
+    try:
+        return len(queue_match(game="connect_four", now=now))
+    finally:
+        connection.close()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_matchers_put_nobody_in_two_matches(queued, since) -> None:
@@ -26,11 +36,8 @@ def test_concurrent_matchers_put_nobody_in_two_matches(queued, since) -> None:
     barrier = threading.Barrier(MATCHERS)
 
     def match() -> int:
-        try:
-            barrier.wait()
-            return len(queue_match(game="connect_four", now=since))
-        finally:
-            connection.close()
+        barrier.wait()
+        return _started(since)
 
     with ThreadPoolExecutor(max_workers=MATCHERS) as pool:
         started = [future.result() for future in [pool.submit(match) for _ in range(MATCHERS)]]
@@ -54,14 +61,7 @@ def test_a_matcher_waits_for_the_one_matching_before_it(queued, since) -> None:
         other.execute("BEGIN")
         other.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         with ThreadPoolExecutor(max_workers=1) as pool:
-
-            def match() -> int:
-                try:
-                    return len(queue_match(game="connect_four", now=since))
-                finally:
-                    connection.close()
-
-            waiting = pool.submit(match)
+            waiting = pool.submit(_started, since)
             # Still waiting while the other holds the lock: it has started nothing.
             with pytest.raises(TimeoutError):
                 waiting.result(timeout=0.5)
